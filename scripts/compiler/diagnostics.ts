@@ -1,0 +1,42 @@
+/**
+ * Diagnostics: what `check` reports, with a position in the source file, printed as
+ * `FILE:LINE:COL  error  message` plus a short code frame, and as GitHub annotations in Actions.
+ */
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  severity: Severity;
+  message: string;
+  /** 1-based line and column in the source file. */
+  line: number;
+  col: number;
+}
+
+/** Sorts by position, errors before warnings at the same place; keeps output stable. */
+export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  return [...list].sort(
+    (a, b) => a.line - b.line || a.col - b.col || a.severity.localeCompare(b.severity) || a.message.localeCompare(b.message),
+  );
+}
+
+/**
+ * Formats one diagnostic with a code frame of the line before and the offending line.
+ * @example formatDiagnostic('routes.yaml', src, d) // "routes.yaml:4:12  error  ...\n   3 | ...\n > 4 | ..."
+ */
+export function formatDiagnostic(file: string, source: string, d: Diagnostic): string {
+  const lines = source.split(/\r?\n/);
+  const width = String(d.line).length;
+  const frame: string[] = [];
+  for (let n = Math.max(1, d.line - 1); n <= Math.min(lines.length, d.line); n++) {
+    const mark = n === d.line ? '>' : ' ';
+    frame.push(`  ${mark} ${String(n).padStart(width)} | ${(lines[n - 1] ?? '').replace(/\t/g, '→')}`);
+  }
+  frame.push(`    ${' '.repeat(width)} | ${' '.repeat(Math.max(0, d.col - 1))}^`);
+  return `${file}:${d.line}:${d.col}  ${d.severity}  ${d.message}\n${frame.join('\n')}`;
+}
+
+/** A GitHub Actions workflow command that annotates the file in the pull request. */
+export function githubAnnotation(file: string, d: Diagnostic): string {
+  const escape = (text: string) => text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return `::${d.severity} file=${file},line=${d.line},col=${d.col}::${escape(d.message)}`;
+}

@@ -1,0 +1,121 @@
+/**
+ * JSON Schema validation of routes.yaml with ajv, turned into positioned diagnostics with
+ * messages a person can act on (ajv's own say "must NOT have additional properties").
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import type { Diagnostic } from './diagnostics.ts';
+import type { DataPath, Source } from './source.ts';
+
+const schemaUrl = new URL('../../schema/routes.schema.json', import.meta.url);
+export const routesSchema = JSON.parse(readFileSync(schemaUrl, 'utf8')) as Record<string, unknown>;
+
+let validate: ReturnType<Ajv2020['compile']> | undefined;
+
+/**
+ * Validates data against schema/routes.schema.json and returns every error with its position.
+ * @example validateSchema(loadSource(text)) // [] when the file fits the schema
+ */
+export function validateSchema(source: Source): SchemaError[] {
+  validate ??= new Ajv2020({ allErrors: true, allowUnionTypes: true, strict: false }).compile(routesSchema);
+  if (validate(source.data)) return [];
+  return collapse(validate.errors ?? []).map((error) => {
+    const path = toPath(error.instancePath);
+    const key = error.keyword === 'additionalProperties' ? String(error.params.additionalProperty) : undefined;
+    return { path, key, diagnostic: diagnose(source, path, error) };
+  });
+}
+
+/** A schema error: where in the data, and the positioned diagnostic. */
+export interface SchemaError {
+  path: DataPath;
+  /** The unknown key, for an additionalProperties error. */
+  key?: string;
+  diagnostic: Diagnostic;
+}
+
+function diagnose(source: Source, path: DataPath, error: ErrorObject): Diagnostic {
+  {
+    if (error.keyword === 'additionalProperties') {
+      const name = String(error.params.additionalProperty);
+      const known = Object.keys((error.parentSchema?.properties as object | undefined) ?? {});
+      return source.at([...path, name], `${describe(path)}: unknown key "${name}"${suggest(name, known)}`, { at: 'key' });
+    }
+    if (error.keyword === 'required') {
+      return source.at(path, `${describe(path)}: missing required key "${error.params.missingProperty}"`, { at: 'key' });
+    }
+    return source.at(path, `${describe(path)}: ${message(error)}`);
+  }
+}
+
+/** Drops ajv's bookkeeping errors (if/anyOf wrappers) and collapses anyOf branches into one. */
+function collapse(errors: ErrorObject[]): ErrorObject[] {
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const out: ErrorObject[] = [];
+  for (const error of errors) {
+    if (error.keyword === 'if') continue;
+    const underAnyOf = [...anyOfPaths].some((p) => error.instancePath === p || error.instancePath.startsWith(`${p}/`));
+    if (underAnyOf && error.keyword !== 'anyOf') continue;
+    out.push(error);
+  }
+  return out;
+}
+
+function message(error: ErrorObject): string {
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'type':
+      return `must be ${String(p.type).replace(',', ' or ')}`;
+    case 'enum':
+      return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify(p.allowedValue)}`;
+    case 'anyOf':
+      return `must be ${String((error.parentSchema as { description?: string }).description ?? 'a valid value')
+        .replace(/\.$/, '')
+        .replace(/^./, (c) => c.toLowerCase())}`;
+    case 'pattern': {
+      const what = (error.parentSchema as { description?: string }).description;
+      return what ? `invalid value: ${what.replace(/\.$/, '')}` : `must match ${String(p.pattern)}`;
+    }
+    case 'uniqueItems':
+      return `items ${p.j} and ${p.i} are the same; list each value once`;
+    case 'minItems':
+      return `must list at least ${p.limit} item${p.limit === 1 ? '' : 's'}`;
+    default:
+      return error.message ?? 'invalid value';
+  }
+}
+
+function toPath(pointer: string): DataPath {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
+/** Renders a data path as `routes[2].cors.origins`. */
+export function describe(path: DataPath): string {
+  if (path.length === 0) return 'top level';
+  return path.map((step, i) => (typeof step === 'number' ? `[${step}]` : i === 0 ? step : `.${step}`)).join('');
+}
+
+function suggest(name: string, known: string[]): string {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0] as number;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const current = row[j] as number;
+        row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = current;
+      }
+    }
+    return row[b.length] as number;
+  };
+  const best = known.map((k) => ({ k, d: distance(name, k) })).sort((a, b) => a.d - b.d)[0];
+  return best && best.d <= 2 ? ` (did you mean "${best.k}"?)` : '';
+}

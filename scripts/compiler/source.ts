@@ -1,0 +1,88 @@
+/**
+ * Loads routes.yaml as a YAML document that remembers where every key and value came from, so
+ * any path into the data (from ajv or from a semantic check) maps back to a line and column.
+ */
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Diagnostic, Severity } from './diagnostics.ts';
+
+export type DataPath = Array<string | number>;
+
+export interface Source {
+  /** The parsed data, or undefined when the YAML could not be read at all. */
+  data: unknown;
+  /** YAML syntax errors (duplicate keys, tabs, bad indentation, ...). */
+  syntaxErrors: Diagnostic[];
+  /** True when syntax errors make the data unreliable for further checks. */
+  fatal: boolean;
+  /** True when every step of `path` exists in the document. */
+  has(path: DataPath): boolean;
+  /** Builds a diagnostic at the node for `path` (or its key, with `at: 'key'`). */
+  at(path: DataPath, message: string, options?: { severity?: Severity; at?: 'key' | 'value' }): Diagnostic;
+}
+
+/**
+ * Parses YAML text with positions.
+ * @example loadSource('version: 1\nroutes: []\n').data // { version: 1, routes: [] }
+ */
+export function loadSource(text: string): Source {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const position = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, col };
+  };
+  const syntaxErrors: Diagnostic[] = doc.errors.map((error) => ({
+    severity: 'error',
+    message: yamlMessage(error.code, error.message),
+    ...position(error.pos[0]),
+  }));
+  const fatal = doc.errors.some((error) => error.code !== 'DUPLICATE_KEY');
+  let data: unknown;
+  try {
+    data = fatal ? undefined : doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    syntaxErrors.push({ severity: 'error', message: String((error as Error).message), line: 1, col: 1 });
+  }
+
+  /** Finds the deepest node along `path`, with the pair's key when the last step is a map key. */
+  const find = (path: DataPath): { node: Node | null; key: Node | null; depth: number } => {
+    let node: unknown = doc.contents;
+    let key: Node | null = null;
+    let depth = 0;
+    for (const step of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === step);
+        if (!pair) break;
+        key = pair.key as Node;
+        node = pair.value ?? pair.key;
+      } else if (isSeq(node) && typeof step === 'number' && node.items[step]) {
+        key = null;
+        node = node.items[step];
+      } else {
+        break;
+      }
+      depth++;
+    }
+    return { node: (node as Node | null) ?? null, key, depth };
+  };
+
+  return {
+    data,
+    syntaxErrors,
+    fatal,
+    has: (path) => find(path).depth === path.length,
+    at(path, message, options = {}) {
+      const { node, key } = find(path);
+      const target = options.at === 'key' && key ? key : node;
+      const offset = target?.range?.[0] ?? 0;
+      return { severity: options.severity ?? 'error', message, ...position(offset) };
+    },
+  };
+}
+
+function yamlMessage(code: string, message: string): string {
+  const first = message.split('\n')[0] ?? message;
+  if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear once in a mapping';
+  if (code === 'TAB_AS_INDENT') return 'tab used for indentation: YAML indents with spaces';
+  return `YAML: ${first.replace(/ at line \d+, column \d+:?$/, '')}`;
+}

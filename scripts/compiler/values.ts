@@ -1,0 +1,167 @@
+/**
+ * Parsers for the small value languages inside routes.yaml: durations, sizes, hostnames,
+ * origin URLs, CORS origin patterns, CIDRs and `${env.NAME}` templates.
+ *
+ * Each returns either a value or an error message (never throws), so `check` can report every
+ * bad value at once and `compile` can trust values that `check` accepted.
+ */
+import { parseIp } from '../../src/pipeline/ip.ts';
+import type { CompiledCidr, Template } from '../../src/table/types.ts';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const fail = <T>(error: string): Parsed<T> => ({ ok: false, error });
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parses a duration into milliseconds.
+ * @example parseDuration('1.5s') // { ok: true, value: 1500 }
+ */
+export function parseDuration(text: unknown): Parsed<number> {
+  const match = typeof text === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim()) : null;
+  if (!match) return fail(`"${String(text)}" is not a duration: use a number and a unit, e.g. 500ms, 10s, 2m`);
+  return ok(Math.round(Number(match[1]) * (DURATION_UNITS[match[2] as string] as number)));
+}
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/**
+ * Parses a size into bytes (1kb = 1024 bytes).
+ * @example parseSize('10mb') // { ok: true, value: 10485760 }
+ */
+export function parseSize(text: unknown): Parsed<number> {
+  if (typeof text === 'number' && Number.isInteger(text) && text >= 0) return ok(text);
+  const match = typeof text === 'string' ? /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)$/i.exec(text.trim()) : null;
+  if (!match) return fail(`"${String(text)}" is not a size: use bytes or a unit, e.g. 64kb, 10mb, 1gb`);
+  return ok(Math.floor(Number(match[1]) * (SIZE_UNITS[(match[2] as string).toLowerCase()] as number)));
+}
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/**
+ * Checks a route host: an exact name or `*.` followed by a name (the wildcard is one whole,
+ * leftmost label). Returns the lower-cased host.
+ * @example parseRouteHost('*.Example.com') // { ok: true, value: '*.example.com' }
+ */
+export function parseRouteHost(text: string): Parsed<string> {
+  if (/[/:@?#\s]/.test(text)) {
+    return fail(`host "${text}" must be a bare hostname: no scheme, port, path or spaces`);
+  }
+  const host = text.toLowerCase().replace(/\.$/, '');
+  const labels = host.split('.');
+  const name = labels[0] === '*' ? labels.slice(1) : labels;
+  if (name.some((label) => label.includes('*'))) {
+    return fail(`host "${text}": a wildcard must be the whole leftmost label, as in *.example.com`);
+  }
+  if (labels[0] === '*' && name.length < 2) {
+    return fail(`host "${text}": a wildcard needs a domain of at least two labels, as in *.example.com`);
+  }
+  if (host.length > 253 || name.some((label) => !LABEL.test(label))) {
+    return fail(`host "${text}" is not a valid hostname`);
+  }
+  return ok(host);
+}
+
+export interface OriginUrl {
+  scheme: 'http' | 'https';
+  origin: string;
+  hostname: string;
+  basePath: string;
+}
+
+/**
+ * Parses an origin URL `scheme://host[:port][/base]`.
+ * @example parseOriginUrl('https://api.example.net/v2/') // basePath '/v2'
+ */
+export function parseOriginUrl(text: string): Parsed<OriginUrl> {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return fail(`origin "${text}" is not a URL: use scheme://host[:port][/base]`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return fail(`origin "${text}" must use http or https, not ${url.protocol.replace(':', '')}`);
+  }
+  if (url.username || url.password) return fail(`origin "${text}" must not contain credentials (user:pass@)`);
+  if (url.search || text.includes('?')) return fail(`origin "${text}" must not contain a query string`);
+  if (url.hash || text.includes('#')) return fail(`origin "${text}" must not contain a fragment`);
+  return ok({
+    scheme: url.protocol === 'https:' ? 'https' : 'http',
+    origin: url.origin,
+    hostname: url.hostname.replace(/^\[|\]$/g, ''),
+    basePath: url.pathname.replace(/\/+$/, ''),
+  });
+}
+
+/** True for hosts that only this machine can reach (http to them needs no warning). */
+export function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || /^127\./.test(hostname) || hostname === '::1';
+}
+
+export type CorsOriginPattern =
+  | { kind: 'any' }
+  | { kind: 'exact'; origin: string }
+  | { kind: 'wildcard'; scheme: string; suffix: string };
+
+/**
+ * Parses a CORS origin: `*`, an exact origin, or `scheme://*.domain` (one label).
+ * @example parseCorsOrigin('https://*.example.com') // { kind: 'wildcard', suffix: '.example.com' }
+ */
+export function parseCorsOrigin(text: string): Parsed<CorsOriginPattern> {
+  if (text === '*') return ok({ kind: 'any' });
+  const match = /^(https?):\/\/(\*\.)?([^/?#]+)$/i.exec(text);
+  if (!match) {
+    return fail(`CORS origin "${text}" must be '*', scheme://host[:port] or scheme://*.domain, without a path`);
+  }
+  const scheme = (match[1] as string).toLowerCase();
+  const [hostPart, port] = (match[3] as string).toLowerCase().split(/:(?=\d+$)/) as [string, string?];
+  const host = parseRouteHost(hostPart);
+  if (!host.ok || hostPart.includes('*')) return fail(`CORS origin "${text}" has an invalid host`);
+  const hostPort = port ? `${host.value}:${port}` : host.value;
+  if (match[2]) return ok({ kind: 'wildcard', scheme: `${scheme}://`, suffix: `.${hostPort}` });
+  return ok({ kind: 'exact', origin: `${scheme}://${hostPort}` });
+}
+
+/**
+ * Parses a CIDR (a bare address means /32 or /128).
+ * @example parseCidr('203.0.113.0/24') // bits 120 over the mapped 128-bit space
+ */
+export function parseCidr(text: string): Parsed<CompiledCidr> {
+  const [addressText, lengthText, extra] = text.split('/');
+  const words = parseIp(addressText ?? '');
+  if (!words || extra !== undefined) return fail(`"${text}" is not a CIDR (e.g. 203.0.113.0/24, 2001:db8::/32)`);
+  const v4 = !(addressText as string).includes(':');
+  const max = v4 ? 32 : 128;
+  const length = lengthText === undefined ? max : /^\d{1,3}$/.test(lengthText) ? Number(lengthText) : Number.NaN;
+  if (!(length >= 0 && length <= max)) return fail(`"${text}": prefix length must be 0 to ${max}`);
+  const bits = v4 ? 96 + length : length;
+  const masked = words.map((word, i) => {
+    const keep = Math.max(0, Math.min(32, bits - i * 32));
+    return keep === 0 ? 0 : (word & (keep === 32 ? 0xffffffff : ~(0xffffffff >>> keep))) >>> 0;
+  }) as CompiledCidr['words'];
+  if (masked.some((word, i) => word !== words[i])) {
+    return fail(`"${text}" has bits set after the prefix: write the network address`);
+  }
+  return ok({ words: masked, bits, text });
+}
+
+/**
+ * Splits a header value into literals and `${env.NAME}` references.
+ * @example parseTemplate('Bearer ${env.TOKEN}') // ['Bearer ', { env: 'TOKEN' }]
+ */
+export function parseTemplate(text: string): Parsed<Template> {
+  const parts: Template = [];
+  const pattern = /\$\{([^}]*)\}/g;
+  let last = 0;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+    const name = /^env\.([A-Z_][A-Z0-9_]*)$/.exec(match[1] as string)?.[1];
+    if (!name) return fail(`"${match[0]}" is not a reference: use \${env.NAME} with an upper-case NAME`);
+    if (match.index > last) parts.push(text.slice(last, match.index));
+    parts.push({ env: name });
+    last = match.index + match[0].length;
+  }
+  if (last < text.length || parts.length === 0) parts.push(text.slice(last));
+  return ok(parts);
+}

@@ -1,0 +1,69 @@
+/**
+ * IP addresses as four 32-bit words of an IPv6 address, IPv4 mapped into ::ffff:0:0/96, so one
+ * comparison serves both families. Used by the access stage at request time and by the
+ * compiler for CIDRs.
+ */
+export type IpWords = [number, number, number, number];
+
+/**
+ * Parses an IPv4 or IPv6 address (no zone, no brackets). Returns null when it is not one.
+ * @example parseIp('203.0.113.9') // [0, 0, 0xffff, 0xcb007109]
+ */
+export function parseIp(text: string): IpWords | null {
+  if (!text.includes(':')) {
+    const v4 = parseV4(text);
+    return v4 === null ? null : [0, 0, 0xffff, v4];
+  }
+  return parseV6(text);
+}
+
+function parseV4(text: string): number | null {
+  const parts = text.split('.');
+  if (parts.length !== 4) return null;
+  let value = 0;
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return null;
+    value = value * 256 + Number(part);
+  }
+  return value;
+}
+
+function parseV6(text: string): IpWords | null {
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const groups = (half: string | undefined): number[] | null => {
+    if (!half) return [];
+    const out: number[] = [];
+    const pieces = half.split(':');
+    for (const [i, piece] of pieces.entries()) {
+      if (i === pieces.length - 1 && piece.includes('.')) {
+        const v4 = parseV4(piece);
+        if (v4 === null) return null;
+        out.push(v4 >>> 16, v4 & 0xffff);
+      } else if (/^[0-9a-f]{1,4}$/i.test(piece)) {
+        out.push(Number.parseInt(piece, 16));
+      } else {
+        return null;
+      }
+    }
+    return out;
+  };
+  const head = groups(halves[0]);
+  const tail = groups(halves[1]);
+  if (!head || !tail) return null;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
+  const all = [...head, ...new Array<number>(halves.length === 1 ? 0 : missing).fill(0), ...tail];
+  return [0, 1, 2, 3].map((i) => (((all[2 * i] as number) << 16) | (all[2 * i + 1] as number)) >>> 0) as IpWords;
+}
+
+/** True when `ip` lies inside the network `words`/`bits`. */
+export function inCidr(ip: IpWords, words: IpWords, bits: number): boolean {
+  for (let i = 0; i < 4; i++) {
+    const keep = Math.max(0, Math.min(32, bits - i * 32));
+    if (keep === 0) return true;
+    const mask = keep === 32 ? 0xffffffff : ~(0xffffffff >>> keep);
+    if (((ip[i] as number) & mask) >>> 0 !== words[i]) return false;
+  }
+  return true;
+}

@@ -1,0 +1,40 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // The compiler and CLI run in Node, as they do for users (ajv compiles code at run time,
+        // which workerd forbids).
+        test: { name: 'cli', include: ['test/compiler/**/*.test.ts', 'test/cli/**/*.test.ts'], testTimeout: 60_000 },
+      },
+      {
+        // The Worker runs inside workerd against real local origins started by globalSetup.
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            main: './src/index.ts',
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                ORIGIN_PORT: String(inject('originPort')),
+                BACKUP_PORT: String(inject('backupPort')),
+                DEAD_PORT: String(inject('deadPort')),
+                TEST_SECRET: 'test-secret-value',
+              },
+              ratelimits: {
+                RL_LIMITED: { simple: { limit: 3, period: 60 } },
+              },
+            },
+          })),
+        ],
+        test: {
+          name: 'worker',
+          include: ['test/worker/**/*.test.ts'],
+          globalSetup: ['test/origin/global-setup.ts'],
+          testTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
