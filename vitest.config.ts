@@ -7,7 +7,11 @@ export default defineConfig({
       {
         // The compiler and CLI run in Node, as they do for users (ajv compiles code at run time,
         // which workerd forbids).
-        test: { name: 'cli', include: ['test/compiler/**/*.test.ts', 'test/cli/**/*.test.ts'], testTimeout: 60_000 },
+        test: {
+          name: 'cli',
+          include: ['test/compiler/**/*.test.ts', 'test/cli/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
       },
       {
         // The Worker runs inside workerd against real local origins started by globalSetup.
@@ -23,7 +27,7 @@ export default defineConfig({
                 TEST_SECRET: 'test-secret-value',
               },
               ratelimits: {
-                RL_LIMITED: { simple: { limit: 3, period: 60 } },
+                RL_LIMITED: { namespace_id: '1001', simple: { limit: 3, period: 60 } },
               },
             },
           })),

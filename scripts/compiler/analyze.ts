@@ -2,12 +2,13 @@
  * The whole check of a routes.yaml text: YAML syntax, JSON Schema, then semantic checks and
  * compilation. Every problem is collected with its position; nothing stops at the first.
  */
+
+import type { CompiledTable } from '../../src/table/types.ts';
 import { compileConfig } from './compile.ts';
 import type { RawConfig } from './config.ts';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.ts';
 import { type SchemaError, validateSchema } from './schema.ts';
 import { type DataPath, loadSource } from './source.ts';
-import type { CompiledTable } from '../../src/table/types.ts';
 
 export interface Analysis {
   diagnostics: Diagnostic[];
@@ -32,7 +33,8 @@ export function analyze(text: string): Analysis {
   if (!pruned) return { diagnostics: sortDiagnostics(diagnostics) };
   const { config, indexOf } = pruned;
   const table = compileConfig(config, (path, message, severity) => {
-    const real: DataPath = path[0] === 'routes' ? ['routes', indexOf[path[1] as number] as number, ...path.slice(2)] : path;
+    const real: DataPath =
+      path[0] === 'routes' ? ['routes', indexOf[path[1] as number] as number, ...path.slice(2)] : path;
     const fromDefaults: DataPath = ['defaults', ...real.slice(2)];
     const where = real[0] === 'routes' && !source.has(real) && source.has(fromDefaults) ? fromDefaults : real;
     diagnostics.push(source.at(where, message, { severity }));
@@ -48,7 +50,8 @@ export function analyze(text: string): Analysis {
  * Returns null when the top level itself is unusable.
  */
 function prune(data: unknown, errors: SchemaError[]): { config: RawConfig; indexOf: number[] } | null {
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(data) || !Array.isArray(data.routes)) return null;
   const routes = data.routes.map((r) => (isObject(r) ? { ...r } : null));
   const defaults = isObject(data.defaults) ? { ...data.defaults } : {};
@@ -59,7 +62,11 @@ function prune(data: unknown, errors: SchemaError[]): { config: RawConfig; index
       const field = third ?? key;
       const route = routes[second];
       if (!route || field === undefined || field === 'id' || field === 'hosts') routes[second] = null;
-      else delete route[field];
+      else {
+        delete route[field];
+        // A target that broke the schema still counts as given: no "needs an origin" on top.
+        if (field === 'origin' || field === 'redirect') route.origin ??= [];
+      }
     } else if (top === 'defaults') {
       const field = second ?? key;
       if (field === undefined) config.defaults = {};

@@ -35,6 +35,11 @@ const DEFAULT_REPLAY = 64 * 1024;
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 /** Request headers a route may not set: the Worker cannot choose them, or the router owns them. */
 const RESERVED_REQUEST_HEADERS = new Set(['host', 'cf-connecting-ip', 'x-forwarded-for', 'x-request-id']);
+const REQUIRED_AFTER_MERGE = [
+  ['cors', ['origins']],
+  ['cache', ['ttl']],
+  ['rate_limit', ['limit', 'period']],
+] as const;
 const PATH_SEGMENT = /^(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})+$/;
 const ITTY_SPECIAL = /[:*()+$]/;
 
@@ -68,10 +73,22 @@ export function compileConfig(config: RawConfig, report?: Reporter): CompiledTab
     const at = (path: DataPath): DataPath => ['routes', index, ...path];
     const route = mergeDefaults(config.defaults, raw);
     const r: Reporter = (path, message, severity) => reportTo(at(path), message, severity);
+    // Required keys of these objects are checked after merging, so a route may override part of a default.
+    for (const [field, keys] of REQUIRED_AFTER_MERGE) {
+      const value = route[field] as Record<string, unknown> | undefined;
+      const missing = value ? keys.filter((key) => value[key] === undefined) : [];
+      if (missing.length === 0) continue;
+      const names = missing.map((key) => `"${key}"`).join(', ');
+      r(
+        [field],
+        `${field}: missing required key${missing.length > 1 ? 's' : ''} ${names} (set here or in defaults.${field})`,
+      );
+      delete route[field];
+    }
 
     const previous = seenIds.get(route.id);
     if (previous !== undefined) r(['id'], `duplicate route id "${route.id}" (also routes[${previous}])`);
-    seenIds.set(route.id, index);
+    else seenIds.set(route.id, index);
 
     const path = compilePath(route.path ?? '/', (m) => r(['path'], m));
     const hosts: string[] = [];
@@ -79,12 +96,14 @@ export function compileConfig(config: RawConfig, report?: Reporter): CompiledTab
       const host = check(parseRouteHost(text), (m) => r(['hosts', h], m));
       if (host === undefined) continue;
       const spelling = hostSpelling.get(host);
-      if (spelling !== undefined && spelling !== text) {
+      if (spelling !== undefined && spelling !== text && spelling.toLowerCase() === text.toLowerCase()) {
         r(['hosts', h], `host "${text}" differs from "${spelling}" only by case; hosts are case-insensitive`);
+        continue;
       }
       hostSpelling.set(host, text);
       const other = seenHostPath.get(`${host} ${path}`);
-      if (other !== undefined) r(['hosts', h], `host ${host} with path ${path} is already routed by "${other}"`);
+      if (other !== undefined)
+        r(['hosts', h], `host ${host} with path ${path} is already routed by "${other}"`);
       else seenHostPath.set(`${host} ${path}`, route.id);
       hosts.push(host);
     }
@@ -97,7 +116,10 @@ export function compileConfig(config: RawConfig, report?: Reporter): CompiledTab
       ...compileTarget(route, r),
       ...compileMethods(route.methods),
       cors: route.cors ? compileCors(route.cors, (p, m) => r(['cors', ...p], m)) : null,
-      cache: route.cache && route.cache.ttl > 0 ? { ttl: route.cache.ttl, statuses: route.cache.statuses ?? [200] } : null,
+      cache:
+        route.cache && route.cache.ttl > 0
+          ? { ttl: route.cache.ttl, statuses: route.cache.statuses ?? [200] }
+          : null,
       requestHeaders: compileHeaderRules(route.headers?.request, declared, RESERVED_REQUEST_HEADERS, (p, m) =>
         r(['headers', 'request', ...p], m),
       ),
@@ -114,7 +136,10 @@ export function compileConfig(config: RawConfig, report?: Reporter): CompiledTab
             key: compileRateKey(route.rate_limit.key ?? 'ip'),
           }
         : null,
-      maxBody: route.max_body === undefined ? null : (check(parseSize(route.max_body), (m) => r(['max_body'], m)) ?? null),
+      maxBody:
+        route.max_body === undefined
+          ? null
+          : (check(parseSize(route.max_body), (m) => r(['max_body'], m)) ?? null),
       retry: {
         nonIdempotent: route.retry?.non_idempotent ?? false,
         maxReplayBody:
@@ -125,7 +150,8 @@ export function compileConfig(config: RawConfig, report?: Reporter): CompiledTab
       websocket: route.websocket ?? false,
     });
     for (const key of ['cors', 'cache', 'headers', 'retry', 'rate_limit', 'max_body', 'websocket'] as const) {
-      if (route.redirect && raw[key] !== undefined) r([key], `${key} has no effect on a redirect route`, 'warning');
+      if (route.redirect && raw[key] !== undefined)
+        r([key], `${key} has no effect on a redirect route`, 'warning');
     }
   }
 
@@ -149,7 +175,9 @@ function compilePath(path: string, onError: (message: string) => void): string {
   if (segments.some((s) => s === '')) onError(`path "${path}" has an empty segment (//)`);
   else if (segments.some((s) => s === '.' || s === '..')) onError(`path "${path}" has a . or .. segment`);
   else if (segments.some((s) => !PATH_SEGMENT.test(s) || ITTY_SPECIAL.test(s)) || /%(2f|5c|00)/i.test(path)) {
-    onError(`path "${path}" has characters a path prefix cannot hold (use letters, digits and - . _ ~ % @ ! , ; =)`);
+    onError(
+      `path "${path}" has characters a path prefix cannot hold (use letters, digits and - . _ ~ % @ ! , ; =)`,
+    );
   }
   return trimmed;
 }
@@ -165,7 +193,11 @@ function compileTarget(route: RawRoute, r: Reporter): Pick<CompiledRoute, 'origi
     }
     return {
       origins: [],
-      redirect: { to: route.redirect.to, status: route.redirect.status ?? 301, keepPath: route.redirect.keep_path ?? true },
+      redirect: {
+        to: route.redirect.to,
+        status: route.redirect.status ?? 301,
+        keepPath: route.redirect.keep_path ?? true,
+      },
     };
   }
   if (route.origin === undefined) {
@@ -203,6 +235,7 @@ function compileCors(cors: RawCors, r: Reporter): CompiledCors {
     allowMethods: '',
     headers: [],
     anyHeader: false,
+    allowHeaders: '',
     expose: (cors.expose ?? []).join(', '),
     maxAge: String(cors.max_age ?? 600),
   };
@@ -211,7 +244,8 @@ function compileCors(cors: RawCors, r: Reporter): CompiledCors {
     const pattern = check(parseCorsOrigin(text), (m) => r(['origins', i], m));
     if (pattern?.kind === 'any') compiled.any = true;
     if (pattern?.kind === 'exact') compiled.exact.push(pattern.origin);
-    if (pattern?.kind === 'wildcard') compiled.wildcards.push({ scheme: pattern.scheme, suffix: pattern.suffix });
+    if (pattern?.kind === 'wildcard')
+      compiled.wildcards.push({ scheme: pattern.scheme, suffix: pattern.suffix });
   }
   if (compiled.any && compiled.credentials) {
     r(['credentials'], "credentials: true cannot be used with origin '*': list the allowed origins instead");
@@ -220,6 +254,7 @@ function compileCors(cors: RawCors, r: Reporter): CompiledCors {
     if (header === '*') compiled.anyHeader = true;
     else compiled.headers.push(header.toLowerCase());
   }
+  compiled.allowHeaders = (cors.headers ?? []).filter((h) => h !== '*').join(', ');
   return compiled;
 }
 
@@ -231,12 +266,16 @@ function compileHeaderRules(
 ): CompiledHeaderRules {
   const set: Array<[string, Template]> = [];
   for (const [name, value] of Object.entries(rules?.set ?? {})) {
-    if (reserved.has(name.toLowerCase())) r(['set', name], `${name} is set by the router and cannot be changed here`);
+    if (reserved.has(name.toLowerCase()))
+      r(['set', name], `${name} is set by the router and cannot be changed here`);
     const template = check(parseTemplate(value), (m) => r(['set', name], m));
     if (!template) continue;
     for (const part of template) {
       if (typeof part === 'object' && !declared.has(part.env)) {
-        r(['set', name], `\${env.${part.env}} is not declared: add it to secrets: (or vars:) at the top of the file`);
+        r(
+          ['set', name],
+          `\${env.${part.env}} is not declared: add it to secrets: (or vars:) at the top of the file`,
+        );
       }
     }
     set.push([name.toLowerCase(), template]);
@@ -288,7 +327,8 @@ function indexHosts(table: CompiledTable): void {
     return pb.length - pa.length || (pa < pb ? -1 : pa > pb ? 1 : 0);
   };
   for (const key of [...exact.keys()].sort()) table.exact[key] = (exact.get(key) as number[]).sort(byPath);
-  for (const key of [...wildcard.keys()].sort()) table.wildcard[key] = (wildcard.get(key) as number[]).sort(byPath);
+  for (const key of [...wildcard.keys()].sort())
+    table.wildcard[key] = (wildcard.get(key) as number[]).sort(byPath);
 }
 
 /** An origin this table itself routes would send requests around in a loop. */
@@ -298,7 +338,8 @@ function findLoops(table: CompiledTable, report: Reporter): void {
       const hostname = new URL(origin.origin).hostname;
       const parent = hostname.slice(hostname.indexOf('.') + 1);
       if (table.exact[hostname] || (hostname.includes('.') && table.wildcard[parent])) {
-        const path: DataPath = route.origins.length > 1 ? ['routes', index, 'origin', i] : ['routes', index, 'origin'];
+        const path: DataPath =
+          route.origins.length > 1 ? ['routes', index, 'origin', i] : ['routes', index, 'origin'];
         report(path, `origin host ${hostname} is routed by this table itself: requests would loop`);
       }
     }

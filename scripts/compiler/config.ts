@@ -52,11 +52,13 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  */
 export function mergeDefaults(defaults: Partial<RawRoute> | undefined, route: RawRoute): RawRoute {
   const merged = deepMerge(defaults ?? {}, route) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(merged)) if (value === false && isObjectField(key)) delete merged[key];
+  for (const [key, value] of Object.entries(merged))
+    if (value === false && isObjectField(key)) delete merged[key];
   return merged as unknown as RawRoute;
 }
 
-const isObjectField = (key: string) => key === 'cors' || key === 'cache' || key === 'access' || key === 'rate_limit';
+const isObjectField = (key: string) =>
+  key === 'cors' || key === 'cache' || key === 'access' || key === 'rate_limit';
 
 function deepMerge(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;

@@ -15,7 +15,11 @@ export interface Diagnostic {
 /** Sorts by position, errors before warnings at the same place; keeps output stable. */
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
   return [...list].sort(
-    (a, b) => a.line - b.line || a.col - b.col || a.severity.localeCompare(b.severity) || a.message.localeCompare(b.message),
+    (a, b) =>
+      a.line - b.line ||
+      a.col - b.col ||
+      a.severity.localeCompare(b.severity) ||
+      a.message.localeCompare(b.message),
   );
 }
 
@@ -37,6 +41,6 @@ export function formatDiagnostic(file: string, source: string, d: Diagnostic): s
 
 /** A GitHub Actions workflow command that annotates the file in the pull request. */
 export function githubAnnotation(file: string, d: Diagnostic): string {
-  const escape = (text: string) => text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-  return `::${d.severity} file=${file},line=${d.line},col=${d.col}::${escape(d.message)}`;
+  const encode = (text: string) => text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return `::${d.severity} file=${file},line=${d.line},col=${d.col}::${encode(d.message)}`;
 }

@@ -17,7 +17,9 @@ export function printAnalysis(file: string, text: string, analysis: Analysis): b
     if (process.env.GITHUB_ACTIONS === 'true') console.log(githubAnnotation(file, d));
   }
   if (errors > 0) {
-    console.error(`${file}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+    console.error(
+      `${file}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`,
+    );
     return false;
   }
   const table = analysis.table;

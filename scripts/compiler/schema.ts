@@ -17,11 +17,14 @@ let validate: ReturnType<Ajv2020['compile']> | undefined;
  * @example validateSchema(loadSource(text)) // [] when the file fits the schema
  */
 export function validateSchema(source: Source): SchemaError[] {
-  validate ??= new Ajv2020({ allErrors: true, allowUnionTypes: true, strict: false }).compile(routesSchema);
+  validate ??= new Ajv2020({ allErrors: true, allowUnionTypes: true, strict: false, verbose: true }).compile(
+    routesSchema,
+  );
   if (validate(source.data)) return [];
   return collapse(validate.errors ?? []).map((error) => {
     const path = toPath(error.instancePath);
-    const key = error.keyword === 'additionalProperties' ? String(error.params.additionalProperty) : undefined;
+    const key =
+      error.keyword === 'additionalProperties' ? String(error.params.additionalProperty) : undefined;
     return { path, key, diagnostic: diagnose(source, path, error) };
   });
 }
@@ -35,27 +38,59 @@ export interface SchemaError {
 }
 
 function diagnose(source: Source, path: DataPath, error: ErrorObject): Diagnostic {
-  {
-    if (error.keyword === 'additionalProperties') {
-      const name = String(error.params.additionalProperty);
-      const known = Object.keys((error.parentSchema?.properties as object | undefined) ?? {});
-      return source.at([...path, name], `${describe(path)}: unknown key "${name}"${suggest(name, known)}`, { at: 'key' });
-    }
-    if (error.keyword === 'required') {
-      return source.at(path, `${describe(path)}: missing required key "${error.params.missingProperty}"`, { at: 'key' });
-    }
-    return source.at(path, `${describe(path)}: ${message(error)}`);
+  if (error.keyword === 'additionalProperties') {
+    const name = String(error.params.additionalProperty);
+    const known = Object.keys((error.parentSchema?.properties as object | undefined) ?? {});
+    return source.at([...path, name], `${describe(path)}: unknown key "${name}"${suggest(name, known)}`, {
+      at: 'key',
+    });
   }
+  if (error.propertyName !== undefined) {
+    return source.at([...path, error.propertyName], `${describe(path)}: key ${message(error)}`, {
+      at: 'key',
+    });
+  }
+  if (error.keyword === 'uniqueItems') {
+    const [first, again] = [Number(error.params.i), Number(error.params.j)].sort((a, b) => a - b) as [
+      number,
+      number,
+    ];
+    return source.at(
+      [...path, again],
+      `${describe(path)}: items ${first} and ${again} are the same; list each value once`,
+    );
+  }
+  if (error.keyword === 'required') {
+    return source.at(path, `${describe(path)}: missing required key "${error.params.missingProperty}"`, {
+      at: 'key',
+    });
+  }
+  return source.at(path, `${describe(path)}: ${message(error)}`);
 }
 
-/** Drops ajv's bookkeeping errors (if/anyOf wrappers) and collapses anyOf branches into one. */
+/**
+ * Drops ajv's bookkeeping errors (if/anyOf wrappers) and collapses anyOf branches into one. When
+ * the value's type rules out all branches but one, that branch's own errors are kept instead
+ * (a duplicated origin in a failover list is reported as such, not as "must be an origin").
+ */
 function collapse(errors: ErrorObject[]): ErrorObject[] {
-  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const typeMisses = (path: string) =>
+    errors.filter((e) => e.keyword === 'type' && e.instancePath === path).length;
+  const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
+  const opened = new Set(
+    anyOfs
+      .filter((e) => (e.schema as unknown[]).length - typeMisses(e.instancePath) === 1)
+      .map((e) => e.instancePath),
+  );
+  const closed = anyOfs.map((e) => e.instancePath).filter((p) => !opened.has(p));
+  const under = (error: ErrorObject, p: string) =>
+    error.instancePath === p || error.instancePath.startsWith(`${p}/`);
   const out: ErrorObject[] = [];
   for (const error of errors) {
-    if (error.keyword === 'if') continue;
-    const underAnyOf = [...anyOfPaths].some((p) => error.instancePath === p || error.instancePath.startsWith(`${p}/`));
-    if (underAnyOf && error.keyword !== 'anyOf') continue;
+    if (error.keyword === 'if' || error.keyword === 'propertyNames') continue;
+    if (error.keyword === 'anyOf' && opened.has(error.instancePath)) continue;
+    if (error.keyword === 'type' && opened.has(error.instancePath)) continue;
+    if (error.keyword !== 'anyOf' && closed.some((p) => under(error, p))) continue;
     out.push(error);
   }
   return out;
@@ -71,15 +106,15 @@ function message(error: ErrorObject): string {
     case 'const':
       return `must be ${JSON.stringify(p.allowedValue)}`;
     case 'anyOf':
-      return `must be ${String((error.parentSchema as { description?: string }).description ?? 'a valid value')
+      return `must be ${String(
+        (error.parentSchema as { description?: string }).description ?? 'a valid value',
+      )
         .replace(/\.$/, '')
         .replace(/^./, (c) => c.toLowerCase())}`;
     case 'pattern': {
       const what = (error.parentSchema as { description?: string }).description;
-      return what ? `invalid value: ${what.replace(/\.$/, '')}` : `must match ${String(p.pattern)}`;
+      return `${JSON.stringify(error.data)} does not match ${String(p.pattern)}${what ? ` (${what.replace(/\.$/, '')})` : ''}`;
     }
-    case 'uniqueItems':
-      return `items ${p.j} and ${p.i} are the same; list each value once`;
     case 'minItems':
       return `must list at least ${p.limit} item${p.limit === 1 ? '' : 's'}`;
     default:
@@ -99,7 +134,9 @@ function toPath(pointer: string): DataPath {
 /** Renders a data path as `routes[2].cors.origins`. */
 export function describe(path: DataPath): string {
   if (path.length === 0) return 'top level';
-  return path.map((step, i) => (typeof step === 'number' ? `[${step}]` : i === 0 ? step : `.${step}`)).join('');
+  return path
+    .map((step, i) => (typeof step === 'number' ? `[${step}]` : i === 0 ? step : `.${step}`))
+    .join('');
 }
 
 function suggest(name: string, known: string[]): string {
@@ -110,7 +147,11 @@ function suggest(name: string, known: string[]): string {
       row[0] = i;
       for (let j = 1; j <= b.length; j++) {
         const current = row[j] as number;
-        row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        row[j] = Math.min(
+          (row[j] as number) + 1,
+          (row[j - 1] as number) + 1,
+          prev + (a[i - 1] === b[j - 1] ? 0 : 1),
+        );
         prev = current;
       }
     }

@@ -34,7 +34,7 @@ export function loadSource(text: string): Source {
   const syntaxErrors: Diagnostic[] = doc.errors.map((error) => ({
     severity: 'error',
     message: yamlMessage(error.code, error.message),
-    ...position(error.pos[0]),
+    ...position(skipIndent(text, error.pos[0])),
   }));
   const fatal = doc.errors.some((error) => error.code !== 'DUPLICATE_KEY');
   let data: unknown;
@@ -85,4 +85,13 @@ function yamlMessage(code: string, message: string): string {
   if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear once in a mapping';
   if (code === 'TAB_AS_INDENT') return 'tab used for indentation: YAML indents with spaces';
   return `YAML: ${first.replace(/ at line \d+, column \d+:?$/, '')}`;
+}
+
+/** Moves an offset that falls in a line's leading spaces to the first character after them. */
+function skipIndent(text: string, offset: number): number {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  if (!/^ *$/.test(text.slice(lineStart, offset))) return offset;
+  let end = offset;
+  while (text[end] === ' ') end++;
+  return end < text.length && text[end] !== '\n' && text[end] !== '\r' ? end : offset;
 }

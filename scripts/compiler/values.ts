@@ -20,7 +20,8 @@ const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3
  */
 export function parseDuration(text: unknown): Parsed<number> {
   const match = typeof text === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim()) : null;
-  if (!match) return fail(`"${String(text)}" is not a duration: use a number and a unit, e.g. 500ms, 10s, 2m`);
+  if (!match)
+    return fail(`"${String(text)}" is not a duration: use a number and a unit, e.g. 500ms, 10s, 2m`);
   return ok(Math.round(Number(match[1]) * (DURATION_UNITS[match[2] as string] as number)));
 }
 
@@ -97,7 +98,12 @@ export function parseOriginUrl(text: string): Parsed<OriginUrl> {
 
 /** True for hosts that only this machine can reach (http to them needs no warning). */
 export function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname.endsWith('.localhost') || /^127\./.test(hostname) || hostname === '::1';
+  return (
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost') ||
+    /^127\./.test(hostname) ||
+    hostname === '::1'
+  );
 }
 
 export type CorsOriginPattern =
@@ -113,7 +119,9 @@ export function parseCorsOrigin(text: string): Parsed<CorsOriginPattern> {
   if (text === '*') return ok({ kind: 'any' });
   const match = /^(https?):\/\/(\*\.)?([^/?#]+)$/i.exec(text);
   if (!match) {
-    return fail(`CORS origin "${text}" must be '*', scheme://host[:port] or scheme://*.domain, without a path`);
+    return fail(
+      `CORS origin "${text}" must be '*', scheme://host[:port] or scheme://*.domain, without a path`,
+    );
   }
   const scheme = (match[1] as string).toLowerCase();
   const [hostPart, port] = (match[3] as string).toLowerCase().split(/:(?=\d+$)/) as [string, string?];
@@ -131,10 +139,12 @@ export function parseCorsOrigin(text: string): Parsed<CorsOriginPattern> {
 export function parseCidr(text: string): Parsed<CompiledCidr> {
   const [addressText, lengthText, extra] = text.split('/');
   const words = parseIp(addressText ?? '');
-  if (!words || extra !== undefined) return fail(`"${text}" is not a CIDR (e.g. 203.0.113.0/24, 2001:db8::/32)`);
+  if (!words || extra !== undefined)
+    return fail(`"${text}" is not a CIDR (e.g. 203.0.113.0/24, 2001:db8::/32)`);
   const v4 = !(addressText as string).includes(':');
   const max = v4 ? 32 : 128;
-  const length = lengthText === undefined ? max : /^\d{1,3}$/.test(lengthText) ? Number(lengthText) : Number.NaN;
+  const length =
+    lengthText === undefined ? max : /^\d{1,3}$/.test(lengthText) ? Number(lengthText) : Number.NaN;
   if (!(length >= 0 && length <= max)) return fail(`"${text}": prefix length must be 0 to ${max}`);
   const bits = v4 ? 96 + length : length;
   const masked = words.map((word, i) => {
@@ -162,6 +172,9 @@ export function parseTemplate(text: string): Parsed<Template> {
     parts.push({ env: name });
     last = match.index + match[0].length;
   }
-  if (last < text.length || parts.length === 0) parts.push(text.slice(last));
+  const rest = text.slice(last);
+  if (rest.includes('${'))
+    return fail(`"${rest.slice(rest.indexOf('${'))}" has no closing }: use \${env.NAME}`);
+  if (last < text.length || parts.length === 0) parts.push(rest);
   return ok(parts);
 }

@@ -54,7 +54,9 @@ function parseV6(text: string): IpWords | null {
   const missing = 8 - head.length - tail.length;
   if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
   const all = [...head, ...new Array<number>(halves.length === 1 ? 0 : missing).fill(0), ...tail];
-  return [0, 1, 2, 3].map((i) => (((all[2 * i] as number) << 16) | (all[2 * i + 1] as number)) >>> 0) as IpWords;
+  return [0, 1, 2, 3].map(
+    (i) => (((all[2 * i] as number) << 16) | (all[2 * i + 1] as number)) >>> 0,
+  ) as IpWords;
 }
 
 /** True when `ip` lies inside the network `words`/`bits`. */

@@ -40,6 +40,8 @@ export interface CompiledCors {
   /** Allowed request headers, lower-case; `'*'` allows any except Authorization. */
   headers: string[];
   anyHeader: boolean;
+  /** Pre-joined `Access-Control-Allow-Headers` for the listed headers ('' for none). */
+  allowHeaders: string;
   /** Pre-joined `Access-Control-Expose-Headers` value, or '' for none. */
   expose: string;
   /** `Access-Control-Max-Age` value as a string. */

@@ -58,7 +58,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, counts: Map<str
     res.end(JSON.stringify(body));
   };
 
-  if (path.startsWith('/__count/')) return json(200, { count: counts.get(path.slice('/__count/'.length)) ?? 0 });
+  if (path.startsWith('/__count/'))
+    return json(200, { count: counts.get(path.slice('/__count/'.length)) ?? 0 });
   if (path.startsWith('/count/')) {
     const key = path.slice('/count/'.length);
     counts.set(key, (counts.get(key) ?? 0) + 1);

@@ -1,0 +1,82 @@
+/**
+ * Edge cache on the Cache API. GET and HEAD only (HEAD is served from the GET entry); the key
+ * is host + path + query, so two hosts never share an entry; requests with Authorization or
+ * Range bypass it. The stored copy carries the route's TTL as s-maxage while the client keeps
+ * the origin's own Cache-Control. CORS headers are added after this stage, never stored.
+ */
+import type { Exchange } from '../exchange.ts';
+import type { CompiledCache } from '../table/types.ts';
+
+/** Where the origin's Cache-Control waits while the stored copy carries the edge TTL. */
+const ORIGIN_CACHE_CONTROL = 'x-router-origin-cache-control';
+
+/** True when this request may be answered from, or stored in, the cache. */
+export function cacheEligible(x: Exchange): boolean {
+  const headers = x.request.headers;
+  return (
+    x.matched?.cache != null &&
+    (x.method === 'GET' || x.method === 'HEAD') &&
+    !headers.has('authorization') &&
+    !headers.has('range') &&
+    headers.get('upgrade') === null
+  );
+}
+
+function cacheKey(x: Exchange): Request {
+  return new Request(`https://${x.host}${x.path}${x.search}`, { method: 'GET' });
+}
+
+/**
+ * Looks the request up; a hit comes back with the origin's Cache-Control restored.
+ * @example const hit = await cacheLookup(x) // Response, or undefined on a miss
+ */
+export async function cacheLookup(x: Exchange): Promise<Response | undefined> {
+  const hit = await caches.default.match(cacheKey(x));
+  if (!hit) return undefined;
+  const headers = new Headers(hit.headers);
+  const original = headers.get(ORIGIN_CACHE_CONTROL);
+  headers.delete(ORIGIN_CACHE_CONTROL);
+  if (original === null) headers.delete('cache-control');
+  else headers.set('cache-control', original);
+  if (x.method === 'HEAD') {
+    await hit.body?.cancel();
+    return new Response(null, { status: hit.status, headers });
+  }
+  return new Response(hit.body, { status: hit.status, headers });
+}
+
+/**
+ * True when a response may be stored: an allowed status, no Set-Cookie, no private or
+ * no-store (any case), no `Vary: *`, never a partial 206.
+ */
+export function storable(response: Response, policy: CompiledCache): boolean {
+  const headers = response.headers;
+  const cacheControl = headers.get('cache-control')?.toLowerCase() ?? '';
+  return (
+    response.status !== 206 &&
+    policy.statuses.includes(response.status) &&
+    !headers.has('set-cookie') &&
+    !/(^|[\s,])(private|no-store)([\s,=]|$)/.test(cacheControl) &&
+    !(headers.get('vary') ?? '').split(',').some((v) => v.trim() === '*')
+  );
+}
+
+/**
+ * Stores a copy in the background and returns the response for the client: the body is teed,
+ * so the client's copy streams as it arrives.
+ */
+export function cacheStore(
+  x: Exchange,
+  response: Response,
+  policy: CompiledCache,
+  ctx: ExecutionContext,
+): Response {
+  const [forClient, forCache] = response.body ? response.body.tee() : [null, null];
+  const headers = new Headers(response.headers);
+  const original = headers.get('cache-control');
+  if (original !== null) headers.set(ORIGIN_CACHE_CONTROL, original);
+  headers.set('cache-control', `s-maxage=${policy.ttl}`);
+  const stored = new Response(forCache, { status: response.status, headers });
+  ctx.waitUntil(caches.default.put(cacheKey(x), stored).catch(() => undefined));
+  return new Response(forClient, response);
+}

@@ -1,0 +1,40 @@
+/**
+ * Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are never forwarded, in
+ * either direction; neither are the headers a `Connection` header names.
+ */
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'transfer-encoding',
+  'trailer',
+  'upgrade',
+];
+
+/**
+ * Deletes hop-by-hop headers in place; `keepUpgrade` leaves Upgrade for WebSocket routes.
+ * @example stripHopByHop(headers) // removes Connection: X-Secret and X-Secret
+ */
+export function stripHopByHop(headers: Headers, keepUpgrade = false): void {
+  const named = headers.get('connection');
+  if (named) {
+    for (const name of named.split(',')) {
+      const n = name.trim().toLowerCase();
+      if (n && !(keepUpgrade && n === 'upgrade')) headers.delete(n);
+    }
+  }
+  for (const name of HOP_BY_HOP)
+    if (!(keepUpgrade && (name === 'upgrade' || name === 'connection'))) headers.delete(name);
+  headers.delete('proxy-authorization');
+  headers.delete('proxy-authenticate');
+}
+
+/** Adds a token to Vary unless it is there already. */
+export function addVary(headers: Headers, token: string): void {
+  const current = headers.get('vary');
+  if (!current) headers.set('vary', token);
+  else if (!current.split(',').some((t) => t.trim().toLowerCase() === token.toLowerCase())) {
+    headers.set('vary', `${current}, ${token}`);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * URL arithmetic between the public side and an origin: the upstream URL for a request, and the
+ * public URL for an origin's `Location`.
+ */
+import type { CompiledOrigin, CompiledRoute } from '../table/types.ts';
+
+/**
+ * The path below the route prefix when `strip_prefix` is on, else the whole path.
+ * @example forwardPath({ path: '/api', stripPrefix: true }, '/api/x') // '/x'
+ */
+export function forwardPath(route: Pick<CompiledRoute, 'path' | 'stripPrefix'>, path: string): string {
+  if (!route.stripPrefix || route.path === '/') return path;
+  return path.slice(route.path.length);
+}
+
+/**
+ * Upstream URL: origin base path + path (minus the prefix with strip_prefix) + query as sent.
+ * @example upstreamUrl(route, { origin: 'https://o.example', basePath: '/v2' }, '/api/x', '?q=1') // 'https://o.example/v2/x?q=1'
+ */
+export function upstreamUrl(
+  route: Pick<CompiledRoute, 'path' | 'stripPrefix'>,
+  origin: CompiledOrigin,
+  path: string,
+  search: string,
+): string {
+  const rest = forwardPath(route, path);
+  return `${origin.origin}${origin.basePath + rest || '/'}${search}`;
+}
+
+/**
+ * Maps a `Location` that points at the origin back to the public host and prefix; other
+ * locations (relative, or to third parties) are returned unchanged.
+ * @example publicLocation('https://o.example/v2/next', route, origin, 'https://api.example.com') // 'https://api.example.com/api/next'
+ */
+export function publicLocation(
+  location: string,
+  route: Pick<CompiledRoute, 'path' | 'stripPrefix'>,
+  origin: CompiledOrigin,
+  publicOrigin: string,
+): string {
+  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(location);
+  if (!absolute && !(location.startsWith('/') && !location.startsWith('//'))) return location;
+  let target: URL;
+  try {
+    target = new URL(location, `${origin.origin}/`);
+  } catch {
+    return location;
+  }
+  if (target.origin !== origin.origin) return location;
+  let path = target.pathname;
+  if (origin.basePath) {
+    if (path !== origin.basePath && !path.startsWith(`${origin.basePath}/`)) return location;
+    path = path.slice(origin.basePath.length) || '/';
+  }
+  const prefix = route.stripPrefix && route.path !== '/' ? route.path : '';
+  const publicPath = `${prefix}${path === '/' && prefix ? '/' : path}${target.search}${target.hash}`;
+  return absolute ? `${publicOrigin}${publicPath}` : publicPath;
+}

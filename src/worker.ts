@@ -1,0 +1,69 @@
+/**
+ * The Worker: one itty-router pipeline that every route shares, in the order the design fixes:
+ *
+ *   request id -> path safety -> route -> access -> rate limit -> CORS preflight -> methods
+ *   -> redirect / websocket guard -> body limit -> [proxy: cache lookup -> upstream request
+ *   -> fetch with timeout -> response headers -> cache store] -> CORS headers -> log line
+ *
+ * Each stage is a small function in src/pipeline/; a stage that returns a Response ends the
+ * request early (itty-router's `before`), and `finally` decorates whatever came out.
+ */
+import { Router } from 'itty-router';
+import { createExchange, type Env, type Exchange } from './exchange.ts';
+import { access } from './pipeline/access.ts';
+import { bodyLimit } from './pipeline/body-limit.ts';
+import { corsHeaders, preflight } from './pipeline/cors.ts';
+import { jsonError } from './pipeline/errors.ts';
+import { logLine } from './pipeline/log.ts';
+import { methods } from './pipeline/methods.ts';
+import { pathSafety } from './pipeline/path-safety.ts';
+import { proxy } from './pipeline/proxy.ts';
+import { rateLimit } from './pipeline/rate-limit.ts';
+import { redirect } from './pipeline/redirect.ts';
+import { routeLookup } from './pipeline/route.ts';
+import { MissingSecretError } from './pipeline/template.ts';
+import { websocketGuard } from './pipeline/websocket.ts';
+import type { CompiledTable } from './table/types.ts';
+
+type Args = [Env, ExecutionContext];
+
+/**
+ * Builds the Worker for a compiled table.
+ * @example export default createWorker(table);
+ */
+export function createWorker(table: CompiledTable): ExportedHandler<Env> {
+  const router = Router<Exchange, Args, Response>({
+    before: [
+      pathSafety,
+      routeLookup(table),
+      access,
+      rateLimit,
+      preflight,
+      methods,
+      redirect,
+      websocketGuard,
+      bodyLimit,
+    ],
+    catch: (error: unknown, x: Exchange) =>
+      error instanceof MissingSecretError
+        ? jsonError(x, 500, 'config_error', `A route needs ${error.variable}, which is not set`)
+        : jsonError(x, 500, 'internal_error', 'The router failed to handle this request'),
+    finally: [finish],
+  });
+  router.all('*', proxy);
+
+  return {
+    fetch: (request, env, ctx) => router.fetch(createExchange(request), env, ctx) as Promise<Response>,
+  };
+}
+
+/** The last stage: CORS headers, the request id, the log line. */
+function finish(response: Response | undefined, x: Exchange): Response {
+  const out = response ?? jsonError(x, 500, 'internal_error', 'No stage answered this request');
+  if (out.status !== 101) {
+    corsHeaders(out, x);
+    out.headers.set('x-request-id', x.id);
+  }
+  logLine(x, out.status);
+  return out;
+}

@@ -1,0 +1,70 @@
+/**
+ * Test harness inside workerd: compiles a route table in code (the same compiler the build
+ * uses) and sends real requests through the real Worker, to the real local origins that
+ * test/origin/global-setup.ts started. Nothing is stubbed: fetch, caches and rate limits are
+ * workerd's own.
+ */
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { compileConfig } from '../../scripts/compiler/compile.ts';
+import type { RawConfig, RawRoute } from '../../scripts/compiler/config.ts';
+import type { Env } from '../../src/exchange.ts';
+import { createWorker } from '../../src/worker.ts';
+
+export const testEnv = env as unknown as Env & {
+  ORIGIN_PORT: string;
+  BACKUP_PORT: string;
+  DEAD_PORT: string;
+};
+
+/** http://127.0.0.1:PORT of the primary test origin (or `backup`, or a closed `dead` port). */
+export function originUrl(which: 'primary' | 'backup' | 'dead' = 'primary'): string {
+  const port = { primary: testEnv.ORIGIN_PORT, backup: testEnv.BACKUP_PORT, dead: testEnv.DEAD_PORT }[which];
+  return `http://127.0.0.1:${port}`;
+}
+
+export interface TestRouter {
+  /** Sends a request through the Worker and waits for background work (cache stores). */
+  fetch(input: string | Request, init?: RequestInit): Promise<Response>;
+}
+
+/**
+ * A router over routes written in code, as they would be in routes.yaml.
+ * @example const router = routerFor([{ id: 'api', hosts: ['api.test'], origin: originUrl() }]);
+ */
+export function routerFor(
+  routes: RawRoute[],
+  extra: Omit<Partial<RawConfig>, 'routes'> = {},
+  envOverride: Partial<Env> = {},
+): TestRouter {
+  const worker = createWorker(compileConfig({ version: 1, ...extra, routes }));
+  return {
+    async fetch(input, init) {
+      const request = typeof input === 'string' ? new Request(input, init) : input;
+      const ctx = createExecutionContext();
+      const response = await (worker.fetch as NonNullable<typeof worker.fetch>)(
+        request as Request<unknown, IncomingRequestCfProperties>,
+        { ...testEnv, ...envOverride },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return response;
+    },
+  };
+}
+
+/** What the echo origin reports it received. */
+export interface Echo {
+  origin: string;
+  method: string;
+  url: string;
+  headers: Record<string, string | undefined>;
+  bodyLength: number;
+  bodySha256: string;
+  count: number;
+}
+
+/** Hex sha256 of a byte stream, read chunk by chunk. */
+export async function sha256(data: ArrayBuffer | Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', data);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
