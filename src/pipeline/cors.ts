@@ -72,18 +72,35 @@ export function preflight(x: Exchange): Response | undefined {
 
 /**
  * Sets CORS headers on an actual response (after the cache, so a cached copy never carries
- * another origin's headers).
+ * another origin's headers). A `'*'` policy without credentials answers `*` to every request,
+ * Origin or not, so its answer never depends on the request and needs no Vary; any other
+ * policy adds `Vary: Origin` to every response, allowed or not, so no shared cache hands one
+ * origin's answer to another.
+ * @example corsHeaders(response, x) // ACAO https://app.example.com, Vary: Origin
  */
 export function corsHeaders(response: Response, x: Exchange): void {
   const cors = x.matched?.cors;
   if (!cors || x.corsDone || response.status === 101) return;
   const headers = response.headers;
   for (const name of [...headers.keys()]) if (name.startsWith('access-control-')) headers.delete(name);
+  const wildcard = cors.any && !cors.credentials;
   const origin = x.request.headers.get('origin');
-  const allowOrigin = origin === null ? null : allowedOrigin(cors, origin);
-  if (!(cors.any && !cors.credentials)) headers.append('vary', 'Origin');
+  const allowOrigin = wildcard ? '*' : origin === null ? null : allowedOrigin(cors, origin);
+  if (!wildcard) addVary(headers, 'Origin');
   if (allowOrigin === null) return;
   headers.set('access-control-allow-origin', allowOrigin);
   if (cors.credentials) headers.set('access-control-allow-credentials', 'true');
   if (cors.expose) headers.set('access-control-expose-headers', cors.expose);
+}
+
+/** Adds `name` to Vary once, keeping what the origin listed (`Vary: *` already covers it). */
+function addVary(headers: Headers, name: string): void {
+  const current = headers.get('vary');
+  if (current === null || current.trim() === '') {
+    headers.set('vary', name);
+    return;
+  }
+  const listed = current.split(',').map((v) => v.trim().toLowerCase());
+  if (!listed.includes(name.toLowerCase()) && !listed.includes('*'))
+    headers.set('vary', `${current}, ${name}`);
 }
