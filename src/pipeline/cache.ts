@@ -47,17 +47,24 @@ export async function cacheLookup(x: Exchange): Promise<Response | undefined> {
 
 /**
  * True when a response may be stored: an allowed status, no Set-Cookie, no private or
- * no-store (any case), no `Vary: *`, never a partial 206.
+ * no-store (any case), no `Vary: *`, never a partial 206. On a route without a `cors` policy,
+ * a response that varies on Origin is not stored either: the origin does its own CORS, and the
+ * Cache API keys on the URL alone, so a stored copy would hand one site's
+ * Access-Control-Allow-Origin to another. (A route with `cors` replaces those headers after
+ * the cache, so it may store it.)
+ * @example storable(new Response('ok'), { ttl: 60, statuses: [200] }, false) // true
  */
-export function storable(response: Response, policy: CompiledCache): boolean {
+export function storable(response: Response, policy: CompiledCache, routeOwnsCors: boolean): boolean {
   const headers = response.headers;
   const cacheControl = headers.get('cache-control')?.toLowerCase() ?? '';
+  const vary = (headers.get('vary') ?? '').split(',').map((v) => v.trim().toLowerCase());
   return (
     response.status !== 206 &&
     policy.statuses.includes(response.status) &&
     !headers.has('set-cookie') &&
     !/(^|[\s,])(private|no-store)([\s,=]|$)/.test(cacheControl) &&
-    !(headers.get('vary') ?? '').split(',').some((v) => v.trim() === '*')
+    !vary.includes('*') &&
+    (routeOwnsCors || !vary.includes('origin'))
   );
 }
 

@@ -23,18 +23,23 @@ export async function proxy(x: Exchange, env: Env, ctx: ExecutionContext): Promi
 
   const missing = missingVariable(route, env);
   if (missing)
-    return jsonError(x, 500, 'config_error', `Route ${route.id} needs ${missing}, which is not set`);
+    return withCacheResult(
+      jsonError(x, 500, 'config_error', `Route ${route.id} needs ${missing}, which is not set`),
+      x,
+    );
   const websocket = route.websocket && isWebSocketUpgrade(x.request);
   const upstream = await fetchUpstream(x, upstreamHeaders(x, env, websocket));
-  if (x.errorCode || upstream.status === 101) return upstream;
+  if (upstream.status === 101) return upstream;
+  if (x.errorCode) return withCacheResult(upstream, x);
 
   const response = downstreamResponse(upstream, x, env);
-  if (eligible && x.method === 'GET' && route.cache && storable(response, route.cache)) {
+  if (eligible && x.method === 'GET' && route.cache && storable(response, route.cache, route.cors !== null)) {
     return withCacheResult(cacheStore(x, response, route.cache, ctx), x);
   }
   return withCacheResult(response, x);
 }
 
+/** Every response that leaves this stage, the router's own errors included, says how the cache took it. */
 function withCacheResult(response: Response, x: Exchange): Response {
   response.headers.set('x-cache', x.cache);
   return response;
