@@ -2,12 +2,13 @@
  * The resolver: (host, path) -> route. Shared by the Worker, `explain`, route tests and the
  * benchmarks, so what the CLI says is what the edge does.
  *
- * Host first, through the compiled index (O(1): an exact name, else the one-label wildcard
- * `*.parent`); then the longest segment-aware path prefix among that host's routes only. The
- * per-host path table is a small itty-router, built on first use and kept for the isolate's
- * life, so per-request cost does not grow with the number of routes in the table.
+ * Host first, through the compiled index (O(1): the exact name, else the one-label wildcard
+ * `*.parent`); then the longest segment-aware prefix among that host's routes only, found by
+ * looking up the path's own prefixes (`/a/b/c`, `/a/b`, `/a`, `/`) in a per-host map. The cost
+ * depends on the path's depth, never on the number of routes, so 10,000 routes resolve as fast
+ * as 10. (A per-host itty-router would scan its routes' regexes one by one: 100 paths on one
+ * host made lookups ten times slower.)
  */
-import { IttyRouter } from 'itty-router';
 import type { CompiledRoute, CompiledTable } from '../table/types.ts';
 import { normalizeHost } from './host.ts';
 
@@ -17,34 +18,24 @@ export interface Resolution {
   hostKey: string;
 }
 
-/** One host's routes as itty-router compiled them: longest prefix first. */
-type PathTable = Array<{ pattern: RegExp; route: CompiledRoute }>;
-
 /**
- * Builds a resolver over a compiled table.
+ * Builds a resolver over a compiled table. Per-host maps are built on first use and kept.
  * @example
  * const resolve = createResolver(table);
  * resolve('API.example.com:443', '/v1/users')?.route.id // 'api-v1'
  */
 export function createResolver(table: CompiledTable): (host: string, path: string) => Resolution | null {
-  const pathTables = new Map<string, PathTable>();
+  const byHost = new Map<string, Map<string, CompiledRoute>>();
 
-  const pathTable = (key: string, indexes: number[]): PathTable => {
-    let compiled = pathTables.get(key);
-    if (!compiled) {
-      // itty-router turns `/api/*` into a segment-aware regex: /api, /api/, /api/x, never /apiary.
-      const router = IttyRouter();
-      for (const i of indexes) {
-        const route = table.routes[i] as CompiledRoute;
-        router.all(route.path === '/' ? '/*' : `${route.path}/*`, () => route);
-      }
-      compiled = router.routes.map(([, pattern], n) => ({
-        pattern,
-        route: table.routes[indexes[n] as number] as CompiledRoute,
-      }));
-      pathTables.set(key, compiled);
+  const pathsOf = (key: string, indexes: number[]): Map<string, CompiledRoute> => {
+    let paths = byHost.get(key);
+    if (!paths) {
+      paths = new Map(
+        indexes.map((i) => [(table.routes[i] as CompiledRoute).path, table.routes[i] as CompiledRoute]),
+      );
+      byHost.set(key, paths);
     }
-    return compiled;
+    return paths;
   };
 
   return (rawHost, path) => {
@@ -57,9 +48,21 @@ export function createResolver(table: CompiledTable): (host: string, path: strin
       indexes = dot > 0 ? table.wildcard[host.slice(dot + 1)] : undefined;
     }
     if (!indexes) return null;
-    for (const { pattern, route } of pathTable(key, indexes)) {
-      if (pattern.test(path)) return { route, hostKey: key };
-    }
-    return null;
+    const route = longestPrefix(pathsOf(key, indexes), path);
+    return route ? { route, hostKey: key } : null;
   };
+}
+
+/**
+ * The route whose prefix is the longest whole-segment prefix of `path`.
+ * @example longestPrefix(new Map([['/api', r]]), '/api/x') // r; '/apiary' finds nothing
+ */
+export function longestPrefix(paths: Map<string, CompiledRoute>, path: string): CompiledRoute | undefined {
+  let candidate = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  for (;;) {
+    const route = paths.get(candidate);
+    if (route || candidate === '/') return route;
+    const cut = candidate.lastIndexOf('/');
+    candidate = cut <= 0 ? '/' : candidate.slice(0, cut);
+  }
 }
