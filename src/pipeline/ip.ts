@@ -17,12 +17,13 @@ export function parseIp(text: string): IpWords | null {
   return parseV6(text);
 }
 
+// Leading zeros are refused: some parsers read 010 as octal 8, so the rule would be ambiguous.
 function parseV4(text: string): number | null {
   const parts = text.split('.');
   if (parts.length !== 4) return null;
   let value = 0;
   for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return null;
+    if (!/^(0|[1-9]\d{0,2})$/.test(part) || Number(part) > 255) return null;
     value = value * 256 + Number(part);
   }
   return value;
@@ -31,12 +32,13 @@ function parseV4(text: string): number | null {
 function parseV6(text: string): IpWords | null {
   const halves = text.split('::');
   if (halves.length > 2) return null;
-  const groups = (half: string | undefined): number[] | null => {
+  // An embedded IPv4 (::ffff:192.0.2.1) may only end the whole address.
+  const groups = (half: string | undefined, endsAddress: boolean): number[] | null => {
     if (!half) return [];
     const out: number[] = [];
     const pieces = half.split(':');
     for (const [i, piece] of pieces.entries()) {
-      if (i === pieces.length - 1 && piece.includes('.')) {
+      if (endsAddress && i === pieces.length - 1 && piece.includes('.')) {
         const v4 = parseV4(piece);
         if (v4 === null) return null;
         out.push(v4 >>> 16, v4 & 0xffff);
@@ -48,8 +50,8 @@ function parseV6(text: string): IpWords | null {
     }
     return out;
   };
-  const head = groups(halves[0]);
-  const tail = groups(halves[1]);
+  const head = groups(halves[0], halves.length === 1);
+  const tail = groups(halves[1], true);
   if (!head || !tail) return null;
   const missing = 8 - head.length - tail.length;
   if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
