@@ -28,6 +28,7 @@ export default defineConfig({
               },
               ratelimits: {
                 RL_LIMITED: { namespace_id: '1001', simple: { limit: 3, period: 60 } },
+                RL_KEYED: { namespace_id: '1002', simple: { limit: 2, period: 10 } },
               },
             },
           })),
