@@ -1,0 +1,212 @@
+/**
+ * The deploy configuration: the hand-kept wrangler.toml merged with what the route table needs,
+ * written as `wrangler.json` beside the compiled table. Adding a host to routes.yaml alone
+ * changes what deploys:
+ *
+ * - every exact host becomes a Custom Domain (`{pattern, custom_domain: true}`): Cloudflare
+ *   creates its DNS record and certificate;
+ * - every wildcard host becomes a zone route (`{pattern: '*.example.com/*', zone_name}`), the zone
+ *   found with the Public Suffix List (Custom Domains cannot be wildcards);
+ * - `vars` from routes.yaml join the Worker's vars;
+ * - each route with a `rate_limit` gets its Rate Limiting binding, with a namespace id derived
+ *   from the route id so it stays the same from deploy to deploy.
+ *
+ * Output is deterministic: the same inputs give the same bytes.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseToml } from 'smol-toml';
+import type { CompiledTable } from '../../src/table/types.ts';
+import { zoneOf } from './zone.ts';
+
+export type DeployRoute = { pattern: string; custom_domain: true } | { pattern: string; zone_name: string };
+
+export interface RateLimitBinding {
+  name: string;
+  namespace_id: string;
+  simple: { limit: number; period: 10 | 60 };
+}
+
+/** What a route table asks of the deployment, before it is merged with wrangler.toml. */
+export interface DeployTargets {
+  routes: DeployRoute[];
+  ratelimits: RateLimitBinding[];
+  /** Hosts that cannot be deployed because they are not public names (served only locally). */
+  skipped: Array<{ host: string; reason: string }>;
+  /** Problems that make the table undeployable (a wildcard on a public suffix). */
+  errors: string[];
+}
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * A stable Rate Limiting namespace id for a route: FNV-1a of the id, as a positive integer
+ * string (the binding's namespace is a number unique within the account).
+ * @example namespaceId('api') // the same string on every build
+ */
+export function namespaceId(routeId: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(routeId)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  // Kept clear of small hand-picked ids (1001, ...) and inside a signed 32-bit integer.
+  return String(1_000_000 + (hash % 2_000_000_000));
+}
+
+/**
+ * What the table needs deployed: custom domains, zone routes and rate-limit bindings.
+ * @example deployTargets(table).routes // [{ pattern: 'api.example.com', custom_domain: true }, ...]
+ */
+export function deployTargets(table: CompiledTable, takenIds: Iterable<string> = []): DeployTargets {
+  const routes: DeployRoute[] = [];
+  const skipped: DeployTargets['skipped'] = [];
+  const errors: string[] = [];
+  for (const host of Object.keys(table.exact).sort()) {
+    const zone = zoneOf(host);
+    if (zone.kind === 'local') skipped.push({ host, reason: zone.reason });
+    else routes.push({ pattern: host, custom_domain: true });
+  }
+  for (const suffix of Object.keys(table.wildcard).sort()) {
+    const zone = zoneOf(suffix);
+    if (zone.kind === 'zone') routes.push({ pattern: `*.${suffix}/*`, zone_name: zone.zone });
+    else if (zone.kind === 'local') skipped.push({ host: `*.${suffix}`, reason: zone.reason });
+    else errors.push(`host *.${suffix} cannot be deployed: ${zone.reason}`);
+  }
+
+  const taken = new Set(takenIds);
+  const ratelimits: RateLimitBinding[] = [];
+  const limited = table.routes.filter((r) => r.rateLimit).sort((a, b) => (a.id < b.id ? -1 : 1));
+  for (const route of limited) {
+    const policy = route.rateLimit as NonNullable<typeof route.rateLimit>;
+    if (ratelimits.some((b) => b.name === policy.binding)) {
+      errors.push(`route ${route.id}: rate-limit binding ${policy.binding} is already used by another route`);
+      continue;
+    }
+    // A collision of two hashes (or with a hand-kept id) moves to the next free number.
+    let id = Number(namespaceId(route.id));
+    while (taken.has(String(id))) id++;
+    taken.add(String(id));
+    ratelimits.push({
+      name: policy.binding,
+      namespace_id: String(id),
+      simple: { limit: policy.limit, period: policy.period },
+    });
+  }
+  return { routes, ratelimits, skipped, errors };
+}
+
+export interface DeployConfigResult {
+  config: Record<string, unknown>;
+  targets: DeployTargets;
+  warnings: string[];
+}
+
+/**
+ * Merges the hand-kept wrangler config (parsed wrangler.toml) with the table's needs.
+ * `main` and `$schema` are paths relative to the folder the config is written to.
+ * @example deployConfig(parseToml(toml), table, { main: '../index.ts' }).config.routes
+ */
+export function deployConfig(
+  hand: Record<string, unknown>,
+  table: CompiledTable,
+  paths: { main: string; schema?: string },
+): DeployConfigResult {
+  const warnings: string[] = [];
+  const handRateLimits = Array.isArray(hand.ratelimits) ? (hand.ratelimits as RateLimitBinding[]) : [];
+  const targets = deployTargets(
+    table,
+    handRateLimits.map((b) => String(b.namespace_id)),
+  );
+  for (const { host, reason } of targets.skipped) {
+    warnings.push(`host ${host} is left out of the deploy config (${reason}); it is served only locally`);
+  }
+
+  const handVars = (hand.vars ?? {}) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(table.vars)) {
+    if (name in handVars && handVars[name] !== value)
+      warnings.push(`var ${name} is set in both wrangler.toml and routes.yaml; routes.yaml's value is used`);
+  }
+  const vars = { ...handVars, ...table.vars };
+  const handRoutes = Array.isArray(hand.routes) ? (hand.routes as DeployRoute[]) : [];
+  const routes = [
+    ...handRoutes,
+    ...targets.routes.filter((r) => !handRoutes.some((h) => h.pattern === r.pattern)),
+  ];
+
+  const { main: _main, routes: _routes, vars: _vars, ratelimits: _rl, ...rest } = hand;
+  const config: Record<string, unknown> = {
+    ...(paths.schema ? { $schema: paths.schema } : {}),
+    name: hand.name,
+    main: paths.main,
+    ...rest,
+    routes,
+    ...(Object.keys(vars).length > 0 ? { vars } : {}),
+    ...(handRateLimits.length + targets.ratelimits.length > 0
+      ? { ratelimits: [...handRateLimits, ...targets.ratelimits] }
+      : {}),
+  };
+  return { config, targets, warnings };
+}
+
+/**
+ * Reads and parses a wrangler.toml.
+ * @example readWranglerToml('wrangler.toml').name // 'edge-router'
+ */
+export function readWranglerToml(file: string): Record<string, unknown> {
+  try {
+    return parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Renders the config as stable JSON (two-space indent, trailing newline). */
+export function renderDeployConfig(config: Record<string, unknown>): string {
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/** A relative module path as wrangler and esbuild want it, with forward slashes. */
+function relativePath(from: string, to: string): string {
+  return relative(from, to).split(sep).join('/');
+}
+
+/**
+ * Writes `wrangler.json` into `outDir` (beside table.ts). For the default `src/generated` the
+ * entry is `src/index.ts`; any other folder gets its own `index.ts` entry over its own table,
+ * so each build folder deploys exactly the table it holds.
+ * @example writeDeployConfig('src/generated', table) // { file: 'src/generated/wrangler.json', ... }
+ */
+export function writeDeployConfig(
+  outDir: string,
+  table: CompiledTable,
+  options: { wranglerToml?: string } = {},
+): DeployConfigResult & { file: string } {
+  const dir = resolve(outDir);
+  const hand = readWranglerToml(options.wranglerToml ?? join(projectRoot, 'wrangler.toml'));
+  const ownEntry = dir !== join(projectRoot, 'src', 'generated');
+  const entry = ownEntry ? join(dir, 'index.ts') : join(projectRoot, 'src', 'index.ts');
+  const result = deployConfig(hand, table, {
+    main: relativePath(dir, entry),
+    schema: relativePath(dir, join(projectRoot, 'node_modules', 'wrangler', 'config-schema.json')),
+  });
+  if (result.targets.errors.length > 0) throw new Error(result.targets.errors.join('\n'));
+  mkdirSync(dir, { recursive: true });
+  if (ownEntry) {
+    writeFileSync(
+      entry,
+      [
+        '// Generated by `npm run build`: the Worker over the table in this folder.',
+        "import { table } from './table.ts';",
+        `import { createWorker } from '${relativePath(dir, join(projectRoot, 'src', 'worker.ts'))}';`,
+        '',
+        'export default createWorker(table);',
+        '',
+      ].join('\n'),
+    );
+  }
+  const file = join(outDir, 'wrangler.json');
+  writeFileSync(file, renderDeployConfig(result.config));
+  return { ...result, file };
+}
