@@ -3,6 +3,7 @@
  * about it, and what the log line reports. itty-router passes it from stage to stage (it needs
  * only `method` and `url`).
  */
+import { normalizeHost } from './routing/host.ts';
 import type { CompiledRoute } from './table/types.ts';
 
 export type CacheResult = 'HIT' | 'MISS' | 'BYPASS';
@@ -55,8 +56,10 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 export function createExchange(request: Request): Exchange {
   const url = new URL(request.url);
   const incomingId = request.headers.get('x-request-id');
-  const query = request.url.indexOf('?');
+  // The query as sent, byte for byte (url.search drops a bare `?`); a `?` inside the fragment is not one.
   const hash = request.url.indexOf('#');
+  const beforeHash = hash === -1 ? request.url : request.url.slice(0, hash);
+  const query = beforeHash.indexOf('?');
   return {
     method: request.method,
     url: request.url,
@@ -65,9 +68,9 @@ export function createExchange(request: Request): Exchange {
     startedAt: Date.now(),
     publicOrigin: url.origin,
     publicHost: url.host,
-    host: url.hostname,
+    host: normalizeHost(url.hostname),
     path: url.pathname,
-    search: query === -1 ? '' : request.url.slice(query, hash > query ? hash : undefined),
+    search: query === -1 ? '' : beforeHash.slice(query),
     clientIp: request.headers.get('cf-connecting-ip') ?? '',
     cache: 'BYPASS',
     tries: 0,

@@ -1,15 +1,23 @@
 /**
- * Path safety: the URL parser has already resolved dot segments (`..`, `%2e%2e`) and turned `\`
- * into `/`; what is left that could mean two things to two servers is refused, and repeated
- * slashes are merged so the origin receives exactly the path that was matched.
+ * Path safety. The URL parser has already resolved dot segments (`..`, `%2e%2e`) and turned `\`
+ * into `/`. What is left that could mean two things to two servers is refused, and the rest is
+ * normalised so the path the router matches is the path the origin receives:
+ *
+ * - refused (400): an encoded slash or backslash (`%2F`, `%5C`), NUL and other control
+ *   characters (raw or encoded), a raw backslash, and any dot segment still present (a runtime
+ *   that kept one would let `/public/../admin` match `/public` and reach `/admin`);
+ * - normalised (RFC 3986 6.2.2): percent-encoded unreserved characters are decoded (`/%61dmin`
+ *   is `/admin`, so it cannot slip past an `/admin` route to an origin that decodes it), other
+ *   escapes are upper-cased, and repeated slashes are merged.
  */
 import type { Exchange } from '../exchange.ts';
 import { jsonError } from './errors.ts';
 
-// Encoded slash, backslash, NUL and other control characters; a raw backslash or control
-// character cannot survive URL parsing, but is refused too should a runtime keep one.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const UNSAFE = /%(2f|5c|0[0-9a-f]|1[0-9a-f]|7f)|[\\\u0000-\u001f\u007f]/i;
+const ESCAPE = /%[0-9a-f]{2}/gi;
+const UNRESERVED = /[A-Za-z0-9._~-]/;
+const DOT_SEGMENT = /\/\.{1,2}(?:\/|$)/;
 
 /**
  * @example pathSafety(x) // 400 bad_request for /public%2F..%2Fadmin; undefined to go on
@@ -23,6 +31,15 @@ export function pathSafety(x: Exchange): Response | undefined {
       'The path holds an encoded slash, backslash or control character',
     );
   }
-  if (x.path.includes('//')) x.path = x.path.replace(/\/{2,}/g, '/');
+  let path = x.path.includes('%') ? x.path.replace(ESCAPE, normalizeEscape) : x.path;
+  if (path.includes('//')) path = path.replace(/\/{2,}/g, '/');
+  if (DOT_SEGMENT.test(path)) return jsonError(x, 400, 'bad_request', 'The path holds a . or .. segment');
+  x.path = path;
   return undefined;
+}
+
+/** `%61` -> `a` (unreserved), `%c3` -> `%C3` (kept, upper-cased). */
+function normalizeEscape(encoded: string): string {
+  const char = String.fromCharCode(Number.parseInt(encoded.slice(1), 16));
+  return UNRESERVED.test(char) ? char : encoded.toUpperCase();
 }

@@ -1,0 +1,188 @@
+/**
+ * Path attacks. Each one is either refused with 400 JSON, or routed where its normalised path
+ * belongs, and then the origin receives exactly the path that was matched (never one that an
+ * origin could resolve to somewhere else).
+ *
+ * What real clients send: browsers and curl resolve `..` before sending (curl keeps it only with
+ * --path-as-is); a raw request line reaches the Worker through workerd's WHATWG URL parser, the
+ * same parser `new Request(url)` uses here, which resolves `..`/`%2e%2e`, turns `\` into `/` and
+ * percent-encodes control characters. Those parsed URLs are the first group below. The second
+ * group hands the path-safety stage raw paths directly, for a runtime that kept what the parser
+ * should have removed.
+ */
+import { describe, expect, it } from 'vitest';
+import type { RawRoute } from '../../scripts/compiler/config.ts';
+import { createExchange } from '../../src/exchange.ts';
+import { pathSafety } from '../../src/pipeline/path-safety.ts';
+import { type Echo, originUrl, routerFor } from './harness.ts';
+
+const tagged = (id: string, path: string, extra: Partial<RawRoute> = {}): RawRoute => ({
+  id,
+  hosts: ['paths.test'],
+  path,
+  origin: originUrl(),
+  headers: { response: { set: { 'X-Route': id } } },
+  ...extra,
+});
+
+const router = routerFor([
+  tagged('root', '/'),
+  tagged('public', '/public'),
+  tagged('admin', '/admin', { access: { allow: ['192.0.2.1/32'] } }),
+  tagged('stripped', '/s', { strip_prefix: true }),
+]);
+
+/** Sends `path` and returns which route served it and what the origin received. */
+async function served(path: string): Promise<{ status: number; route: string | null; upstream?: string }> {
+  const response = await router.fetch(`https://paths.test${path}`, {
+    headers: { 'CF-Connecting-IP': '192.0.2.1' },
+  });
+  const route = response.headers.get('x-route');
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    return { status: response.status, route };
+  }
+  return { status: response.status, route, upstream: ((await response.json()) as Echo).url };
+}
+
+async function refused(path: string): Promise<void> {
+  const response = await router.fetch(`https://paths.test${path}`);
+  expect(response.status, path).toBe(400);
+  expect(response.headers.get('content-type'), path).toMatch(/^application\/json/);
+  const body = (await response.json()) as Record<string, string>;
+  expect(body.error, path).toBe('bad_request');
+  expect(body.request_id, path).toBe(response.headers.get('x-request-id'));
+}
+
+describe('path attacks through the URL parser', () => {
+  it('routes dot segments where the resolved path belongs; the origin sees that path', async () => {
+    for (const path of [
+      '/public/../admin',
+      '/public/%2e%2e/admin',
+      '/public/%2E%2e/admin',
+      '/public/.%2e/admin',
+      '/public/./../admin',
+      '/public\\..\\admin',
+      '/public/x/../../admin',
+    ]) {
+      expect(await served(path), path).toEqual({ status: 200, route: 'admin', upstream: '/admin' });
+    }
+  });
+
+  it('keeps dot segments from climbing above the root', async () => {
+    expect(await served('/../../admin')).toEqual({ status: 200, route: 'admin', upstream: '/admin' });
+    expect(await served('/public/../../../etc/passwd')).toEqual({
+      status: 200,
+      route: 'root',
+      upstream: '/etc/passwd',
+    });
+  });
+
+  it('merges repeated slashes before matching and forwards the merged path', async () => {
+    expect(await served('//admin')).toEqual({ status: 200, route: 'admin', upstream: '/admin' });
+    expect(await served('/public//x///y')).toEqual({ status: 200, route: 'public', upstream: '/public/x/y' });
+    expect(await served('///public')).toEqual({ status: 200, route: 'public', upstream: '/public' });
+    expect(await served('//s//x')).toEqual({ status: 200, route: 'stripped', upstream: '/x' });
+  });
+
+  it('refuses encoded slashes and backslashes', async () => {
+    await refused('/public%2F..%2Fadmin');
+    await refused('/public%2f..%2fadmin');
+    await refused('/public/%2Fadmin');
+    await refused('/public%5C..%5Cadmin');
+    await refused('/public/%5c');
+  });
+
+  it('refuses NUL and other control characters, raw or encoded', async () => {
+    await refused('/public/%00');
+    await refused('/public/a%00b');
+    await refused('/admin%00.html');
+    await refused('/public/%0d%0aX-Injected:%201');
+    await refused('/public/%7f');
+    // A raw NUL is percent-encoded by the parser and refused the same way.
+    await refused('/public/a\u0000b');
+  });
+
+  it('decodes encoded unreserved characters, so /%61dmin cannot slip past the /admin route', async () => {
+    expect(await served('/%61dmin')).toEqual({ status: 200, route: 'admin', upstream: '/admin' });
+    expect(await served('/%41dmin')).toEqual({ status: 200, route: 'root', upstream: '/Admin' });
+    expect(await served('/public/%7Euser/a%2Db%5Fc%2e')).toEqual({
+      status: 200,
+      route: 'public',
+      upstream: '/public/~user/a-b_c.',
+    });
+    const blocked = await router.fetch('https://paths.test/%61dmin', {
+      headers: { 'CF-Connecting-IP': '192.0.2.9' },
+    });
+    await blocked.body?.cancel();
+    expect(blocked.status).toBe(403);
+  });
+
+  it('keeps other escapes (upper-cased) and never decodes twice', async () => {
+    expect(await served('/public/caf%c3%a9')).toEqual({
+      status: 200,
+      route: 'public',
+      upstream: '/public/caf%C3%A9',
+    });
+    expect(await served('/public/café')).toEqual({
+      status: 200,
+      route: 'public',
+      upstream: '/public/caf%C3%A9',
+    });
+    expect(await served('/public/%252e%252e/admin')).toEqual({
+      status: 200,
+      route: 'public',
+      upstream: '/public/%252e%252e/admin',
+    });
+    expect(await served('/public/a%20b')).toEqual({
+      status: 200,
+      route: 'public',
+      upstream: '/public/a%20b',
+    });
+  });
+
+  it('leaves the query alone: it is not a path', async () => {
+    expect(await served('/public/x?next=%2F..%2Fadmin&z=%00')).toEqual({
+      status: 200,
+      route: 'public',
+      upstream: '/public/x?next=%2F..%2Fadmin&z=%00',
+    });
+  });
+});
+
+describe('raw paths a runtime might keep', () => {
+  /** Runs the stage on an exchange whose path was not cleaned by a URL parser. */
+  function check(rawPath: string): { status: number | null; path: string } {
+    const x = createExchange(new Request('https://paths.test/'));
+    x.path = rawPath;
+    const response = pathSafety(x);
+    return { status: response?.status ?? null, path: x.path };
+  }
+
+  it('refuses dot segments, backslashes and control characters', () => {
+    for (const path of [
+      '/public/../admin',
+      '/public/./admin',
+      '/public/..',
+      '/..',
+      '/public/%2e%2e/admin',
+      '/public/.%2E/admin',
+      '/public\\..\\admin',
+      '/public/a\u0000b',
+      '/public/a\tb',
+      '/public/a\r\nb',
+    ]) {
+      expect(check(path).status, JSON.stringify(path)).toBe(400);
+    }
+  });
+
+  it('lets names that merely contain dots through', () => {
+    for (const path of ['/public/..a', '/public/a..', '/public/.well-known/x', '/public/...']) {
+      expect(check(path), path).toEqual({ status: null, path });
+    }
+  });
+
+  it('normalises what it keeps', () => {
+    expect(check('//public//%61//x')).toEqual({ status: null, path: '/public/a/x' });
+  });
+});
