@@ -1,0 +1,91 @@
+/**
+ * Peak resident memory of the workerd process while a large body streams through the router,
+ * both ways. A router that buffers would grow with the body; one that streams stays flat.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+
+/** The newest workerd process started by this Node process (miniflare's child). */
+export function workerdPid(): number {
+  const out = execFileSync('ps', ['-eo', 'pid=,ppid=,comm=,args=', '--sort=start_time'], {
+    encoding: 'utf8',
+  });
+  const pids = out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, ppid, , ...args]) => Number(ppid) === process.pid && args.join(' ').includes('workerd'))
+    .map(([pid]) => Number(pid));
+  const pid = pids.at(-1);
+  if (!pid) throw new Error('workerd process not found');
+  return pid;
+}
+
+function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0) * 1024;
+}
+
+/** Runs `work` while sampling the process's RSS every 20 ms; returns the peak. */
+export async function peakRss(pid: number, work: () => Promise<void>): Promise<number> {
+  let peak = rssBytes(pid);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssBytes(pid));
+  }, 20);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  return Math.max(peak, rssBytes(pid));
+}
+
+/** Uploads `bytes` (generated chunk by chunk) through the router to the origin's sink. */
+export function upload(url: URL, host: string, bytes: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const chunk = Buffer.alloc(256 * 1024, 99);
+    const req = request(
+      { host: url.hostname, port: url.port, path: '/sink', method: 'POST', headers: { host } },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => {
+          body += d;
+        });
+        res.on('end', () => {
+          const received = JSON.parse(body || '{}').bytes;
+          if (received === bytes) resolve();
+          else reject(new Error(`origin received ${received} of ${bytes} bytes (status ${res.statusCode})`));
+        });
+      },
+    );
+    req.on('error', reject);
+    let sent = 0;
+    const pump = () => {
+      while (sent < bytes) {
+        const piece = sent + chunk.length <= bytes ? chunk : chunk.subarray(0, bytes - sent);
+        sent += piece.length;
+        if (!req.write(piece)) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+}
+
+/** Downloads `bytes` from the origin through the router and checks the length. */
+export function download(url: URL, host: string, bytes: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    request({ host: url.hostname, port: url.port, path: `/stream?n=${bytes}`, headers: { host } }, (res) => {
+      let received = 0;
+      res.on('data', (d: Buffer) => {
+        received += d.length;
+      });
+      res.on('end', () =>
+        received === bytes ? resolve() : reject(new Error(`received ${received} of ${bytes} bytes`)),
+      );
+      res.on('error', reject);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
