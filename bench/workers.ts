@@ -2,6 +2,7 @@
  * Runs a bundled Worker in workerd through miniflare's API (wrangler dev's own proxy would cut
  * throughput several times and measure itself). Worker log lines are drained, not printed.
  */
+import type { Readable } from 'node:stream';
 import { Miniflare } from 'miniflare4';
 import { COMPATIBILITY_DATE } from './bundle.ts';
 
@@ -23,7 +24,7 @@ export async function startWorker(
     scriptPath,
     compatibilityDate: COMPATIBILITY_DATE,
     bindings,
-    handleRuntimeStdio(stdout, stderr) {
+    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
       stdout.resume();
       stderr.resume();
     },

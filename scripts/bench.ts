@@ -81,7 +81,9 @@ async function main() {
       const order = round % 2 === 0 ? targets : [...targets].reverse();
       for (const t of order) {
         const result = await runLoad(new URL(body, t.url).href, t.host, SECONDS, connections);
-        (loads[body][t.name] ??= []).push(result);
+        const runs = loads[body][t.name] ?? [];
+        runs.push(result);
+        loads[body][t.name] = runs;
         log(`${body} ${t.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms`);
       }
     }
