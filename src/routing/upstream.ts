@@ -38,8 +38,9 @@ export function publicLocation(
   origin: CompiledOrigin,
   publicOrigin: string,
 ): string {
-  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(location);
-  if (!absolute && !(location.startsWith('/') && !location.startsWith('//'))) return location;
+  // Absolute, or scheme-relative (`//origin.host/x`, which names a host just as well).
+  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(location) || location.startsWith('//');
+  if (!absolute && !location.startsWith('/')) return location;
   let target: URL;
   try {
     target = new URL(location, `${origin.origin}/`);
