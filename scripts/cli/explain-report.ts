@@ -1,0 +1,304 @@
+/**
+ * `explain`: what the router would do with one request, and why: the matched route, the
+ * upstream URL or redirect, and every policy that applies (methods, CORS, cache, timeout,
+ * access, rate limit, headers). Decisions come from the Worker's own stages (simulate.ts), so
+ * what explain says is what the edge does.
+ */
+import type { Exchange } from '../../src/exchange.ts';
+import { cacheEligible } from '../../src/pipeline/cache.ts';
+import { allowedOrigin } from '../../src/pipeline/cors.ts';
+import { createResolver } from '../../src/routing/resolve.ts';
+import type { CompiledCors, CompiledTable } from '../../src/table/types.ts';
+import { showTemplate } from './redact.ts';
+import { createSimulator, type SimulatedRequest } from './simulate.ts';
+
+export interface Explanation {
+  request: { method: string; url: string; host: string; path: string; query: string };
+  /** The router's own status, or 'proxied'. */
+  status: number | 'proxied';
+  /** The stage that decided, e.g. 'route' for a 404, 'proxy' when proxied. */
+  decidedBy: string;
+  error: string | null;
+  message: string | null;
+  route: null | { id: string; matchedBy: string; path: string; stripPrefix: boolean };
+  /** When no route matched: whether the host is known at all. */
+  hostKnown: boolean;
+  upstream: null | { url: string; failover: string[] };
+  redirect: null | { status: number; location: string };
+  methods: null | { allowed: boolean; list: string[] | null };
+  cors: null | {
+    origins: string[];
+    methods: string[];
+    headers: string[];
+    expose: string;
+    credentials: boolean;
+    maxAge: number;
+    /** The request's Origin, whether the policy allows it, and the ACAO this answer carries. */
+    requestOrigin: string | null;
+    originAllowed: boolean | null;
+    allowOrigin: string | null;
+    /** Set for a preflight (OPTIONS + Origin + Access-Control-Request-Method). */
+    preflight: null | { method: string; headers: string[]; methodAllowed: boolean; headersAllowed: boolean };
+  };
+  cache: null | { ttl: number; statuses: number[]; eligible: boolean; reason: string };
+  timeoutMs: number | null;
+  access: null | { allow: string[]; deny: string[] };
+  rateLimit: null | { limit: number; period: number; key: string; binding: string };
+  maxBody: number | null;
+  websocket: boolean;
+  requestHeaders: { set: Record<string, string>; remove: string[] };
+  responseHeaders: { set: Record<string, string>; remove: string[] };
+  /** Headers the client would see from the router (its answer, or its additions when proxied). */
+  headers: Record<string, string>;
+}
+
+/**
+ * Explains one request against a compiled table.
+ * @example (await explain(table, { url: 'https://api.example.com/x' })).route?.id // 'api'
+ */
+export async function explain(table: CompiledTable, request: SimulatedRequest): Promise<Explanation> {
+  const outcome = await createSimulator(table)(request);
+  const x = outcome.exchange;
+  const route = outcome.route;
+  const resolution = route ? createResolver(table)(x.host, x.path) : null;
+  const dot = x.host.indexOf('.');
+  const hostKnown = x.host in table.exact || (dot > 0 && x.host.slice(dot + 1) in table.wildcard);
+  const headers = Object.fromEntries(outcome.headers);
+  delete headers['x-request-id'];
+  const cors = route?.cors ?? null;
+  const origin = x.request.headers.get('origin');
+  return {
+    request: { method: x.method, url: x.url, host: x.host, path: x.path, query: x.search },
+    status: outcome.status,
+    decidedBy: outcome.stage,
+    error: outcome.error,
+    message: outcome.message,
+    route: route
+      ? {
+          id: route.id,
+          matchedBy: resolution?.hostKey ?? x.host,
+          path: route.path,
+          stripPrefix: route.stripPrefix,
+        }
+      : null,
+    hostKnown,
+    upstream: outcome.upstream ? { url: outcome.upstream, failover: outcome.failover } : null,
+    redirect:
+      outcome.location !== null && typeof outcome.status === 'number'
+        ? { status: outcome.status, location: outcome.location }
+        : null,
+    methods: route
+      ? { allowed: route.methods === null || route.methods.includes(x.method), list: route.methods }
+      : null,
+    cors: cors
+      ? {
+          origins: corsOrigins(cors),
+          methods: cors.methods,
+          headers: [
+            ...(cors.anyHeader ? ['*'] : []),
+            ...(cors.allowHeaders ? cors.allowHeaders.split(', ') : []),
+          ],
+          expose: cors.expose,
+          credentials: cors.credentials,
+          maxAge: Number(cors.maxAge),
+          requestOrigin: origin,
+          originAllowed: origin === null ? null : allowedOrigin(cors, origin) !== null,
+          allowOrigin: outcome.headers.get('access-control-allow-origin'),
+          preflight: preflightOf(cors, x),
+        }
+      : null,
+    cache: route?.cache ? { ttl: route.cache.ttl, statuses: route.cache.statuses, ...cacheVerdict(x) } : null,
+    timeoutMs: route?.timeoutMs ?? null,
+    access: route?.access
+      ? { allow: route.access.allow.map((c) => c.text), deny: route.access.deny.map((c) => c.text) }
+      : null,
+    rateLimit: route?.rateLimit
+      ? {
+          limit: route.rateLimit.limit,
+          period: route.rateLimit.period,
+          key: route.rateLimit.key.kind === 'ip' ? 'ip' : `header:${route.rateLimit.key.name}`,
+          binding: route.rateLimit.binding,
+        }
+      : null,
+    maxBody: route?.maxBody ?? null,
+    websocket: route?.websocket ?? false,
+    requestHeaders: showRules(route?.requestHeaders),
+    responseHeaders: showRules(route?.responseHeaders),
+    headers,
+  };
+}
+
+/** The preflight's asks and whether the policy grants each (the answer itself comes from the stage). */
+function preflightOf(cors: CompiledCors, x: Exchange): NonNullable<Explanation['cors']>['preflight'] {
+  const method = x.request.headers.get('access-control-request-method');
+  if (x.method !== 'OPTIONS' || method === null || !x.request.headers.has('origin')) return null;
+  const headers = (x.request.headers.get('access-control-request-headers') ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  return {
+    method: method.toUpperCase(),
+    headers,
+    methodAllowed: cors.methods.includes(method.toUpperCase()),
+    headersAllowed: headers.every(
+      (h) => cors.headers.includes(h) || (cors.anyHeader && h !== 'authorization'),
+    ),
+  };
+}
+
+function corsOrigins(cors: CompiledCors): string[] {
+  return [...(cors.any ? ['*'] : []), ...cors.exact, ...cors.wildcards.map((w) => `${w.scheme}*${w.suffix}`)];
+}
+
+/** The Worker's own verdict (src/pipeline/cache.ts `cacheEligible`), with its reason spelled out. */
+function cacheVerdict(x: Exchange): { eligible: boolean; reason: string } {
+  if (cacheEligible(x))
+    return { eligible: true, reason: `${x.method} may be served from and stored in the edge cache` };
+  const headers = x.request.headers;
+  const reason =
+    x.method !== 'GET' && x.method !== 'HEAD'
+      ? `${x.method} is never cached`
+      : headers.has('authorization')
+        ? 'the request has Authorization'
+        : headers.has('range')
+          ? 'the request has Range'
+          : 'the request is an upgrade';
+  return { eligible: false, reason };
+}
+
+function showRules(
+  rules: { set: Array<[string, Parameters<typeof showTemplate>[1]]>; remove: string[] } | undefined,
+) {
+  return {
+    set: Object.fromEntries(
+      (rules?.set ?? []).map(([name, template]) => [name, showTemplate(name, template)]),
+    ),
+    remove: rules?.remove ?? [],
+  };
+}
+
+const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+
+/**
+ * Formats an explanation for a terminal: one labelled line per decision.
+ * @example console.log(formatExplanation(await explain(table, { url })))
+ */
+export function formatExplanation(e: Explanation): string {
+  const lines: string[] = [`${e.request.method} ${e.request.url}`];
+  const row = (label: string, text: string) => lines.push(`  ${label.padEnd(11)} ${text}`);
+  const normalised = `${e.request.host}${e.request.path}${e.request.query}`;
+
+  if (!e.route) {
+    if (e.decidedBy === 'path safety') {
+      row('result', `${e.status} ${e.error}: ${e.message} (refused before routing)`);
+    } else if (e.hostKnown) {
+      row(
+        'route',
+        `none: host ${e.request.host} is routed, but no route's path prefix matches ${e.request.path}`,
+      );
+      row('result', `${e.status} ${e.error}`);
+    } else {
+      row('route', `none: no route in the table serves host ${e.request.host}`);
+      row('result', `${e.status} ${e.error}`);
+    }
+    return lines.join('\n');
+  }
+
+  const r = e.route;
+  const how = r.matchedBy.startsWith('*.') ? `wildcard host ${r.matchedBy}` : `host ${r.matchedBy}`;
+  row('route', `${r.id}  (${how}, path prefix ${r.path}${r.stripPrefix ? ', strip_prefix' : ''})`);
+  if (`https://${normalised}` !== e.request.url && `http://${normalised}` !== e.request.url) {
+    row('normalised', `${normalised} (the path matched and sent upstream)`);
+  }
+  if (e.status === 'proxied' && e.upstream) {
+    row('result', `proxied to ${e.upstream.url}`);
+    if (e.upstream.failover.length > 0) row('failover', e.upstream.failover.join(', then '));
+  } else if (e.redirect) {
+    row('result', `${e.redirect.status} redirect to ${e.redirect.location}`);
+  } else {
+    const why = e.message ? `: ${e.message}` : '';
+    row('result', `${e.status}${e.error ? ` ${e.error}` : ''} answered by the router (${e.decidedBy})${why}`);
+  }
+
+  const m = e.methods;
+  if (m) {
+    const list = m.list ? m.list.join(', ') : 'any method';
+    row(
+      'methods',
+      m.allowed
+        ? `${e.request.method} allowed (${list})`
+        : `${e.request.method} not allowed: 405 (Allow: ${list})`,
+    );
+  }
+  if (e.cors) {
+    const c = e.cors;
+    row(
+      'CORS',
+      `origins ${c.origins.join(', ')}; methods ${c.methods.join(', ')}; headers ${c.headers.join(', ') || 'none'}` +
+        `${c.expose ? `; expose ${c.expose}` : ''}${c.credentials ? '; credentials' : ''}; max-age ${c.maxAge} s`,
+    );
+    const p = c.preflight;
+    if (p) {
+      const refused = [
+        c.originAllowed ? '' : `origin ${c.requestOrigin} not allowed`,
+        p.methodAllowed ? '' : `method ${p.method} not allowed`,
+        p.headersAllowed ? '' : `headers ${p.headers.join(', ')} not all allowed`,
+      ].filter(Boolean);
+      row(
+        '',
+        `preflight from ${c.requestOrigin} for ${p.method}${p.headers.length ? ` with ${p.headers.join(', ')}` : ''}: ` +
+          (refused.length ? `refused, 403 (${refused.join('; ')})` : `answered 204, ACAO ${c.allowOrigin}`),
+      );
+    } else if (c.requestOrigin === null) {
+      row(
+        '',
+        `no Origin sent: ${c.allowOrigin ? `ACAO ${c.allowOrigin}` : 'no ACAO'} (try --header 'Origin: https://...')`,
+      );
+    } else {
+      row(
+        '',
+        c.allowOrigin
+          ? `Origin ${c.requestOrigin} -> Access-Control-Allow-Origin: ${c.allowOrigin}`
+          : `Origin ${c.requestOrigin} is not allowed: no CORS headers`,
+      );
+    }
+  } else {
+    row('CORS', "no policy: the origin's own CORS headers pass through");
+  }
+  if (e.cache) {
+    row(
+      'cache',
+      e.cache.eligible
+        ? `TTL ${e.cache.ttl} s for statuses ${e.cache.statuses.join(', ')}; ${e.cache.reason} (x-cache MISS, then HIT)`
+        : `TTL ${e.cache.ttl} s, but bypassed: ${e.cache.reason} (x-cache BYPASS)`,
+    );
+  } else {
+    row('cache', 'off: never stored at the edge (x-cache BYPASS)');
+  }
+  if (e.timeoutMs !== null) row('timeout', seconds(e.timeoutMs));
+  row(
+    'access',
+    e.access
+      ? `allow ${e.access.allow.join(', ') || 'any'}; deny ${e.access.deny.join(', ') || 'none'} (on CF-Connecting-IP)`
+      : 'any address',
+  );
+  row(
+    'rate limit',
+    e.rateLimit
+      ? `${e.rateLimit.limit} per ${e.rateLimit.period} s per ${e.rateLimit.key} (binding ${e.rateLimit.binding}); over it: 429`
+      : 'none',
+  );
+  if (e.maxBody !== null) row('max body', `${e.maxBody} bytes`);
+  if (e.websocket) row('websocket', 'upgrades pass through');
+  for (const [label, rules] of [
+    ['request', e.requestHeaders],
+    ['response', e.responseHeaders],
+  ] as const) {
+    const parts = [
+      ...Object.entries(rules.set).map(([k, v]) => `set ${k}: ${v}`),
+      ...rules.remove.map((k) => `remove ${k}`),
+    ];
+    if (parts.length > 0) row(`${label} hdrs`, parts.join('; '));
+  }
+  return lines.join('\n');
+}

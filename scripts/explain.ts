@@ -1,0 +1,66 @@
+/**
+ * `npm run explain -- URL [--method M] [--header 'K: V']... [--routes FILE] [--json]`: which route
+ * a request matches and what the router does with it (upstream URL or redirect, methods, CORS,
+ * cache, timeout, access, rate limit), decided by the Worker's own resolver and stages.
+ * Exit 0 when a route matched, 2 when none did, 1 on an error.
+ */
+import { parseArgs } from 'node:util';
+import { explain, formatExplanation } from './cli/explain-report.ts';
+import { loadRoutesFile } from './cli/routes-file.ts';
+import type { SimulatedRequest } from './cli/simulate.ts';
+
+const USAGE = "usage: npm run explain -- URL [--method M] [--header 'K: V']... [--routes FILE] [--json]";
+
+/** Reads the command line into a request, or returns the message to print. */
+function readArguments(): { request: SimulatedRequest; routes: string; json: boolean } | string {
+  let parsed: ReturnType<typeof parseArgs<{ allowPositionals: true; options: typeof OPTIONS }>>;
+  try {
+    parsed = parseArgs({ allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    return `${(error as Error).message}\n${USAGE}`;
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) return USAGE;
+  const raw = positionals[0] as string;
+  // A bare host/path is an https URL, as a browser would read it.
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
+  if (!URL.canParse(url)) return `"${raw}" is not a URL`;
+  const headers: Array<[string, string]> = [];
+  for (const header of values.header ?? []) {
+    const colon = header.indexOf(':');
+    if (colon <= 0) return `--header "${header}" must look like 'Name: value'`;
+    headers.push([header.slice(0, colon).trim(), header.slice(colon + 1).trim()]);
+  }
+  return {
+    request: { url, method: values.method ?? 'GET', headers },
+    routes: values.routes ?? 'routes.yaml',
+    json: values.json ?? false,
+  };
+}
+
+const OPTIONS = {
+  method: { type: 'string', short: 'X' },
+  header: { type: 'string', short: 'H', multiple: true },
+  routes: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+const args = readArguments();
+if (typeof args === 'string') {
+  console.error(args);
+  process.exitCode = 1;
+} else {
+  const loaded = loadRoutesFile(args.routes);
+  if (!loaded) {
+    process.exitCode = 1;
+  } else {
+    try {
+      const e = await explain(loaded.table, args.request);
+      console.log(args.json ? JSON.stringify(e, null, 2) : formatExplanation(e));
+      process.exitCode = e.route ? 0 : 2;
+    } catch (error) {
+      console.error(`explain: ${(error as Error).message}`);
+      process.exitCode = 1;
+    }
+  }
+}
