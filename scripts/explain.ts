@@ -24,7 +24,11 @@ function readArguments(): { request: SimulatedRequest; routes: string; json: boo
   const raw = positionals[0] as string;
   // A bare host/path is an https URL, as a browser would read it.
   const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
-  if (!URL.canParse(url)) return `"${raw}" is not a URL`;
+  try {
+    new URL(url);
+  } catch {
+    return `"${raw}" is not a URL`;
+  }
   const headers: Array<[string, string]> = [];
   for (const header of values.header ?? []) {
     const colon = header.indexOf(':');
