@@ -6,7 +6,7 @@
  */
 import type { Exchange } from '../exchange.ts';
 import { upstreamUrl } from '../routing/upstream.ts';
-import { tooLarge } from './body-limit.ts';
+import { uploadProblem, uploadSignal } from './body-limit.ts';
 import { jsonError } from './errors.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -25,6 +25,7 @@ export async function fetchUpstream(x: Exchange, headers: Headers): Promise<Resp
   const replay = await replayableBody(x, hasBody);
   const failover = route.origins.length > 1 && replay !== undefined;
   const last = failover ? route.origins.length - 1 : 0;
+  const upload = hasBody && replay === undefined ? uploadSignal(x) : undefined;
 
   for (let i = 0; i <= last; i++) {
     const origin = route.origins[i];
@@ -40,8 +41,15 @@ export async function fetchUpstream(x: Exchange, headers: Headers): Promise<Resp
         headers,
         body: hasBody ? (replay ?? x.body) : null,
         redirect: 'manual',
-        signal: controller.signal,
+        signal: upload ? AbortSignal.any([controller.signal, upload]) : controller.signal,
       });
+      // The origin may answer before it has read the whole body; an upload cut at max_body (or
+      // failed) still gets the router's answer, never the origin's to a request it saw in part.
+      const cut = uploadProblem(x);
+      if (cut) {
+        await response.body?.cancel();
+        return cut;
+      }
       if (i < last && RETRY_STATUSES.has(response.status)) {
         await response.body?.cancel();
         x.originStatus = response.status;
@@ -51,11 +59,14 @@ export async function fetchUpstream(x: Exchange, headers: Headers): Promise<Resp
       x.answeredBy = origin.origin;
       x.originStatus = response.status;
       return response;
-    } catch (error) {
-      if (x.bodyTooLarge) return tooLarge(x, route.maxBody ?? 0);
+    } catch {
+      const cut = uploadProblem(x);
+      if (cut) return cut;
       if (controller.signal.aborted) break;
+      // Workers cannot tell a refused connection from one lost after the request was sent, so a
+      // replayed POST (opt-in) may reach two origins: that is why replay is opt-in.
       if (i === last) {
-        return jsonError(x, 502, 'bad_gateway', `The origin could not be reached (${describe(error)})`);
+        return jsonError(x, 502, 'bad_gateway', `The origin could not be reached (${x.tries} tries)`);
       }
       await backoff(i, deadline);
     } finally {
@@ -90,9 +101,4 @@ function backoff(attempt: number, deadline: number): Promise<void> {
     Math.max(0, deadline - Date.now() - 1),
   );
   return new Promise((resolve) => setTimeout(resolve, wait));
-}
-
-function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0]?.slice(0, 200) ?? 'network error';
 }

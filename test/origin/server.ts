@@ -9,11 +9,16 @@
  *   /respond?h=K:V&...   answers 200 with the given response headers (repeatable)
  *   /redirect?to=URL     answers 302 with Location: URL
  *   /count/KEY           counts requests per KEY; GET /__count/KEY reads the count
+ *   /sink/KEY            reads the body, counting bytes as they arrive (kept even when the upload
+ *                        is cut); GET /__sink/KEY reads {seen, bytes, complete, ended}
+ *   /fail-on/NAME/CODE   answers CODE on the origin named NAME, echo 200 elsewhere (?ms=N waits first)
+ *   /ws                  WebSocket echo (websocket-echo.ts)
  *   /close-before-headers, /close-mid-body, /never, /bad-status-line: misbehaviours
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { websocketEcho } from './websocket-echo.ts';
 
 export interface Origin {
   server: Server;
@@ -37,6 +42,7 @@ export async function startOrigin(port = 0, name = 'origin'): Promise<Origin> {
   const server = createServer((req, res) => {
     handle(req, res, counts, name).catch(() => res.destroy());
   });
+  server.on('upgrade', (req, socket) => websocketEcho(req, socket, name));
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
@@ -79,6 +85,26 @@ async function handle(req: IncomingMessage, res: ServerResponse, counts: Map<str
     return;
   }
 
+  if (path.startsWith('/__sink/')) {
+    const key = path.slice('/__sink/'.length);
+    const [seen, bytes] = [counts.has(`sink:${key}`), counts.get(`sink:${key}`) ?? 0];
+    const [complete, ended] = [counts.has(`sink-complete:${key}`), counts.has(`sink-ended:${key}`)];
+    return json(200, { seen, bytes, complete, ended });
+  }
+  if (path.startsWith('/sink/')) {
+    const key = path.slice('/sink/'.length);
+    counts.set(`sink:${key}`, 0);
+    req.on('data', (chunk: Buffer) =>
+      counts.set(`sink:${key}`, (counts.get(`sink:${key}`) ?? 0) + chunk.length),
+    );
+    req.on('close', () => counts.set(`sink-ended:${key}`, 1));
+    req.on('end', () => {
+      counts.set(`sink-complete:${key}`, 1);
+      json(200, { bytes: counts.get(`sink:${key}`) });
+    });
+    return;
+  }
+
   // Read (and hash) the whole request body as it streams in.
   const hash = createHash('sha256');
   let bodyLength = 0;
@@ -97,6 +123,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, counts: Map<str
   };
 
   if (path.startsWith('/status/')) return json(Number(path.slice('/status/'.length)) || 500, echo);
+  if (path.startsWith('/fail-on/')) {
+    const [target, code] = path.slice('/fail-on/'.length).split('/');
+    await new Promise((resolve) => setTimeout(resolve, Number(url.searchParams.get('ms') ?? 0)));
+    return json(target === name ? Number(code) || 500 : 200, echo);
+  }
   if (path === '/slow') {
     await new Promise((resolve) => setTimeout(resolve, Number(url.searchParams.get('ms') ?? 1000)));
     return json(200, echo);
