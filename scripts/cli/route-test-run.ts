@@ -1,0 +1,181 @@
+/**
+ * Runs route test cases against a compiled table through the Worker's own decision stages
+ * (simulate.ts), reports each failure as expected vs actual, and finds the routes that no case
+ * reached.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { CompiledRoute, CompiledTable } from '../../src/table/types.ts';
+import { type Diagnostic, formatDiagnostic, githubAnnotation } from '../compiler/diagnostics.ts';
+import { loadSource } from '../compiler/source.ts';
+import { type RouteTestCase, readRouteTests } from './route-test-file.ts';
+import { createSimulator, type Outcome } from './simulate.ts';
+
+export interface Mismatch {
+  field: string;
+  expected: string;
+  actual: string;
+}
+
+export interface CaseResult {
+  testCase: RouteTestCase;
+  outcome: Outcome;
+  mismatches: Mismatch[];
+}
+
+export interface RouteTestRun {
+  results: CaseResult[];
+  /** Routes (with their index in the table) that no case's request reached. */
+  uncovered: Array<{ index: number; route: CompiledRoute }>;
+}
+
+const show = (value: string | number | null | undefined): string =>
+  value === null || value === undefined
+    ? '(none)'
+    : typeof value === 'number'
+      ? String(value)
+      : JSON.stringify(value);
+
+/**
+ * Runs every case and compares what it expects with what the router does.
+ * @example (await runRouteTests(table, cases)).results.filter((r) => r.mismatches.length > 0)
+ */
+export async function runRouteTests(table: CompiledTable, cases: RouteTestCase[]): Promise<RouteTestRun> {
+  const simulate = createSimulator(table);
+  const results: CaseResult[] = [];
+  for (const testCase of cases) {
+    const outcome = await simulate(testCase.request);
+    const e = testCase.expect;
+    const mismatches: Mismatch[] = [];
+    const compare = (field: string, expected: string | number | null, actual: string | number | null) => {
+      if (expected !== actual) mismatches.push({ field, expected: show(expected), actual: show(actual) });
+    };
+    if (e.route !== undefined) compare('route', e.route, outcome.route?.id ?? null);
+    if (e.status !== undefined) compare('status', e.status, outcome.status);
+    if (e.upstream !== undefined) compare('upstream', e.upstream, outcome.upstream);
+    if (e.location !== undefined) compare('location', e.location, outcome.location);
+    if (e.error !== undefined) compare('error', e.error, outcome.error);
+    for (const [name, value] of Object.entries(e.headers ?? {})) {
+      const actual = outcome.headers.get(name);
+      if (value !== actual) {
+        mismatches.push({
+          field: name,
+          expected: value === null ? '(absent)' : JSON.stringify(value),
+          actual: actual === null ? '(absent)' : JSON.stringify(actual),
+        });
+      }
+    }
+    results.push({ testCase, outcome, mismatches });
+  }
+  const reached = new Set(results.map((r) => r.outcome.route?.id));
+  const uncovered = table.routes.flatMap((route, index) => (reached.has(route.id) ? [] : [{ index, route }]));
+  return { results, uncovered };
+}
+
+/**
+ * Formats one failed case: where it is, the request, then each field as expected vs actual.
+ * @example formatFailure('routes.test.yaml', result)
+ */
+export function formatFailure(file: string, result: CaseResult): string {
+  const { testCase, outcome } = result;
+  const width = Math.max(8, ...result.mismatches.map((m) => m.field.length));
+  const valueWidth = Math.max(10, ...result.mismatches.map((m) => m.expected.length));
+  const lines = [
+    `${file}:${testCase.line}:${testCase.col}  FAIL  ${testCase.name}`,
+    `    ${testCase.request.method} ${testCase.request.url}`,
+    ...result.mismatches.map(
+      (m) => `    ${m.field.padEnd(width)}  expected ${m.expected.padEnd(valueWidth)}  actual ${m.actual}`,
+    ),
+  ];
+  if (outcome.message && outcome.error)
+    lines.push(`    (the router answered ${outcome.error}: ${outcome.message})`);
+  return lines.join('\n');
+}
+
+/** routes.yaml -> routes.test.yaml, beside it. */
+export function testFileFor(routesFile: string): string {
+  const name = basename(routesFile);
+  const dot = name.lastIndexOf('.');
+  const stem = dot > 0 ? name.slice(0, dot) : name;
+  const ext = dot > 0 ? name.slice(dot) : '.yaml';
+  return join(dirname(routesFile), `${stem}.test${ext}`);
+}
+
+export interface CheckRouteTestsOptions {
+  routesFile: string;
+  routesText: string;
+  table: CompiledTable;
+  /** The test file; default: the one beside routesFile. */
+  testsFile?: string;
+  /** Uncovered routes are errors instead of warnings. */
+  requireCoverage?: boolean;
+}
+
+/**
+ * What `check` runs after a clean check: reads the test file, runs it, prints failures and
+ * coverage to stderr (and GitHub annotations under Actions). Returns true when nothing failed.
+ * @example if (!(await checkRouteTests({ routesFile, routesText, table }))) process.exitCode = 1;
+ */
+export async function checkRouteTests(options: CheckRouteTestsOptions): Promise<boolean> {
+  const file = options.testsFile ?? testFileFor(options.routesFile);
+  const annotate = process.env.GITHUB_ACTIONS === 'true';
+  if (!existsSync(file)) {
+    if (options.testsFile) {
+      console.error(`${file}: no such file`);
+      return false;
+    }
+    console.error(`${file}: not found, no route tests run`);
+    return !options.requireCoverage;
+  }
+  const text = readFileSync(file, 'utf8');
+  const { cases, diagnostics } = readRouteTests(text, options.table);
+  if (diagnostics.length > 0) {
+    for (const d of diagnostics) {
+      console.error(`${formatDiagnostic(file, text, d)}\n`);
+      if (annotate) console.log(githubAnnotation(file, d));
+    }
+    const errors = diagnostics.filter((d) => d.severity === 'error').length;
+    if (errors > 0) {
+      console.error(`${file}: ${errors} error${errors === 1 ? '' : 's'}; route tests not run`);
+      return false;
+    }
+  }
+
+  const run = await runRouteTests(options.table, cases);
+  const failed = run.results.filter((r) => r.mismatches.length > 0);
+  for (const result of failed) {
+    console.error(`${formatFailure(file, result)}\n`);
+    if (annotate) {
+      const message = `route test "${result.testCase.name}" failed: ${result.mismatches
+        .map((m) => `${m.field} expected ${m.expected}, actual ${m.actual}`)
+        .join('; ')}`;
+      console.log(
+        githubAnnotation(file, {
+          severity: 'error',
+          message,
+          line: result.testCase.line,
+          col: result.testCase.col,
+        }),
+      );
+    }
+  }
+
+  const routes = loadSource(options.routesText);
+  const severity = options.requireCoverage ? 'error' : 'warning';
+  for (const { index, route } of run.uncovered) {
+    const d: Diagnostic = routes.at(['routes', index, 'id'], `no route test reaches route "${route.id}"`, {
+      severity,
+    });
+    console.error(`${options.routesFile}:${d.line}:${d.col}  ${d.severity}  ${d.message}`);
+    if (annotate) console.log(githubAnnotation(options.routesFile, d));
+  }
+
+  const total = run.results.length;
+  const covered = options.table.routes.length - run.uncovered.length;
+  const verdict =
+    failed.length === 0
+      ? `all ${total} case${total === 1 ? '' : 's'} pass`
+      : `${failed.length} of ${total} case${total === 1 ? '' : 's'} failed`;
+  console.error(`${file}: ${verdict}; cases reach ${covered} of ${options.table.routes.length} routes`);
+  return failed.length === 0 && !(options.requireCoverage && run.uncovered.length > 0);
+}
