@@ -1,0 +1,125 @@
+/**
+ * The plan as Markdown, for a pull-request comment: a one-line summary, then routes, domains,
+ * rate-limit bindings, vars and secrets, each section only when it has changes.
+ */
+import type { DeployRoute } from './deploy-config.ts';
+import type { Plan } from './plan-diff.ts';
+
+/** Inline code that survives any content (backticks inside widen the fence) and table pipes. */
+function code(text: string): string {
+  const clean = text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+  const fence = clean.includes('`') ? '``' : '`';
+  return `${fence}${fence.length > 1 ? ' ' : ''}${clean}${fence.length > 1 ? ' ' : ''}${fence}`;
+}
+
+const cell = (value: string | null) => (value === null ? '_(not set)_' : code(value));
+
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function domainRow(change: string, route: DeployRoute): string {
+  return 'custom_domain' in route
+    ? `| ${change} | ${code(route.pattern)} | custom domain | DNS record and certificate managed by Cloudflare |`
+    : `| ${change} | ${code(route.pattern)} | zone route | zone ${code(route.zone_name)}; its names need proxied DNS records (e.g. a wildcard record) |`;
+}
+
+/**
+ * Renders a plan for a pull-request comment.
+ * @example renderPlanMarkdown(plan).startsWith('### Route plan') // true
+ */
+export function renderPlanMarkdown(plan: Plan): string {
+  const out: string[] = [];
+  const { routes, domains, rateLimits, vars, secrets } = plan;
+  out.push(`### Route plan against ${code(plan.base)}`, '');
+  if (plan.changeCount === 0) {
+    out.push('No changes: merging this deploys the same routes, domains and bindings.');
+    return `${out.join('\n')}\n`;
+  }
+  const parts = [
+    routes.added.length && `${count(routes.added.length, 'route')} added`,
+    routes.removed.length && `${count(routes.removed.length, 'route')} removed`,
+    routes.changed.length && `${count(routes.changed.length, 'route')} changed`,
+    domains.attached.length && `${count(domains.attached.length, 'domain')} attached`,
+    domains.detached.length && `${count(domains.detached.length, 'domain')} detached`,
+  ].filter(Boolean);
+  out.push(`**${count(plan.changeCount, 'change')}**${parts.length ? `: ${parts.join(', ')}` : ''}.`, '');
+
+  if (routes.added.length + routes.removed.length > 0) {
+    out.push(
+      '#### Routes',
+      '',
+      '| Change | Route | Hosts | Path | Target |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const [change, list] of [
+      ['added', routes.added],
+      ['removed', routes.removed],
+    ] as const) {
+      for (const r of list) {
+        out.push(
+          `| ${change} | ${code(r.id)} | ${r.hosts.map(code).join(', ')} | ${code(r.path)} | ${code(r.target)} |`,
+        );
+      }
+    }
+    out.push('');
+  }
+  for (const { id, fields } of routes.changed) {
+    out.push(`#### Route ${code(id)} changed`, '', '| Field | Before | After |', '| --- | --- | --- |');
+    for (const f of fields) out.push(`| ${code(f.field)} | ${cell(f.before)} | ${cell(f.after)} |`);
+    out.push('');
+  }
+
+  if (domains.attached.length + domains.detached.length > 0) {
+    out.push('#### Domains', '');
+    out.push(
+      '> [!WARNING]',
+      '> The deploy applies these without asking. Attaching a custom domain takes over its DNS record (an existing record for that name is replaced); detaching one deletes its record, and the host stops resolving.',
+      '',
+      '| Change | Pattern | Kind | Notes |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const r of domains.attached) out.push(domainRow('attach', r));
+    for (const r of domains.detached) out.push(domainRow('detach', r));
+    out.push('');
+  }
+  if (plan.localOnly.length > 0) {
+    out.push(
+      `Not deployed (local names, served only by \`wrangler dev\`): ${plan.localOnly.map(code).join(', ')}.`,
+      '',
+    );
+  }
+
+  if (rateLimits.added.length + rateLimits.removed.length + rateLimits.changed.length > 0) {
+    out.push(
+      '#### Rate-limit bindings',
+      '',
+      '| Change | Binding | Before | After |',
+      '| --- | --- | --- | --- |',
+    );
+    const show = (b: { simple: { limit: number; period: number }; namespace_id: string }) =>
+      code(`${b.simple.limit} per ${b.simple.period} s (namespace ${b.namespace_id})`);
+    for (const b of rateLimits.added) out.push(`| added | ${code(b.name)} | | ${show(b)} |`);
+    for (const b of rateLimits.removed) out.push(`| removed | ${code(b.name)} | ${show(b)} | |`);
+    for (const c of rateLimits.changed)
+      out.push(`| changed | ${code(c.name)} | ${show(c.before)} | ${show(c.after)} |`);
+    out.push('');
+  }
+
+  const varRows = vars.added.length + vars.removed.length + vars.changed.length;
+  if (varRows + secrets.added.length + secrets.removed.length > 0) {
+    out.push('#### Vars and secrets', '', '| Change | Name | Before | After |', '| --- | --- | --- | --- |');
+    for (const v of vars.added) out.push(`| var added | ${code(v.name)} | | ${code(v.value)} |`);
+    for (const v of vars.removed) out.push(`| var removed | ${code(v.name)} | ${code(v.value)} | |`);
+    for (const v of vars.changed)
+      out.push(`| var changed | ${code(v.name)} | ${code(v.before)} | ${code(v.after)} |`);
+    for (const s of secrets.added) {
+      out.push(
+        `| secret declared | ${code(s)} | | _value never shown: set it with_ ${code(`npx wrangler secret put ${s}`)} |`,
+      );
+    }
+    for (const s of secrets.removed) out.push(`| secret no longer declared | ${code(s)} | _(secret)_ | |`);
+    out.push('');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
