@@ -8,9 +8,10 @@ import type { Exchange } from '../../src/exchange.ts';
 import { cacheEligible } from '../../src/pipeline/cache.ts';
 import { allowedOrigin } from '../../src/pipeline/cors.ts';
 import { createResolver } from '../../src/routing/resolve.ts';
+import { upstreamUrl } from '../../src/routing/upstream.ts';
 import type { CompiledCors, CompiledTable } from '../../src/table/types.ts';
 import { showTemplate } from './redact.ts';
-import { createSimulator, type SimulatedRequest } from './simulate.ts';
+import { createSimulator, type Outcome, type SimulatedRequest } from './simulate.ts';
 
 export interface Explanation {
   request: { method: string; url: string; host: string; path: string; query: string };
@@ -23,7 +24,8 @@ export interface Explanation {
   route: null | { id: string; matchedBy: string; path: string; stripPrefix: boolean };
   /** When no route matched: whether the host is known at all. */
   hostKnown: boolean;
-  upstream: null | { url: string; failover: string[] };
+  /** Where the request goes upstream (for a proxy route, even when the router answers first). */
+  upstream: null | { url: string; failover: string[]; reached: boolean };
   redirect: null | { status: number; location: string };
   methods: null | { allowed: boolean; list: string[] | null };
   cors: null | {
@@ -42,7 +44,7 @@ export interface Explanation {
   };
   cache: null | { ttl: number; statuses: number[]; eligible: boolean; reason: string };
   timeoutMs: number | null;
-  access: null | { allow: string[]; deny: string[] };
+  access: null | { allow: string[]; deny: string[]; clientIp: string | null };
   rateLimit: null | { limit: number; period: number; key: string; binding: string };
   maxBody: number | null;
   websocket: boolean;
@@ -82,7 +84,7 @@ export async function explain(table: CompiledTable, request: SimulatedRequest): 
         }
       : null,
     hostKnown,
-    upstream: outcome.upstream ? { url: outcome.upstream, failover: outcome.failover } : null,
+    upstream: upstreamOf(outcome),
     redirect:
       outcome.location !== null && typeof outcome.status === 'number'
         ? { status: outcome.status, location: outcome.location }
@@ -110,7 +112,11 @@ export async function explain(table: CompiledTable, request: SimulatedRequest): 
     cache: route?.cache ? { ttl: route.cache.ttl, statuses: route.cache.statuses, ...cacheVerdict(x) } : null,
     timeoutMs: route?.timeoutMs ?? null,
     access: route?.access
-      ? { allow: route.access.allow.map((c) => c.text), deny: route.access.deny.map((c) => c.text) }
+      ? {
+          allow: route.access.allow.map((c) => c.text),
+          deny: route.access.deny.map((c) => c.text),
+          clientIp: x.clientIp || null,
+        }
       : null,
     rateLimit: route?.rateLimit
       ? {
@@ -144,6 +150,15 @@ function preflightOf(cors: CompiledCors, x: Exchange): NonNullable<Explanation['
       (h) => cors.headers.includes(h) || (cors.anyHeader && h !== 'authorization'),
     ),
   };
+}
+
+function upstreamOf(outcome: Outcome): Explanation['upstream'] {
+  if (outcome.upstream) return { url: outcome.upstream, failover: outcome.failover, reached: true };
+  const route = outcome.route;
+  if (!route || route.origins.length === 0) return null;
+  const x = outcome.exchange;
+  const [url, ...failover] = route.origins.map((o) => upstreamUrl(route, o, x.path, x.search));
+  return { url: url as string, failover, reached: false };
 }
 
 function corsOrigins(cors: CompiledCors): string[] {
@@ -212,12 +227,18 @@ export function formatExplanation(e: Explanation): string {
   }
   if (e.status === 'proxied' && e.upstream) {
     row('result', `proxied to ${e.upstream.url}`);
-    if (e.upstream.failover.length > 0) row('failover', e.upstream.failover.join(', then '));
+    if (e.upstream.failover.length > 0) {
+      row(
+        'failover',
+        `${e.upstream.failover.join(', then ')} (on 502/503/504 or no answer, for replayable requests)`,
+      );
+    }
   } else if (e.redirect) {
     row('result', `${e.redirect.status} redirect to ${e.redirect.location}`);
   } else {
     const why = e.message ? `: ${e.message}` : '';
     row('result', `${e.status}${e.error ? ` ${e.error}` : ''} answered by the router (${e.decidedBy})${why}`);
+    if (e.upstream) row('upstream', `${e.upstream.url} (not reached: the router answers first)`);
   }
 
   const m = e.methods;
@@ -265,7 +286,10 @@ export function formatExplanation(e: Explanation): string {
   } else {
     row('CORS', "no policy: the origin's own CORS headers pass through");
   }
-  if (e.cache) {
+  const redirectRoute = e.redirect !== null || (e.upstream === null && e.status !== 'proxied');
+  if (redirectRoute) {
+    // A redirect route answers at the edge: no cache, no timeout, no upstream headers.
+  } else if (e.cache) {
     row(
       'cache',
       e.cache.eligible
@@ -275,13 +299,19 @@ export function formatExplanation(e: Explanation): string {
   } else {
     row('cache', 'off: never stored at the edge (x-cache BYPASS)');
   }
-  if (e.timeoutMs !== null) row('timeout', seconds(e.timeoutMs));
+  if (e.timeoutMs !== null && !redirectRoute) row('timeout', seconds(e.timeoutMs));
   row(
     'access',
     e.access
       ? `allow ${e.access.allow.join(', ') || 'any'}; deny ${e.access.deny.join(', ') || 'none'} (on CF-Connecting-IP)`
       : 'any address',
   );
+  if (e.access && e.access.clientIp === null && e.decidedBy === 'access') {
+    row(
+      '',
+      "no CF-Connecting-IP sent, so the address is unknown and refused (try --header 'CF-Connecting-IP: 203.0.113.9')",
+    );
+  }
   row(
     'rate limit',
     e.rateLimit

@@ -29,7 +29,34 @@ export interface SimulatedRequest {
   headers?: Record<string, string> | Array<[string, string]>;
 }
 
-/** The Worker's `before` stages in its order; `null` marks one that is not simulated. */
+/**
+ * The Worker's `before` stages, named and ordered as in src/worker.ts (a test holds the two
+ * together). `rateLimit` is not simulated: its counter lives at the edge.
+ */
+export const WORKER_STAGES = [
+  'pathSafety',
+  'routeLookup',
+  'access',
+  'rateLimit',
+  'preflight',
+  'methods',
+  'redirect',
+  'websocketGuard',
+  'bodyLimit',
+] as const;
+
+const STAGE_LABELS = {
+  pathSafety: 'path safety',
+  routeLookup: 'route',
+  access: 'access',
+  rateLimit: 'rate limit',
+  preflight: 'CORS preflight',
+  methods: 'methods',
+  redirect: 'redirect',
+  websocketGuard: 'websocket',
+  bodyLimit: 'body limit',
+} as const satisfies Record<(typeof WORKER_STAGES)[number], string>;
+
 export type StageName =
   | 'path safety'
   | 'route'
@@ -68,17 +95,18 @@ export interface Outcome {
  * (await simulate({ url: 'https://api.example.com/x' })).upstream // 'https://example.net/x'
  */
 export function createSimulator(table: CompiledTable): (request: SimulatedRequest) => Promise<Outcome> {
-  const stages: Array<[StageName, ((x: Exchange) => Response | undefined) | null]> = [
-    ['path safety', pathSafety],
-    ['route', routeLookup(table)],
-    ['access', access],
-    ['rate limit', null],
-    ['CORS preflight', preflight],
-    ['methods', methods],
-    ['redirect', redirect],
-    ['websocket', websocketGuard],
-    ['body limit', bodyLimit],
-  ];
+  const functions: Record<(typeof WORKER_STAGES)[number], ((x: Exchange) => Response | undefined) | null> = {
+    pathSafety,
+    routeLookup: routeLookup(table),
+    access,
+    rateLimit: null,
+    preflight,
+    methods,
+    redirect,
+    websocketGuard,
+    bodyLimit,
+  };
+  const stages = WORKER_STAGES.map((name) => [STAGE_LABELS[name], functions[name]] as const);
   // Secrets have no value here: a header that uses one shows the reference instead.
   const env: Env = { ...Object.fromEntries(table.secrets.map((n) => [n, `\${env.${n}}`])), ...table.vars };
 
