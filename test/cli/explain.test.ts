@@ -1,0 +1,152 @@
+/**
+ * `npm run explain`: the real CLI over a fixture table, decided by the Worker's own resolver and
+ * stages: proxied routes with their upstream URL, CORS, cache and headers; strip_prefix with
+ * failover; a redirect; a wildcard host; a method refused with 405; every kind of no match.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Explanation } from '../../scripts/cli/explain-report.ts';
+import { fixture, run } from './run-cli.ts';
+
+const ROUTES = fixture('routes.yaml');
+const explain = (url: string, ...args: string[]) => run('explain.ts', [url, '--routes', ROUTES, ...args]);
+
+describe('explain', () => {
+  it('shows the route, upstream URL, CORS answer, cache, timeout and header rules of a proxied GET', () => {
+    const result = explain(
+      'https://api.example.com/users?q=1&q=2',
+      '--header',
+      'Origin: https://app.example.com',
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const out = result.stdout;
+    expect(out).toContain('GET https://api.example.com/users?q=1&q=2');
+    expect(out).toMatch(/route +api +\(host api\.example\.com, path prefix \/\)/);
+    expect(out).toMatch(/result +proxied to https:\/\/origin\.example\.net\/base\/users\?q=1&q=2\n/);
+    expect(out).toMatch(/methods +GET allowed \(GET, HEAD, POST\)/);
+    expect(out).toContain(
+      'Origin https://app.example.com -> Access-Control-Allow-Origin: https://app.example.com',
+    );
+    expect(out).toMatch(/cache +TTL 120 s for statuses 200/);
+    expect(out).toMatch(/timeout +10 s/);
+    expect(out).toMatch(/access +any address/);
+    expect(out).toMatch(/rate limit +none/);
+    // A secret header shows its reference, never a value.
+    expect(out).toContain(`set x-api-key: \${env.ORIGIN_API_KEY}`);
+  });
+
+  it('reports an Origin the policy does not allow, and a cache bypass for Authorization', () => {
+    const out = explain(
+      'api.example.com/users',
+      '-H',
+      'Origin: https://evil.example.net',
+      '-H',
+      'Authorization: Bearer x',
+    ).stdout;
+    expect(out).toContain('Origin https://evil.example.net is not allowed: no CORS headers');
+    expect(out).toContain('bypassed: the request has Authorization (x-cache BYPASS)');
+  });
+
+  it('strips the prefix, lists failover origins and the rate limit, and shows access answering first', () => {
+    const allowed = explain(
+      'api.example.com/v2/items?x=1',
+      '-X',
+      'DELETE',
+      '-H',
+      'CF-Connecting-IP: 203.0.113.9',
+    );
+    expect(allowed.status).toBe(0);
+    expect(allowed.stdout).toMatch(
+      /route +api-v2 +\(host api\.example\.com, path prefix \/v2, strip_prefix\)/,
+    );
+    expect(allowed.stdout).toMatch(/result +proxied to https:\/\/v2-a\.example\.net\/items\?x=1\n/);
+    expect(allowed.stdout).toMatch(/failover +https:\/\/v2-b\.example\.net\/items\?x=1/);
+    expect(allowed.stdout).toMatch(/rate limit +100 per 60 s per ip \(binding RL_API_V2\)/);
+
+    const refused = explain('api.example.com/v2/items', '-H', 'CF-Connecting-IP: 198.51.100.1');
+    expect(refused.stdout).toMatch(/result +403 forbidden answered by the router \(access\)/);
+    expect(refused.stdout).toMatch(/upstream +https:\/\/v2-a\.example\.net\/items \(not reached/);
+  });
+
+  it('answers 405 for a method the route does not allow', () => {
+    const out = explain('api.example.com/users', '--method', 'delete').stdout;
+    expect(out).toMatch(/result +405 method_not_allowed/);
+    expect(out).toContain('DELETE not allowed: 405 (Allow: GET, HEAD, POST)');
+  });
+
+  it('shows a redirect target with the path and query kept', () => {
+    const result = explain('http://www.example.com/a/b?c=1');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/result +308 redirect to https:\/\/example\.com\/a\/b\?c=1/);
+  });
+
+  it('matches a one-label wildcard host, but not two labels deep', () => {
+    expect(explain('x.shop.example.co.uk/').stdout).toMatch(
+      /route +tenants +\(wildcard host \*\.shop\.example\.co\.uk, path prefix \/\)/,
+    );
+    const deep = explain('a.b.shop.example.co.uk/');
+    expect(deep.status).toBe(2);
+    expect(deep.stdout).toContain('none: no route in the table serves host a.b.shop.example.co.uk');
+  });
+
+  it('says clearly when nothing matches: unknown host, known host without a matching path, unsafe path', () => {
+    const unknown = explain('https://nope.example.com/x');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stdout).toMatch(/route +none: no route in the table serves host nope\.example\.com/);
+    expect(unknown.stdout).toMatch(/result +404 no_route/);
+
+    const noPath = explain('https://docs.example.com/guidebook');
+    expect(noPath.status).toBe(2);
+    expect(noPath.stdout).toContain(
+      "host docs.example.com is routed, but no route's path prefix matches /guidebook",
+    );
+
+    const unsafe = explain('https://api.example.com/a%2F..%2Fadmin');
+    expect(unsafe.status).toBe(2);
+    expect(unsafe.stdout).toContain('400 bad_request');
+    expect(unsafe.stdout).toContain('refused before routing');
+  });
+
+  it('applies the Worker path normalisation before matching', () => {
+    const out = explain('https://docs.example.com//guide/%61pi/../x').stdout;
+    expect(out).toMatch(/route +docs/);
+    expect(out).toMatch(/result +proxied to https:\/\/docs\.example\.net\/guide\/x\n/);
+  });
+
+  it('prints JSON with --json', () => {
+    const result = explain(
+      'api.example.com/v1',
+      '--json',
+      '-X',
+      'OPTIONS',
+      '-H',
+      'Origin: https://tenant.example.org',
+      '-H',
+      'Access-Control-Request-Method: POST',
+    );
+    expect(result.status).toBe(0);
+    const e = JSON.parse(result.stdout) as Explanation;
+    expect(e.route?.id).toBe('api');
+    expect(e.status).toBe(204);
+    expect(e.decidedBy).toBe('CORS preflight');
+    expect(e.cors?.allowOrigin).toBe('https://tenant.example.org');
+    expect(e.cors?.preflight).toEqual({
+      method: 'POST',
+      headers: [],
+      methodAllowed: true,
+      headersAllowed: true,
+    });
+    expect(e.headers['access-control-allow-credentials']).toBe('true');
+    expect(e.cache?.eligible).toBe(false);
+  });
+
+  it('exits 1 with a usage line on bad arguments, and with diagnostics on an invalid table', () => {
+    const none = run('explain.ts', []);
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain('usage: npm run explain');
+    expect(explain('api.example.com/', '--header', 'no-colon').status).toBe(1);
+    const invalid = run('explain.ts', ['api.example.com/', '--routes', fixture('invalid.yaml')]);
+    expect(invalid.status).toBe(1);
+    expect(invalid.stderr).toMatch(/invalid\.yaml:\d+:\d+ +error +/);
+  });
+});
