@@ -40,12 +40,14 @@ export function createResolver(table: CompiledTable): (host: string, path: strin
 
   return (rawHost, path) => {
     const host = normalizeHost(rawHost);
+    // Own keys only: a Host of `constructor` or `a.__proto__` must not find Object.prototype.
     let key = host;
-    let indexes = table.exact[host];
+    let indexes = Object.hasOwn(table.exact, host) ? table.exact[host] : undefined;
     if (!indexes) {
       const dot = host.indexOf('.');
-      key = `*.${host.slice(dot + 1)}`;
-      indexes = dot > 0 ? table.wildcard[host.slice(dot + 1)] : undefined;
+      const parent = host.slice(dot + 1);
+      key = `*.${parent}`;
+      indexes = dot > 0 && Object.hasOwn(table.wildcard, parent) ? table.wildcard[parent] : undefined;
     }
     if (!indexes) return null;
     const route = longestPrefix(pathsOf(key, indexes), path);

@@ -91,6 +91,14 @@ describe('host matching', () => {
     }
   });
 
+  it('answers hosts named like Object.prototype members with 404, not a crash', async () => {
+    for (const host of ['constructor', '__proto__', 'a.__proto__', 'a.constructor', 'hasownproperty']) {
+      const response = await router.fetch(`https://${host}/x`);
+      expect(response.status, host).toBe(404);
+      expect(((await response.json()) as { error: string }).error, host).toBe('no_route');
+    }
+  });
+
   it('answers an unknown host with 404 no_route JSON', async () => {
     const response = await router.fetch('https://unknown.test/some/path?q=1');
     expect(response.status).toBe(404);
