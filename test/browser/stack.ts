@@ -1,0 +1,213 @@
+/**
+ * The real stack the browser test talks to: the local echo origin, a tiny page server, and the
+ * router built from test/browser/routes.yaml running under `wrangler dev`. The table is built
+ * into test/.generated/ (git-ignored) with its own entry and wrangler config, so the shipped
+ * build in src/generated/ is never touched. Everything listens on 127.0.0.1 only.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { join, relative, resolve, sep } from 'node:path';
+import { type Origin, startOrigin } from '../origin/server.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const HERE = resolve(import.meta.dirname);
+
+export interface Stack {
+  routerPort: number;
+  origin: Origin;
+  /** Everything wrangler printed, for failure messages. */
+  log(): string;
+  /** Stops every process and server this stack started and removes its build folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A port that was free a moment ago.
+ * @example const port = await freePort();
+ */
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+/** Serves test/browser/page.html at every path. */
+async function startPageServer(): Promise<Server> {
+  const html = readFileSync(join(HERE, 'page.html'));
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(html);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return server;
+}
+
+/**
+ * The build emits table.ts for src/generated/, importing `../table/...` from there. Built into
+ * another folder, those relative imports are pointed back at the same files under src/.
+ */
+function relocateImports(dir: string): void {
+  const file = join(dir, 'table.ts');
+  const text = readFileSync(file, 'utf8').replace(
+    /(from\s+')(\.{1,2}\/[^']+)'/g,
+    (_match, from, specifier) => {
+      const target = relative(dir, resolve(ROOT, 'src/generated', specifier))
+        .split(sep)
+        .join('/');
+      return `${from}${target.startsWith('.') ? target : `./${target}`}'`;
+    },
+  );
+  writeFileSync(file, text);
+}
+
+/** One GET to the router on 127.0.0.1 with a chosen Host; resolves with the status and headers. */
+function probe(port: number, host: string): Promise<{ status: number; requestId: string | undefined }> {
+  return new Promise((done, fail) => {
+    const req = request(
+      { host: '127.0.0.1', port, path: '/__ready', headers: { host }, timeout: 5_000 },
+      (res) => {
+        res.resume();
+        done({ status: res.statusCode ?? 0, requestId: res.headers['x-request-id'] as string | undefined });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('probe timed out')));
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+/** Stops a process group: SIGTERM, then SIGKILL when it has not exited after a grace period. */
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-(child.pid as number), name);
+    } catch {
+      // Already gone.
+    }
+  };
+  signal('SIGTERM');
+  const timer = setTimeout(() => signal('SIGKILL'), 5_000);
+  await Promise.race([exited, new Promise((done) => setTimeout(done, 15_000))]);
+  clearTimeout(timer);
+  signal('SIGKILL');
+}
+
+/**
+ * Builds the test route table and starts origin, page server and `wrangler dev`; resolves once
+ * the Worker answers. On any failure it stops what it started before rethrowing.
+ * @example const stack = await startStack(); try { ... } finally { await stack.stop(); }
+ */
+export async function startStack(readyTimeoutMs = 180_000): Promise<Stack> {
+  const started: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+  };
+  let output = '';
+  try {
+    const origin = await startOrigin(0, 'browser-origin');
+    started.push(() => origin.close());
+    const page = await startPageServer();
+    started.push(() => new Promise<void>((done) => page.close(() => done())));
+    const pagePort = (page.address() as { port: number }).port;
+    const routerPort = await freePort();
+    const inspectorPort = await freePort();
+
+    const dir = join(ROOT, 'test/.generated', `browser-${process.pid}-${routerPort}`);
+    mkdirSync(dir, { recursive: true });
+    started.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const routes = readFileSync(join(HERE, 'routes.yaml'), 'utf8')
+      .replaceAll('__ROUTER_PORT__', String(routerPort))
+      .replaceAll('__ORIGIN_PORT__', String(origin.port))
+      .replaceAll('__PAGE_PORT__', String(pagePort));
+    writeFileSync(join(dir, 'routes.yaml'), routes);
+    const build = spawnSync(
+      'npx',
+      ['tsx', 'scripts/build.ts', join(dir, 'routes.yaml'), '--out', join(dir, 'table')],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
+    if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
+    relocateImports(join(dir, 'table'));
+    const worker = relative(dir, join(ROOT, 'src/worker.ts'));
+    writeFileSync(
+      join(dir, 'index.ts'),
+      `import { createWorker } from '${worker}';\nimport { table } from './table/table.ts';\n\nexport default createWorker(table);\n`,
+    );
+    writeFileSync(
+      join(dir, 'wrangler.toml'),
+      'name = "edge-router-browser-test"\nmain = "index.ts"\ncompatibility_date = "2026-05-01"\n',
+    );
+
+    const wrangler = spawn(
+      'npx',
+      [
+        'wrangler',
+        'dev',
+        '--config',
+        join(dir, 'wrangler.toml'),
+        '--local',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(routerPort),
+        '--inspector-ip',
+        '127.0.0.1',
+        '--inspector-port',
+        String(inspectorPort),
+        '--persist-to',
+        join(dir, 'state'),
+        '--show-interactive-dev-session=false',
+        '--live-reload=false',
+        '--log-level',
+        'warn',
+      ],
+      {
+        cwd: ROOT,
+        // Its own process group, so stopping it stops workerd too.
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          WRANGLER_SEND_METRICS: 'false',
+          WRANGLER_SEND_ERROR_REPORTS: 'false',
+          WRANGLER_HIDE_BANNER: 'true',
+          CI: 'true',
+        },
+      },
+    );
+    started.push(() => stopGroup(wrangler));
+    wrangler.stdout?.on('data', (chunk) => {
+      output += String(chunk);
+    });
+    wrangler.stderr?.on('data', (chunk) => {
+      output += String(chunk);
+    });
+
+    // Ready when the Worker itself answers (it sets x-request-id), not merely when a port opens.
+    const deadline = Date.now() + readyTimeoutMs;
+    for (;;) {
+      if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited ${wrangler.exitCode}:\n${output}`);
+      // In dev mode a failed bundle leaves wrangler waiting for a file change: fail now.
+      if (output.includes('Build failed')) throw new Error(`wrangler dev could not bundle:\n${output}`);
+      const answer = await probe(routerPort, 'api.localhost').catch(() => undefined);
+      if (answer?.requestId) break;
+      if (Date.now() > deadline)
+        throw new Error(`wrangler dev not ready after ${readyTimeoutMs} ms:\n${output}`);
+      await new Promise((done) => setTimeout(done, 500));
+    }
+
+    return { routerPort, origin, log: () => output, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
