@@ -14,6 +14,16 @@ export default defineConfig({
         },
       },
       {
+        // Real headless Chromium against `wrangler dev`: the browser judges CORS.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
         // The Worker runs inside workerd against real local origins started by globalSetup.
         plugins: [
           cloudflareTest(({ inject }) => ({
