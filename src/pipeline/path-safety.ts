@@ -31,11 +31,20 @@ export function pathSafety(x: Exchange): Response | undefined {
       'The path holds an encoded slash, backslash or control character',
     );
   }
-  let path = x.path.includes('%') ? x.path.replace(ESCAPE, normalizeEscape) : x.path;
+  let path = normalizeEscapes(x.path);
   if (path.includes('//')) path = path.replace(/\/{2,}/g, '/');
   if (DOT_SEGMENT.test(path)) return jsonError(x, 400, 'bad_request', 'The path holds a . or .. segment');
   x.path = path;
   return undefined;
+}
+
+/**
+ * Percent-encoding normalisation (RFC 3986 6.2.2.1-2): escaped unreserved characters decoded,
+ * other escapes upper-cased. Exported so route prefixes can be normalised the same way.
+ * @example normalizeEscapes('/%61pi/caf%c3%a9') // '/api/caf%C3%A9'
+ */
+export function normalizeEscapes(path: string): string {
+  return path.includes('%') ? path.replace(ESCAPE, normalizeEscape) : path;
 }
 
 /** `%61` -> `a` (unreserved), `%c3` -> `%C3` (kept, upper-cased). */
