@@ -6,6 +6,7 @@
  */
 import type { Exchange } from '../exchange.ts';
 import type { CompiledCache } from '../table/types.ts';
+import { storeIntact } from './intact-store.ts';
 
 /** Where the origin's Cache-Control waits while the stored copy carries the edge TTL. */
 const ORIGIN_CACHE_CONTROL = 'x-router-origin-cache-control';
@@ -83,7 +84,7 @@ export function cacheStore(
   const original = headers.get('cache-control');
   if (original !== null) headers.set(ORIGIN_CACHE_CONTROL, original);
   headers.set('cache-control', `s-maxage=${policy.ttl}`);
-  const stored = new Response(forCache, { status: response.status, headers });
-  ctx.waitUntil(caches.default.put(cacheKey(x), stored).catch(() => undefined));
+  // Stored only if it arrives whole: an origin dying mid-body must not leave a cut copy.
+  ctx.waitUntil(storeIntact(cacheKey(x), forCache, response.status, headers));
   return new Response(forClient, response);
 }

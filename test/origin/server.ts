@@ -79,7 +79,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, counts: Map<str
     return;
   }
   if (path === '/close-mid-body') {
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '1000000' });
+    // ?chunked: no Content-Length, so only the missing last chunk tells the body was cut.
+    const declared = url.searchParams.get('size') ?? '1000000';
+    const length = url.searchParams.has('chunked') ? {} : { 'content-length': declared };
+    res.writeHead(200, { 'content-type': 'application/octet-stream', ...length });
     res.write(patternChunk(0, 100_000));
     setTimeout(() => req.socket.destroy(), 50);
     return;
