@@ -230,6 +230,17 @@ describe('CORS on actual responses', () => {
     expect(already.headers.get('vary')).toBe('origin');
   });
 
+  it("puts the route's CORS headers on the router's own errors, so the page can read them", async () => {
+    const response = await router.fetch('https://cors.test/exact/echo/e', {
+      method: 'DELETE',
+      headers: { origin: APP },
+    });
+    expect(response.status).toBe(405);
+    expect(((await response.json()) as { error: string }).error).toBe('method_not_allowed');
+    expect(response.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(response.headers.get('vary')).toBe('Origin');
+  });
+
   it("leaves the origin's headers untouched on a route without cors", async () => {
     const response = await router.fetch(
       'https://cors.test/plain/respond?h=Access-Control-Allow-Origin:https://evil&h=Vary:Accept-Encoding',
