@@ -1,0 +1,216 @@
+/**
+ * `npm run plan` on a real temporary git repository: a first commit, then a change that adds a
+ * host, changes a TTL and removes a route; each shows in the Markdown and the JSON, with exit
+ * codes 0 (no change), 2 (changes) and 1 (bad ref, invalid file). A secret's value, and a
+ * credential pasted into a header, never appear.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Plan } from '../../scripts/cli/plan-diff.ts';
+import { run } from './run-cli.ts';
+
+const SECRET_VALUE = 'value-of-the-origin-key-7f3a';
+const PASTED_TOKEN = 'sk_live_pasted_51HxQ';
+
+const FIRST = `version: 1
+secrets: [ORIGIN_API_KEY]
+vars: { API_REGION: eu }
+routes:
+  - id: api
+    hosts: [api.example.com]
+    origin: https://origin.example.net
+    cache: { ttl: 60 }
+    headers:
+      request: { set: { X-Api-Key: "\${env.ORIGIN_API_KEY}" } }
+  - id: old-site
+    hosts: [old.example.com]
+    redirect: { to: https://example.com }
+`;
+
+const SECOND = `version: 1
+secrets: [ORIGIN_API_KEY, BILLING_TOKEN]
+vars: { API_REGION: us }
+routes:
+  - id: api
+    hosts: [api.example.com, api2.example.com]
+    origin: https://origin.example.net
+    cache: { ttl: 300 }
+    rate_limit: { limit: 50, period: 10 }
+    headers:
+      request:
+        set:
+          X-Api-Key: "\${env.ORIGIN_API_KEY}"
+          Authorization: "Bearer ${PASTED_TOKEN}"
+  - id: tenants
+    hosts: ["*.shop.example.co.uk"]
+    origin: https://tenants.example.net
+`;
+
+let repo: string;
+
+function git(...args: string[]): string {
+  const result = spawnSync('git', args, {
+    cwd: repo,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Test',
+      GIT_AUTHOR_EMAIL: 'test@example.com',
+      GIT_COMMITTER_NAME: 'Test',
+      GIT_COMMITTER_EMAIL: 'test@example.com',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+    },
+  });
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+function commit(text: string, message: string): void {
+  writeFileSync(join(repo, 'routes.yaml'), text);
+  git('add', 'routes.yaml');
+  git('commit', '-q', '-m', message);
+}
+
+/** Runs plan inside the repository, with the secret set in the environment as it would be locally. */
+const plan = (...args: string[]) =>
+  run('plan.ts', args, { cwd: repo, env: { ORIGIN_API_KEY: SECRET_VALUE } });
+
+beforeAll(() => {
+  repo = mkdtempSync(join(tmpdir(), 'plan-repo-'));
+  git('init', '-q', '-b', 'main');
+  writeFileSync(join(repo, 'README'), 'first commit without routes.yaml\n');
+  git('add', 'README');
+  git('commit', '-q', '-m', 'start');
+  commit(FIRST, 'first table');
+  // A local secrets file, as `wrangler dev` reads it: plan must not read or echo it.
+  writeFileSync(join(repo, '.dev.vars'), `ORIGIN_API_KEY=${SECRET_VALUE}\n`);
+  commit(SECOND, 'add a host, change a TTL, remove a route');
+});
+afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+describe('plan', () => {
+  it('shows the added host, the changed TTL and the removed route as Markdown, and exits 2', () => {
+    const result = plan('HEAD~1');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(2);
+    const md = result.stdout;
+    expect(md).toContain('### Route plan against `HEAD~1`');
+    // The changed route, field by field.
+    expect(md).toContain('#### Route `api` changed');
+    expect(md).toContain('| `hosts` | `[api.example.com]` | `[api.example.com, api2.example.com]` |');
+    expect(md).toContain('| `cache.ttl` | `60` | `300` |');
+    expect(md).toContain('| `rate_limit.limit` | _(not set)_ | `50` |');
+    // Added and removed routes.
+    expect(md).toMatch(
+      /\| added \| `tenants` \| `\*\.shop\.example\.co\.uk` \| `\/` \| `https:\/\/tenants\.example\.net` \|/,
+    );
+    expect(md).toMatch(
+      /\| removed \| `old-site` \| `old\.example\.com` \| `\/` \| `redirect 301 to https:\/\/example\.com` \|/,
+    );
+    // Domains the deploy attaches and detaches, with the right zone for a .co.uk wildcard.
+    expect(md).toMatch(/\| attach \| `api2\.example\.com` \| custom domain \|/);
+    expect(md).toMatch(
+      /\| attach \| `\*\.shop\.example\.co\.uk\/\*` \| zone route \| zone `example\.co\.uk`/,
+    );
+    expect(md).toMatch(/\| detach \| `old\.example\.com` \| custom domain \|/);
+    expect(md).toContain('takes over its DNS record');
+    // Bindings, vars and secrets.
+    expect(md).toMatch(/\| added \| `RL_API` \| \| `50 per 10 s \(namespace \d+\)` \|/);
+    expect(md).toContain('| var changed | `API_REGION` | `eu` | `us` |');
+    expect(md).toContain('| secret declared | `BILLING_TOKEN` |');
+  });
+
+  it('never prints a secret value or a credential written into a header', () => {
+    for (const args of [['HEAD~1'], ['HEAD~1', '--json'], ['HEAD~2'], ['HEAD~2', '--json']]) {
+      const result = plan(...args);
+      expect(result.status).toBe(2);
+      const output = result.stdout + result.stderr;
+      expect(output).not.toContain(SECRET_VALUE);
+      expect(output).not.toContain(PASTED_TOKEN);
+    }
+    const md = plan('HEAD~1').stdout;
+    expect(md).toContain('| `headers.request.set.Authorization` | _(not set)_ | `Bearer (hidden)` |');
+  });
+
+  it('prints the same plan as JSON with --json', () => {
+    const result = plan('HEAD~1', '--json');
+    expect(result.status).toBe(2);
+    const p = JSON.parse(result.stdout) as Plan;
+    expect(p.base).toBe('HEAD~1');
+    expect(p.routes.added.map((r) => r.id)).toEqual(['tenants']);
+    expect(p.routes.removed.map((r) => r.id)).toEqual(['old-site']);
+    const api = p.routes.changed.find((c) => c.id === 'api');
+    expect(api?.fields).toContainEqual({ field: 'cache.ttl', before: '60', after: '300' });
+    expect(p.domains.attached).toEqual([
+      { pattern: 'api2.example.com', custom_domain: true },
+      { pattern: '*.shop.example.co.uk/*', zone_name: 'example.co.uk' },
+    ]);
+    expect(p.domains.detached).toEqual([{ pattern: 'old.example.com', custom_domain: true }]);
+    expect(p.secrets).toEqual({ added: ['BILLING_TOKEN'], removed: [] });
+    expect(p.changeCount).toBeGreaterThan(0);
+  });
+
+  it('exits 0 with "No changes" when the working tree matches the ref', () => {
+    const result = plan('HEAD');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('No changes');
+    const json = plan('HEAD', '--json');
+    expect(json.status).toBe(0);
+    expect((JSON.parse(json.stdout) as Plan).changeCount).toBe(0);
+  });
+
+  it('compares the working tree, not the last commit', () => {
+    writeFileSync(join(repo, 'routes.yaml'), SECOND.replace('ttl: 300', 'ttl: 30'));
+    try {
+      const result = plan('HEAD');
+      expect(result.status).toBe(2);
+      expect(result.stdout).toContain('| `cache.ttl` | `300` | `30` |');
+    } finally {
+      writeFileSync(join(repo, 'routes.yaml'), SECOND);
+    }
+  });
+
+  it('treats a file missing at the base (a first commit) as an empty table', () => {
+    const result = plan('HEAD~2');
+    expect(result.status).toBe(2);
+    expect(result.stdout).toMatch(/\| added \| `api` \|/);
+    expect(result.stdout).toMatch(/\| added \| `tenants` \|/);
+    expect(result.stdout).not.toContain('| removed |');
+  });
+
+  it('exits 1 on a bad ref, a missing file, or an invalid file at either side', () => {
+    const badRef = plan('no-such-branch');
+    expect(badRef.status).toBe(1);
+    expect(badRef.stderr).toContain('unknown git ref "no-such-branch"');
+    expect(badRef.stdout).toBe('');
+
+    const missing = plan('HEAD', '--routes', 'nope.yaml');
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('nope.yaml does not exist');
+
+    writeFileSync(join(repo, 'routes.yaml'), FIRST.replace('ttl: 60', 'ttl: -5'));
+    try {
+      const invalidHead = plan('HEAD');
+      expect(invalidHead.status).toBe(1);
+      expect(invalidHead.stderr).toMatch(/^routes\.yaml:\d+:\d+ +error +/m);
+      expect(invalidHead.stdout).toBe('');
+      // The same invalid file committed becomes an invalid base.
+      git('commit', '-q', '-am', 'broken');
+      writeFileSync(join(repo, 'routes.yaml'), SECOND);
+      const invalidBase = plan('HEAD');
+      expect(invalidBase.status).toBe(1);
+      expect(invalidBase.stderr).toMatch(/^HEAD:routes\.yaml:\d+:\d+ +error +/m);
+    } finally {
+      git('reset', '-q', '--hard', 'HEAD~1');
+    }
+  });
+
+  it('needs exactly one ref', () => {
+    const result = plan();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('usage: npm run plan -- BASE_REF');
+  });
+});
