@@ -96,7 +96,7 @@ export function compileConfig(config: RawConfig, report?: Reporter): CompiledTab
       const host = check(parseRouteHost(text), (m) => r(['hosts', h], m));
       if (host === undefined) continue;
       const spelling = hostSpelling.get(host);
-      if (spelling !== undefined && spelling !== text && spelling.toLowerCase() === text.toLowerCase()) {
+      if (spelling !== undefined && spelling.replace(/\.$/, '') !== text.replace(/\.$/, '')) {
         r(['hosts', h], `host "${text}" differs from "${spelling}" only by case; hosts are case-insensitive`);
         continue;
       }

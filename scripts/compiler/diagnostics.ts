@@ -12,15 +12,21 @@ export interface Diagnostic {
   col: number;
 }
 
-/** Sorts by position, errors before warnings at the same place; keeps output stable. */
+/**
+ * Sorts by position, errors before warnings at the same place; keeps output stable. Exact
+ * repeats are dropped (a bad value in defaults is found once per route that inherits it).
+ */
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
-  return [...list].sort(
+  const sorted = [...list].sort(
     (a, b) =>
       a.line - b.line ||
       a.col - b.col ||
       a.severity.localeCompare(b.severity) ||
       a.message.localeCompare(b.message),
   );
+  const same = (a: Diagnostic | undefined, b: Diagnostic) =>
+    a?.line === b.line && a.col === b.col && a.severity === b.severity && a.message === b.message;
+  return sorted.filter((d, i) => !same(sorted[i - 1], d));
 }
 
 /**

@@ -74,23 +74,29 @@ function diagnose(source: Source, path: DataPath, error: ErrorObject): Diagnosti
  * (a duplicated origin in a failover list is reported as such, not as "must be an origin").
  */
 function collapse(errors: ErrorObject[]): ErrorObject[] {
-  const typeMisses = (path: string) =>
-    errors.filter((e) => e.keyword === 'type' && e.instancePath === path).length;
-  const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
-  const opened = new Set(
-    anyOfs
-      .filter((e) => (e.schema as unknown[]).length - typeMisses(e.instancePath) === 1)
-      .map((e) => e.instancePath),
-  );
-  const closed = anyOfs.map((e) => e.instancePath).filter((p) => !opened.has(p));
-  const under = (error: ErrorObject, p: string) =>
-    error.instancePath === p || error.instancePath.startsWith(`${p}/`);
+  const typeMisses = new Map<string, number>();
+  for (const e of errors)
+    if (e.keyword === 'type') typeMisses.set(e.instancePath, (typeMisses.get(e.instancePath) ?? 0) + 1);
+  const opened = new Set<string>();
+  const closed = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword !== 'anyOf') continue;
+    const open = (e.schema as unknown[]).length - (typeMisses.get(e.instancePath) ?? 0) === 1;
+    (open ? opened : closed).add(e.instancePath);
+  }
+  /** True when `path` is at or under a closed anyOf (checked prefix by prefix, not pairwise). */
+  const underClosed = (path: string) => {
+    if (closed.size === 0) return false;
+    for (let end = path.length; end > 0; end = path.lastIndexOf('/', end - 1)) {
+      if (closed.has(path.slice(0, end))) return true;
+    }
+    return false;
+  };
   const out: ErrorObject[] = [];
   for (const error of errors) {
     if (error.keyword === 'if' || error.keyword === 'propertyNames') continue;
-    if (error.keyword === 'anyOf' && opened.has(error.instancePath)) continue;
-    if (error.keyword === 'type' && opened.has(error.instancePath)) continue;
-    if (error.keyword !== 'anyOf' && closed.some((p) => under(error, p))) continue;
+    if ((error.keyword === 'anyOf' || error.keyword === 'type') && opened.has(error.instancePath)) continue;
+    if (error.keyword !== 'anyOf' && underClosed(error.instancePath)) continue;
     out.push(error);
   }
   return out;

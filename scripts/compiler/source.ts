@@ -2,7 +2,7 @@
  * Loads routes.yaml as a YAML document that remembers where every key and value came from, so
  * any path into the data (from ajv or from a semantic check) maps back to a line and column.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Node, parseDocument } from 'yaml';
 import type { Diagnostic, Severity } from './diagnostics.ts';
 
 export type DataPath = Array<string | number>;
@@ -25,11 +25,21 @@ export interface Source {
  * @example loadSource('version: 1\nroutes: []\n').data // { version: 1, routes: [] }
  */
 export function loadSource(text: string): Source {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // logLevel 'error': a complex key (`? [a, b]: x`) is reported as an unknown key, not as a stray warning.
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  // Lines are counted from the text itself: yaml's LineCounter misses newlines inside tokens it
+  // could not parse, which put positions past the end of their line.
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   const position = (offset: number) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, col };
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if ((lineStarts[mid] as number) <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, col: offset - (lineStarts[low] as number) + 1 };
   };
   const syntaxErrors: Diagnostic[] = doc.errors.map((error) => ({
     severity: 'error',
@@ -51,7 +61,10 @@ export function loadSource(text: string): Source {
     let depth = 0;
     for (const step of path) {
       if (isMap(node)) {
-        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === step);
+        // Keys compare as text, as in the data, so `1:` and `true:` keys are found too.
+        const pair = node.items.find(
+          (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(step),
+        );
         if (!pair) break;
         key = pair.key as Node;
         node = pair.value ?? pair.key;

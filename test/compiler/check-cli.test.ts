@@ -1,0 +1,114 @@
+/**
+ * The real CLIs, run as a user runs them (`npx tsx scripts/check.ts FILE`, `scripts/build.ts FILE
+ * --out DIR`) from the repository root: exit codes, every error printed at once with a code frame,
+ * GitHub annotations under Actions, and deterministic builds that write nothing on errors.
+ */
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { analyze } from '../../scripts/compiler/analyze.ts';
+import { renderTableModule } from '../../scripts/compiler/emit.ts';
+
+const root = join(import.meta.dirname, '../..');
+const MULTI = 'test/compiler/fixtures/cli/multi-error.yaml';
+const VALID = 'test/compiler/fixtures/valid/defaults.yaml';
+
+/** Runs a script under scripts/ with tsx; GITHUB_ACTIONS is unset unless `env` sets it. */
+function run(script: string, args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
+  const { GITHUB_ACTIONS: _, ...base } = process.env;
+  return spawnSync('npx', ['tsx', `scripts/${script}`, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...base, NO_COLOR: '1', ...env },
+  });
+}
+
+const errorsIn = (file: string) =>
+  analyze(readFileSync(join(root, file), 'utf8')).diagnostics.filter((d) => d.severity === 'error');
+
+describe('check', () => {
+  it('prints every error at once as FILE:LINE:COL  error  message with a code frame, and exits 1', () => {
+    const source = readFileSync(join(root, MULTI), 'utf8').split('\n');
+    const errors = errorsIn(MULTI);
+    expect(errors.length).toBeGreaterThanOrEqual(4);
+
+    const result = run('check.ts', [MULTI]);
+    expect(result.status).toBe(1);
+    const lines = result.stderr.split('\n');
+    expect(lines.filter((l) => l.startsWith(`${MULTI}:`) && l.includes('  error  '))).toHaveLength(
+      errors.length,
+    );
+
+    for (const d of errors) {
+      const header = lines.indexOf(`${MULTI}:${d.line}:${d.col}  error  ${d.message}`);
+      expect(header, `no header line for ${d.line}:${d.col} ${d.message}`).toBeGreaterThanOrEqual(0);
+      // The frame: the line before, the offending line marked with '>', then a caret under the column.
+      const marked = lines[header + 2] as string;
+      const caret = lines[header + 3] as string;
+      expect(marked).toMatch(new RegExp(`^ +> ${d.line} \\| `));
+      expect(marked.slice(marked.indexOf(' | ') + 3)).toBe(source[d.line - 1]);
+      expect(caret).toMatch(/^ +\| +\^$/);
+      expect(caret.indexOf('|')).toBe(marked.indexOf('|'));
+      expect(caret.indexOf('^') - caret.indexOf('|') - 2).toBe(d.col - 1);
+    }
+    expect(result.stderr).toContain(`${MULTI}: ${errors.length} errors`);
+    expect(result.stdout).not.toContain('::error');
+  });
+
+  it('also prints GitHub annotations under GITHUB_ACTIONS=true', () => {
+    const errors = errorsIn(MULTI);
+    const result = run('check.ts', [MULTI], { GITHUB_ACTIONS: 'true' });
+    expect(result.status).toBe(1);
+    const annotations = result.stdout.split('\n').filter((l) => l.startsWith('::error '));
+    expect(annotations).toEqual(
+      errors.map((d) => `::error file=${MULTI},line=${d.line},col=${d.col}::${d.message}`),
+    );
+  });
+
+  it('exits 0 on a valid file', () => {
+    const result = run('check.ts', [VALID]);
+    expect(result.stderr).toContain(`${VALID}: OK, 4 routes on 4 hosts`);
+    expect(result.stderr).not.toContain('  error  ');
+    expect(result.status).toBe(0);
+  });
+});
+
+describe('build', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'build-cli-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  const snapshot = (dir: string) =>
+    Object.fromEntries(
+      readdirSync(dir)
+        .sort()
+        .map((name) => [name, readFileSync(join(dir, name))]),
+    );
+
+  it('writes byte-identical output for the same input', () => {
+    const first = join(tmp, 'first');
+    const second = join(tmp, 'second');
+    for (const out of [first, second]) {
+      const result = run('build.ts', [VALID, '--out', out]);
+      expect(result.stderr).toContain('OK');
+      expect(result.status).toBe(0);
+    }
+    const a = snapshot(first);
+    expect(Object.keys(a)).toContain('table.ts');
+    expect(snapshot(second)).toEqual(a);
+    const table = analyze(readFileSync(join(root, VALID), 'utf8')).table;
+    expect(table).toBeDefined();
+    expect(String(a['table.ts'])).toBe(
+      renderTableModule(table as NonNullable<typeof table>, 'defaults.yaml'),
+    );
+  });
+
+  it('fails with exit 1 and writes nothing on an invalid file', () => {
+    const out = join(tmp, 'invalid');
+    const result = run('build.ts', [MULTI, '--out', out]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`${MULTI}:6:13  error  `);
+    expect(existsSync(out)).toBe(false);
+  });
+});

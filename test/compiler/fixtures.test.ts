@@ -1,0 +1,351 @@
+/**
+ * The compiler against route files on disk: every invalid fixture reports exactly the errors its
+ * `# expect: LINE:COL message` header lines name, and every valid fixture compiles, the same way
+ * twice, into the values the Worker relies on.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../scripts/compiler/analyze.ts';
+import type { Diagnostic } from '../../scripts/compiler/diagnostics.ts';
+import { renderTableModule } from '../../scripts/compiler/emit.ts';
+import { linkTable } from '../../src/table/link.ts';
+import type { CompiledRoute, CompiledTable } from '../../src/table/types.ts';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+const list = (kind: 'invalid' | 'valid') =>
+  readdirSync(join(fixtures, kind))
+    .filter((name) => name.endsWith('.yaml'))
+    .sort();
+const read = (kind: 'invalid' | 'valid', name: string) => readFileSync(join(fixtures, kind, name), 'utf8');
+
+interface Expected {
+  line: number;
+  col: number;
+  text: string;
+}
+
+/** Reads the `# expect: LINE:COL message-substring` lines at the top of a fixture. */
+function expectations(text: string): Expected[] {
+  const out: Expected[] = [];
+  for (const line of text.split('\n')) {
+    const match = /^# expect: (\d+):(\d+) (.+)$/.exec(line);
+    if (!match) break;
+    out.push({ line: Number(match[1]), col: Number(match[2]), text: match[3] as string });
+  }
+  return out;
+}
+
+const show = (d: Diagnostic) => `${d.line}:${d.col} ${d.message}`;
+const errorsOf = (text: string) => analyze(text).diagnostics.filter((d) => d.severity === 'error');
+
+describe('invalid route files', () => {
+  const names = list('invalid');
+
+  it('cover the checks with at least 45 files', () => {
+    expect(names.length).toBeGreaterThanOrEqual(45);
+  });
+
+  it.each(names)('%s reports exactly the expected errors at their positions', (name) => {
+    const text = read('invalid', name);
+    const wanted = expectations(text);
+    expect(
+      wanted.length,
+      'the fixture starts with at least one "# expect: LINE:COL message" line',
+    ).toBeGreaterThan(0);
+
+    const analysis = analyze(text);
+    const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+    expect(errors.length).toBeGreaterThan(0);
+    expect(analysis.table).toBeUndefined();
+
+    const unmatched = [...errors];
+    for (const want of wanted) {
+      const i = unmatched.findIndex(
+        (d) => d.line === want.line && d.col === want.col && d.message.includes(want.text),
+      );
+      const got = errors.map(show).join('\n');
+      expect(
+        i,
+        `no error at ${want.line}:${want.col} containing "${want.text}"; got:\n${got}`,
+      ).toBeGreaterThanOrEqual(0);
+      unmatched.splice(i, 1);
+    }
+    expect(unmatched.map(show), 'errors the fixture does not expect').toEqual([]);
+  });
+});
+
+describe('valid route files', () => {
+  const names = list('valid');
+
+  it('include several files', () => {
+    expect(names.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(names)('%s compiles without errors', (name) => {
+    const analysis = analyze(read('valid', name));
+    expect(analysis.diagnostics.map(show), 'no errors, and no warnings either').toEqual([]);
+    expect(analysis.table).toBeDefined();
+    expect(analysis.config).toBeDefined();
+  });
+
+  it.each(names)('%s compiles to byte-identical output twice', (name) => {
+    const first = renderTableModule(compile(name), 'routes.yaml');
+    const second = renderTableModule(compile(name), 'routes.yaml');
+    expect(second).toBe(first);
+    // The module embeds exactly the compiled table, packed into one JSON string.
+    const literal = /JSON\.parse\(("(?:[^"\\]|\\.)*")\)/.exec(first)?.[1];
+    expect(literal).toBeDefined();
+    expect(linkTable(JSON.parse(JSON.parse(literal as string)))).toEqual(compile(name));
+  });
+});
+
+/** Compiles a valid fixture and returns the table, failing the test on any error. */
+function compile(name: string): CompiledTable {
+  const analysis = analyze(read('valid', name));
+  if (!analysis.table) throw new Error(`${name}: ${analysis.diagnostics.map(show).join('; ')}`);
+  return analysis.table;
+}
+
+function routeOf(table: CompiledTable, id: string): CompiledRoute {
+  const route = table.routes.find((r) => r.id === id);
+  if (!route) throw new Error(`no route ${id}`);
+  return route;
+}
+
+const ids = (table: CompiledTable, indexes: number[] | undefined) =>
+  (indexes ?? []).map((i) => (table.routes[i] as CompiledRoute).id);
+
+describe('compiled values', () => {
+  it('keeps the shipped route: CORS for any origin with pre-joined headers and a 60 s edge cache', () => {
+    const table = compile('shipped.yaml');
+    const api = routeOf(table, 'api');
+    expect(table.exact).toEqual({ 'api.fluxkontext.space': [0] });
+    expect(api.origins).toEqual([{ origin: 'https://fluxkontext.space', basePath: '' }]);
+    expect(api.cors).toMatchObject({
+      any: true,
+      credentials: false,
+      allowMethods: 'GET, POST, PUT, DELETE, OPTIONS',
+      headers: ['content-type', 'authorization'],
+      expose: '',
+      maxAge: '86400',
+    });
+    expect(api.cache).toEqual({ ttl: 60, statuses: [200] });
+    expect(api.timeoutMs).toBe(30_000);
+  });
+
+  it('indexes exact hosts and wildcard suffixes separately, normalising case and trailing dots', () => {
+    const table = compile('hosts-and-paths.yaml');
+    expect(Object.keys(table.exact)).toEqual(['api.example.com', 'static.example.com']);
+    expect(Object.keys(table.wildcard)).toEqual(['tenants.example.com']);
+    expect(routeOf(table, 'v1').hosts).toEqual(['api.example.com']);
+    expect(routeOf(table, 'root').hosts).toEqual(['api.example.com', '*.tenants.example.com']);
+  });
+
+  it('sorts each host’s routes longest path first and normalises trailing slashes', () => {
+    const table = compile('hosts-and-paths.yaml');
+    expect(ids(table, table.exact['api.example.com'])).toEqual(['v1-users', 'v1', 'root']);
+    expect(ids(table, table.wildcard['tenants.example.com'])).toEqual(['tenant-static', 'tenant-b', 'root']);
+    expect(ids(table, table.exact['static.example.com'])).toEqual(['tenant-static']);
+    expect(routeOf(table, 'v1-users')).toMatchObject({ path: '/v1/users', stripPrefix: true });
+    expect(routeOf(table, 'v1-users').origins).toEqual([
+      { origin: 'https://users.example.net', basePath: '/api' },
+    ]);
+  });
+
+  it('turns durations into milliseconds', () => {
+    expect(routeOf(compile('defaults.yaml'), 'inherits').timeoutMs).toBe(15_000);
+    expect(routeOf(compile('defaults.yaml'), 'overrides').timeoutMs).toBe(2_500);
+    expect(routeOf(compile('access-and-limits.yaml'), 'live').timeoutMs).toBe(60_000);
+    expect(routeOf(compile('minimal.yaml'), 'site').timeoutMs).toBe(30_000);
+  });
+
+  it('adds HEAD wherever GET is allowed and pre-joins the Allow header', () => {
+    const table = compile('defaults.yaml');
+    expect(routeOf(table, 'inherits')).toMatchObject({
+      methods: ['GET', 'HEAD', 'POST'],
+      allow: 'GET, HEAD, POST',
+    });
+    expect(routeOf(table, 'overrides')).toMatchObject({ methods: ['PUT'], allow: 'PUT' });
+    expect(routeOf(compile('access-and-limits.yaml'), 'admin').allow).toBe('GET, HEAD, POST, DELETE');
+    expect(routeOf(compile('minimal.yaml'), 'site')).toMatchObject({
+      methods: null,
+      allow: 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS',
+    });
+  });
+
+  it('merges defaults field by field: a route’s keys win, lists are replaced, false drops a default', () => {
+    const table = compile('defaults.yaml');
+    const inherits = routeOf(table, 'inherits');
+    expect(inherits.cors).toMatchObject({
+      exact: ['https://app.example.com'],
+      wildcards: [{ scheme: 'https://', suffix: '.preview.example.com' }],
+      credentials: true,
+      allowMethods: 'GET, POST, OPTIONS',
+      headers: ['content-type', 'authorization', 'x-request-id'],
+      expose: 'X-Request-Id, X-Cache',
+      maxAge: '7200',
+    });
+    expect(inherits.cache).toEqual({ ttl: 120, statuses: [200, 404] });
+    expect(inherits.requestHeaders).toEqual({
+      set: [['x-edge-token', [{ env: 'EDGE_TOKEN' }]]],
+      remove: ['cookie'],
+    });
+
+    const overrides = routeOf(table, 'overrides');
+    expect(overrides.cors).toMatchObject({
+      exact: ['https://app.example.com'],
+      credentials: true,
+      maxAge: '60',
+    });
+    expect(overrides.cache).toEqual({ ttl: 30, statuses: [200, 404] });
+    expect(overrides.requestHeaders).toEqual({
+      set: [['x-edge-token', [{ env: 'EDGE_TOKEN' }]]],
+      remove: ['authorization'],
+    });
+    expect(overrides.responseHeaders.set).toEqual([
+      ['x-frame-options', ['DENY']],
+      ['cache-control', ['no-store']],
+    ]);
+
+    expect(routeOf(table, 'no-cors-no-cache')).toMatchObject({ cors: null, cache: null, timeoutMs: 15_000 });
+    expect(routeOf(table, 'cache-zero').cache).toBeNull();
+  });
+
+  it('keeps failover origins in order and compiles redirect routes', () => {
+    const table = compile('failover-and-redirects.yaml');
+    const api = routeOf(table, 'api');
+    expect(api.origins).toEqual([
+      { origin: 'https://primary.example.net', basePath: '/base' },
+      { origin: 'https://backup.example.net:8443', basePath: '' },
+    ]);
+    expect(api.retry).toEqual({ nonIdempotent: true, maxReplayBody: 128 * 1024 });
+    expect(routeOf(table, 'old-site')).toMatchObject({
+      origins: [],
+      redirect: { to: 'https://example.com', status: 308, keepPath: true },
+    });
+    expect(routeOf(table, 'docs-moved').redirect).toEqual({
+      to: 'https://docs.example.org/start?from=site',
+      status: 302,
+      keepPath: false,
+    });
+    expect(ids(table, table.exact['example.com'])).toEqual(['docs-moved', 'site']);
+    expect(routeOf(compile('minimal.yaml'), 'site').retry).toEqual({
+      nonIdempotent: false,
+      maxReplayBody: 64 * 1024,
+    });
+  });
+
+  it('compiles access rules, rate limits, body limits and websocket', () => {
+    const table = compile('access-and-limits.yaml');
+    const admin = routeOf(table, 'admin');
+    expect(admin.access?.allow.map((c) => [c.text, c.bits])).toEqual([
+      ['203.0.113.0/24', 96 + 24],
+      ['2001:db8::/32', 32],
+      ['192.0.2.1', 128],
+    ]);
+    expect(admin.access?.allow[0]?.words).toEqual([0, 0, 0xffff, 0xcb007100]);
+    expect(admin.access?.deny.map((c) => c.text)).toEqual(['203.0.113.128/25']);
+    expect(admin.rateLimit).toEqual({
+      binding: 'RL_ADMIN',
+      limit: 100,
+      period: 60,
+      key: { kind: 'header', name: 'x-api-key' },
+    });
+    expect(admin.maxBody).toBe(10 * 1024 * 1024);
+    const uploads = routeOf(table, 'uploads');
+    expect(uploads.rateLimit).toMatchObject({ period: 10, key: { kind: 'ip' } });
+    expect(uploads.maxBody).toBe(1_048_576);
+    expect(routeOf(table, 'live').websocket).toBe(true);
+    expect(uploads.websocket).toBe(false);
+    expect(routeOf(compile('minimal.yaml'), 'site')).toMatchObject({
+      access: null,
+      rateLimit: null,
+      maxBody: null,
+    });
+  });
+
+  it('splits env references out of header values and keeps vars and secrets', () => {
+    const table = compile('vars-and-secrets.yaml');
+    expect(table.vars).toEqual({ TARGET_DOMAIN: 'fluxkontext.space', REGION: 'eu' });
+    expect(table.secrets).toEqual(['ORIGIN_API_KEY', 'SIGNING_KEY']);
+    const api = routeOf(table, 'api');
+    expect(api.requestHeaders.set).toEqual([
+      ['x-api-key', [{ env: 'ORIGIN_API_KEY' }]],
+      ['x-target', ['https://', { env: 'TARGET_DOMAIN' }, '/', { env: 'REGION' }]],
+      ['x-plain', ['plain value']],
+    ]);
+    expect(api.responseHeaders).toEqual({
+      set: [['x-served-by', ['edge-', { env: 'REGION' }]]],
+      remove: ['server', 'x-powered-by'],
+    });
+  });
+});
+
+describe('positions', () => {
+  it('point at the offending value, not at the route that holds it', () => {
+    const text = [
+      'version: 1',
+      'routes:',
+      '  - id: api',
+      '    hosts: [api.example.com]',
+      '    origin: https://a.example.net',
+      '    timeout: soon',
+      '',
+    ].join('\n');
+    expect(errorsOf(text).map(show)).toEqual([
+      '6:14 "soon" is not a duration: use a number and a unit, e.g. 500ms, 10s, 2m',
+    ]);
+  });
+
+  it('point into defaults when a route inherits the bad value', () => {
+    const text = [
+      'version: 1',
+      'defaults:',
+      '  timeout: 99m',
+      'routes:',
+      '  - id: api',
+      '    hosts: [api.example.com]',
+      '    origin: https://a.example.net',
+      '',
+    ].join('\n');
+    expect(errorsOf(text).map((d) => `${d.line}:${d.col}`)).toEqual(['3:12']);
+  });
+});
+
+describe('warnings', () => {
+  it('warn about a plain-http origin that is not loopback, and still compile', () => {
+    const text = [
+      'version: 1',
+      'routes:',
+      '  - id: api',
+      '    hosts: [api.example.com]',
+      '    origin: http://backend.example.net',
+      '',
+    ].join('\n');
+    const analysis = analyze(text);
+    expect(analysis.diagnostics).toEqual([
+      { severity: 'warning', message: expect.stringContaining('plain http'), line: 5, col: 13 },
+    ]);
+    expect(analysis.table?.routes[0]?.origins).toEqual([
+      { origin: 'http://backend.example.net', basePath: '' },
+    ]);
+  });
+
+  it('warn about proxy settings on a redirect route', () => {
+    const text = [
+      'version: 1',
+      'routes:',
+      '  - id: old',
+      '    hosts: [old.example.com]',
+      '    redirect: { to: https://example.com }',
+      '    cache: { ttl: 60 }',
+      '',
+    ].join('\n');
+    const analysis = analyze(text);
+    expect(analysis.diagnostics.map((d) => `${d.severity} ${show(d)}`)).toEqual([
+      'warning 6:12 cache has no effect on a redirect route',
+    ]);
+    expect(analysis.table).toBeDefined();
+  });
+});
