@@ -175,7 +175,9 @@ function relativePath(from: string, to: string): string {
 /**
  * Writes `wrangler.json` into `outDir` (beside table.ts). For the default `src/generated` the
  * entry is `src/index.ts`; any other folder gets its own `index.ts` entry over its own table,
- * so each build folder deploys exactly the table it holds.
+ * so each build folder deploys exactly the table it holds. (table.ts imports its helpers
+ * relative to src/generated, so such a folder deploys as is when it sits directly under src/;
+ * elsewhere those imports need pointing at src/ first.)
  * @example writeDeployConfig('src/generated', table) // { file: 'src/generated/wrangler.json', ... }
  */
 export function writeDeployConfig(

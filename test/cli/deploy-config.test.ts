@@ -1,0 +1,196 @@
+/**
+ * The generated deploy config (wrangler.json): wrangler.toml merged with the table's custom
+ * domains (exact hosts), zone routes (wildcard hosts, zone by the Public Suffix List), vars and
+ * rate-limit bindings; valid by wrangler's own config schema, deterministic, and deployable:
+ * `wrangler deploy --dry-run` passes on it without credentials.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { Ajv } from 'ajv';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  deployConfig,
+  namespaceId,
+  readWranglerToml,
+  renderDeployConfig,
+} from '../../scripts/cli/deploy-config.ts';
+import { zoneOf } from '../../scripts/cli/zone.ts';
+import { analyze } from '../../scripts/compiler/analyze.ts';
+import type { CompiledTable } from '../../src/table/types.ts';
+import { fixture, root, run } from './run-cli.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'deploy-config-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function tableOf(text: string): CompiledTable {
+  const analysis = analyze(text);
+  if (!analysis.table) throw new Error(JSON.stringify(analysis.diagnostics));
+  return analysis.table;
+}
+
+const fixtureTable = () => tableOf(readFileSync(fixture('routes.yaml'), 'utf8'));
+const handKept = () => readWranglerToml(join(root, 'wrangler.toml'));
+
+/** wrangler's own JSON Schema for its config file. */
+const validateWrangler = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true }).compile(
+  JSON.parse(readFileSync(join(root, 'node_modules', 'wrangler', 'config-schema.json'), 'utf8')),
+);
+
+/** `wrangler deploy --dry-run` as CI runs it, with no Cloudflare credentials at all. */
+function dryRun(config: string, outdir: string) {
+  const { CLOUDFLARE_API_TOKEN: _t, CLOUDFLARE_ACCOUNT_ID: _a, ...env } = process.env;
+  return spawnSync(
+    join(root, 'node_modules', '.bin', 'wrangler'),
+    ['deploy', '--dry-run', '--outdir', outdir, '--config', config],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...env, CI: 'true', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+    },
+  );
+}
+
+describe('deploy config', () => {
+  it('makes every exact host a custom domain and every wildcard host a zone route in its zone', () => {
+    const { config, warnings } = deployConfig(handKept(), fixtureTable(), { main: '../index.ts' });
+    expect(warnings).toEqual([]);
+    expect(config.routes).toEqual([
+      { pattern: 'api.example.com', custom_domain: true },
+      { pattern: 'docs.example.com', custom_domain: true },
+      { pattern: 'www.example.com', custom_domain: true },
+      { pattern: '*.shop.example.co.uk/*', zone_name: 'example.co.uk' },
+    ]);
+  });
+
+  it('finds zones with the Public Suffix List', () => {
+    expect(zoneOf('shop.example.co.uk')).toEqual({ kind: 'zone', zone: 'example.co.uk' });
+    expect(zoneOf('example.co.uk')).toEqual({ kind: 'zone', zone: 'example.co.uk' });
+    expect(zoneOf('a.b.example.com')).toEqual({ kind: 'zone', zone: 'example.com' });
+    expect(zoneOf('tenants.example.com.au')).toEqual({ kind: 'zone', zone: 'example.com.au' });
+    expect(zoneOf('co.uk').kind).toBe('public-suffix');
+    expect(zoneOf('localhost').kind).toBe('local');
+    expect(zoneOf('app.test').kind).toBe('local');
+  });
+
+  it('keeps the hand-kept settings, adds vars and one rate-limit binding per limited route', () => {
+    const { config } = deployConfig(handKept(), fixtureTable(), {
+      main: '../index.ts',
+      schema: 'schema.json',
+    });
+    expect(Object.keys(config).slice(0, 4)).toEqual(['$schema', 'name', 'main', 'compatibility_date']);
+    expect(config).toMatchObject({
+      name: 'edge-router',
+      main: '../index.ts',
+      compatibility_date: handKept().compatibility_date,
+      observability: { enabled: true },
+      vars: { API_REGION: 'eu' },
+      ratelimits: [
+        { name: 'RL_API_V2', namespace_id: namespaceId('api-v2'), simple: { limit: 100, period: 60 } },
+      ],
+    });
+    expect(validateWrangler(config), JSON.stringify(validateWrangler.errors)).toBe(true);
+  });
+
+  it('derives stable namespace ids from route ids, and moves off a taken one', () => {
+    expect(namespaceId('api-v2')).toBe(namespaceId('api-v2'));
+    expect(namespaceId('api-v2')).not.toBe(namespaceId('api-v3'));
+    expect(Number(namespaceId('x'))).toBeGreaterThan(0);
+    const hand = {
+      ...handKept(),
+      vars: { API_REGION: 'us', KEPT: 'yes' },
+      ratelimits: [
+        { name: 'RL_HAND', namespace_id: namespaceId('api-v2'), simple: { limit: 1, period: 10 } },
+      ],
+    };
+    const { config, warnings } = deployConfig(hand, fixtureTable(), { main: 'index.ts' });
+    const limits = config.ratelimits as Array<{ name: string; namespace_id: string }>;
+    expect(limits.map((l) => l.name)).toEqual(['RL_HAND', 'RL_API_V2']);
+    expect(limits[1]?.namespace_id).toBe(String(Number(namespaceId('api-v2')) + 1));
+    expect(config.vars).toEqual({ API_REGION: 'eu', KEPT: 'yes' });
+    expect(warnings).toEqual([
+      "var API_REGION is set in both wrangler.toml and routes.yaml; routes.yaml's value is used",
+    ]);
+  });
+
+  it('leaves local names out with a warning, and refuses a wildcard on a public suffix', () => {
+    const local = deployConfig(
+      handKept(),
+      tableOf(`version: 1
+routes:
+  - { id: local, hosts: [api.localhost, "*.dev.localhost", api.example.com], origin: http://127.0.0.1:9000 }
+`),
+      { main: 'index.ts' },
+    );
+    expect(local.config.routes).toEqual([{ pattern: 'api.example.com', custom_domain: true }]);
+    expect(local.warnings).toHaveLength(2);
+    expect(local.warnings[0]).toContain('api.localhost is left out of the deploy config');
+
+    const file = join(tmp, 'suffix.yaml');
+    writeFileSync(
+      file,
+      'version: 1\nroutes:\n  - { id: all, hosts: ["*.co.uk"], origin: https://o.example.net }\n',
+    );
+    const out = join(tmp, 'suffix-out');
+    const result = run('build.ts', [file, '--out', out]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('host *.co.uk cannot be deployed: co.uk is a public suffix');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('is written by build beside the table, byte for byte the same on every build', () => {
+    const outputs = ['first', 'second'].map((name) => {
+      const out = join(tmp, 'same', name);
+      const result = run('build.ts', [fixture('routes.yaml'), '--out', out]);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`wrote ${join(out, 'wrangler.json')}`);
+      return Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
+    });
+    expect(Object.keys(outputs[0] ?? {}).sort()).toEqual(['index.ts', 'table.ts', 'wrangler.json']);
+    expect(outputs[1]).toEqual(outputs[0]);
+    const written = JSON.parse(outputs[0]?.['wrangler.json'] ?? '{}');
+    expect(written.main).toBe('index.ts');
+    expect(outputs[0]?.['index.ts']).toContain("import { table } from './table.ts';");
+  });
+
+  it('passes wrangler deploy --dry-run without credentials: a fixture table with every kind of route', () => {
+    const out = join(tmp, 'dry');
+    expect(run('build.ts', [fixture('routes.yaml'), '--out', out]).status).toBe(0);
+    // table.ts imports its helpers relative to src/generated/; point them at src/ from here.
+    const table = join(out, 'table.ts');
+    writeFileSync(
+      table,
+      readFileSync(table, 'utf8').replace(/from '\.\.\//g, `from '${relative(out, join(root, 'src'))}/`),
+    );
+    const result = dryRun(join(out, 'wrangler.json'), join(tmp, 'dry-bundle'));
+    expect(result.status, result.stderr + result.stdout).toBe(0);
+    expect(result.stdout).toContain('--dry-run: exiting now');
+    expect(result.stdout).toMatch(/env\.RL_API_V2 \(100 requests\/60s\) +Rate Limit/);
+    expect(result.stdout).toMatch(/env\.API_REGION \("eu"\) +Environment Variable/);
+    expect(existsSync(join(tmp, 'dry-bundle', 'index.js'))).toBe(true);
+  });
+
+  it('passes wrangler deploy --dry-run on src/generated/wrangler.json, the config npm run deploy uses', () => {
+    const generated = join(root, 'src', 'generated', 'wrangler.json');
+    expect(existsSync(generated), 'src/generated/wrangler.json is missing: run npm run build').toBe(true);
+    // It is up to date with routes.yaml and wrangler.toml, and main points at src/index.ts from there.
+    const expected = deployConfig(handKept(), tableOf(readFileSync(join(root, 'routes.yaml'), 'utf8')), {
+      main: '../index.ts',
+      schema: '../../node_modules/wrangler/config-schema.json',
+    }).config;
+    expect(readFileSync(generated, 'utf8')).toBe(renderDeployConfig(expected));
+    mkdirSync(join(tmp, 'generated-bundle'), { recursive: true });
+    const result = dryRun(generated, join(tmp, 'generated-bundle'));
+    expect(result.status, result.stderr + result.stdout).toBe(0);
+    expect(result.stdout).toContain('--dry-run: exiting now');
+  });
+});
