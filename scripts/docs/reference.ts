@@ -178,7 +178,7 @@ export function renderReference(schema: Schema): string {
     [
       prose(schema.description ?? ''),
       "`npm run check` enforces this schema; editors that use the YAML language server (VS Code's YAML",
-      'extension, Neovim, Helix, JetBrains IDEs) read it through the first line of `routes.yaml`:',
+      'extension, Neovim, Helix, Zed) read it through the first line of `routes.yaml`:',
       '`# yaml-language-server: $schema=./schema/routes.schema.json`.',
     ].join(' '),
   ];
