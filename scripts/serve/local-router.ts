@@ -16,6 +16,7 @@ import { createServer } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CompiledTable } from '../../src/table/types.ts';
+import { deployConfig, readWranglerToml } from '../cli/deploy-config.ts';
 import { type Analysis, analyze } from '../compiler/analyze.ts';
 import { renderTableModule } from '../compiler/emit.ts';
 import { printAnalysis } from '../compiler/report.ts';
@@ -96,34 +97,14 @@ function renderEntry(outDir: string): string {
 }
 
 /**
- * The wrangler config for local serving: the project's compatibility date, the table's vars, and
- * one simulated Rate Limiting binding per limited route (the ids only matter on Cloudflare).
+ * The wrangler config for local serving: the deploy config `npm run build` writes (wrangler.toml
+ * merged with the table's vars and Rate Limiting bindings), so a local run has the same
+ * compatibility date and bindings as a deploy, minus the custom domains and zone routes.
  */
 function renderWranglerConfig(table: CompiledTable, name: string): Record<string, unknown> {
-  const limits = table.routes.flatMap((route) => (route.rateLimit ? [route.rateLimit] : []));
-  return {
-    name,
-    main: 'worker.ts',
-    compatibility_date: projectCompatibilityDate(),
-    ...(Object.keys(table.vars).length > 0 ? { vars: table.vars } : {}),
-    ...(limits.length > 0
-      ? {
-          ratelimits: limits.map((limit, i) => ({
-            name: limit.binding,
-            namespace_id: String(1001 + i),
-            simple: { limit: limit.limit, period: limit.period },
-          })),
-        }
-      : {}),
-  };
-}
-
-/** The compatibility date the project deploys with (wrangler.toml), so local runs match it. */
-function projectCompatibilityDate(): string {
-  const toml = readFileSync(join(projectRoot, 'wrangler.toml'), 'utf8');
-  const date = /^compatibility_date\s*=\s*"(\d{4}-\d{2}-\d{2})"/m.exec(toml)?.[1];
-  if (!date) throw new Error('wrangler.toml has no compatibility_date');
-  return date;
+  const hand = readWranglerToml(join(projectRoot, 'wrangler.toml'));
+  const { routes: _routes, ...config } = deployConfig(hand, table, { main: 'worker.ts' }).config;
+  return { ...config, name };
 }
 
 /** Writes through a temporary file and a rename, so a watcher never reads half a file. */
