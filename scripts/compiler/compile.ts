@@ -3,6 +3,8 @@
  * either compiled into the table or reported with its position. Pure (no file system, no ajv),
  * so tests running inside workerd can compile tables of their own with it.
  */
+
+import { normalizeEscapes } from '../../src/pipeline/path-safety.ts';
 import type {
   CompiledCors,
   CompiledHeaderRules,
@@ -40,8 +42,8 @@ const REQUIRED_AFTER_MERGE = [
   ['cache', ['ttl']],
   ['rate_limit', ['limit', 'period']],
 ] as const;
-const PATH_SEGMENT = /^(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})+$/;
-const ITTY_SPECIAL = /[:*()+$]/;
+const PATH_SEGMENT = /^(?:[A-Za-z0-9._~!$&'()+,;=@-]|%[0-9A-Fa-f]{2})+$/;
+const UNSAFE_ESCAPE = /%(2f|5c|0[0-9a-f]|1[0-9a-f]|7f)/i;
 
 /**
  * Compiles a parsed routes.yaml into the route table, reporting every problem it finds.
@@ -174,12 +176,14 @@ function compilePath(path: string, onError: (message: string) => void): string {
   const segments = trimmed.slice(1).split('/');
   if (segments.some((s) => s === '')) onError(`path "${path}" has an empty segment (//)`);
   else if (segments.some((s) => s === '.' || s === '..')) onError(`path "${path}" has a . or .. segment`);
-  else if (segments.some((s) => !PATH_SEGMENT.test(s) || ITTY_SPECIAL.test(s)) || /%(2f|5c|00)/i.test(path)) {
+  else if (/[*:]/.test(trimmed)) onError(`path "${path}" is a plain prefix: no wildcards (*) or :params`);
+  else if (segments.some((s) => !PATH_SEGMENT.test(s)) || UNSAFE_ESCAPE.test(path)) {
     onError(
       `path "${path}" has characters a path prefix cannot hold (use letters, digits and - . _ ~ % @ ! , ; =)`,
     );
   }
-  return trimmed;
+  // Requests are normalised the same way before matching (src/pipeline/path-safety.ts).
+  return normalizeEscapes(trimmed);
 }
 
 function compileTarget(route: RawRoute, r: Reporter): Pick<CompiledRoute, 'origins' | 'redirect'> {
@@ -335,9 +339,12 @@ function indexHosts(table: CompiledTable): void {
 function findLoops(table: CompiledTable, report: Reporter): void {
   for (const [index, route] of table.routes.entries()) {
     for (const [i, origin] of route.origins.entries()) {
-      const hostname = new URL(origin.origin).hostname;
+      const hostname = new URL(origin.origin).hostname.replace(/\.$/, '');
       const parent = hostname.slice(hostname.indexOf('.') + 1);
-      if (table.exact[hostname] || (hostname.includes('.') && table.wildcard[parent])) {
+      if (
+        Object.hasOwn(table.exact, hostname) ||
+        (hostname.includes('.') && Object.hasOwn(table.wildcard, parent))
+      ) {
         const path: DataPath =
           route.origins.length > 1 ? ['routes', index, 'origin', i] : ['routes', index, 'origin'];
         report(path, `origin host ${hostname} is routed by this table itself: requests would loop`);

@@ -181,3 +181,23 @@ describe('methods', () => {
     }
   });
 });
+
+describe('percent-encoded route paths', () => {
+  it('normalises a route prefix the way it normalises requests, so encodings never decide the route', async () => {
+    const encoded = routerFor([
+      tagged('root', ['enc.example.com']),
+      tagged('cafe', ['enc.example.com'], { path: '/caf%c3%a9' }),
+      tagged('api', ['enc.example.com'], { path: '/%61pi' }),
+    ]);
+    const routeFor = async (url: string) => {
+      const response = await encoded.fetch(url);
+      await response.body?.cancel();
+      return response.headers.get('x-route');
+    };
+    expect(await routeFor('https://enc.example.com/caf%C3%A9/menu')).toBe('cafe');
+    expect(await routeFor('https://enc.example.com/café/menu')).toBe('cafe');
+    expect(await routeFor('https://enc.example.com/api/x')).toBe('api');
+    expect(await routeFor('https://enc.example.com/%61pi/x')).toBe('api');
+    expect(await routeFor('https://enc.example.com/apiary')).toBe('root');
+  });
+});
