@@ -49,8 +49,9 @@ export function demoRequests(base: string): DemoRequest[] {
       command: `curl -i -X OPTIONS -H 'Host: api.localhost' -H 'Origin: https://app.example.com' -H 'Access-Control-Request-Method: POST' ${base}/v1/users`,
     },
     {
+      // The copy is stored just after the first answer goes out (waitUntil): pause a moment.
       title: 'Edge cache: the same asset twice, x-cache MISS then HIT',
-      command: `for i in 1 2; do curl -s -o /dev/null -D - -H 'Host: www.localhost' ${base}/assets/logo.svg | grep -i '^x-cache'; done`,
+      command: `for i in 1 2; do curl -s -o /dev/null -D - -H 'Host: www.localhost' ${base}/assets/logo.svg | grep -i '^x-cache'; sleep 1; done`,
     },
     {
       title: 'Redirect: old.localhost moves permanently, keeping the path and query',
