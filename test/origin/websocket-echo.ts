@@ -1,13 +1,14 @@
 /**
  * A minimal WebSocket echo for the test origin (RFC 6455 handshake and unfragmented frames up to
- * 64 KiB, enough for tests): each text or binary message comes back as `echo:<text>` from the
- * origin named `name`, so a test can tell which origin answered. Close frames are answered.
+ * 64 KiB, enough for tests): each text or binary message comes back as `echo:<text>`, except
+ * `whoami`, answered with the origin's name, so a test can tell which origin it reached (workerd
+ * shows no headers of a 101). Close frames and pings are answered.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC11B65';
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /**
  * Handles an HTTP `upgrade` event: accepts `Upgrade: websocket` on /ws, refuses anything else.
@@ -41,7 +42,8 @@ export function websocketEcho(req: IncomingMessage, socket: Duplex, name: string
       }
       if (frame.opcode === 0x9) socket.write(encodeFrame(0xa, frame.payload));
       if (frame.opcode === 0x1 || frame.opcode === 0x2) {
-        socket.write(encodeFrame(0x1, Buffer.from(`echo:${frame.payload.toString('utf8')}`)));
+        const text = frame.payload.toString('utf8');
+        socket.write(encodeFrame(0x1, Buffer.from(text === 'whoami' ? name : `echo:${text}`)));
       }
     }
   });
