@@ -57,16 +57,7 @@ const STAGE_LABELS = {
   bodyLimit: 'body limit',
 } as const satisfies Record<(typeof WORKER_STAGES)[number], string>;
 
-export type StageName =
-  | 'path safety'
-  | 'route'
-  | 'access'
-  | 'rate limit'
-  | 'CORS preflight'
-  | 'methods'
-  | 'redirect'
-  | 'websocket'
-  | 'body limit';
+export type StageName = (typeof STAGE_LABELS)[keyof typeof STAGE_LABELS];
 
 export interface Outcome {
   /** The exchange after the stages ran: normalised host and path, query, matched route. */
