@@ -23,26 +23,40 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** Ports already given out: each is free when picked, but may not be bound yet. */
+const handedOut = new Set<number>();
+
 /**
- * A port that was free a moment ago.
+ * A free port below the kernel's ephemeral range (32768 and up). Other suites probe "a port
+ * that was free a moment ago and is now closed" from that range; a listener of ours taken from
+ * it could land on such a port while they run in parallel.
  * @example const port = await freePort();
  */
 export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((done) => server.close(done));
-  return port;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    const server = createNetServer();
+    const bound = await new Promise<boolean>((done) => {
+      server.once('error', () => done(false));
+      server.listen(port, '127.0.0.1', () => done(true));
+    });
+    if (!bound) continue;
+    await new Promise((done) => server.close(done));
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error('no free port found between 20000 and 32000');
 }
 
 /** Serves test/browser/page.html at every path. */
-async function startPageServer(): Promise<Server> {
+async function startPageServer(port: number): Promise<Server> {
   const html = readFileSync(join(HERE, 'page.html'));
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(html);
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
   return server;
 }
 
@@ -110,9 +124,9 @@ export async function startStack(readyTimeoutMs = 180_000): Promise<Stack> {
   };
   let output = '';
   try {
-    const origin = await startOrigin(0, 'browser-origin');
+    const origin = await startOrigin(await freePort(), 'browser-origin');
     started.push(() => origin.close());
-    const page = await startPageServer();
+    const page = await startPageServer(await freePort());
     started.push(() => new Promise<void>((done) => page.close(() => done())));
     const pagePort = (page.address() as { port: number }).port;
     const routerPort = await freePort();
