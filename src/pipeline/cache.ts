@@ -82,6 +82,8 @@ export function cacheStore(
   const [forClient, forCache] = response.body ? response.body.tee() : [null, null];
   const headers = new Headers(response.headers);
   const original = headers.get('cache-control');
+  // An origin's own header of that name must not pose as its Cache-Control on a hit.
+  headers.delete(ORIGIN_CACHE_CONTROL);
   if (original !== null) headers.set(ORIGIN_CACHE_CONTROL, original);
   headers.set('cache-control', `s-maxage=${policy.ttl}`);
   // Stored only if it arrives whole: an origin dying mid-body must not leave a cut copy.
