@@ -110,14 +110,15 @@ export function compileConfig(config: RawConfig, report?: Reporter): CompiledTab
       hosts.push(host);
     }
 
+    const methodRule = compileMethods(route.methods);
     routes.push({
       id: route.id,
       hosts,
       path,
       stripPrefix: route.strip_prefix ?? false,
       ...compileTarget(route, r),
-      ...compileMethods(route.methods),
-      cors: route.cors ? compileCors(route.cors, (p, m) => r(['cors', ...p], m)) : null,
+      ...methodRule,
+      cors: route.cors ? compileCors(route.cors, methodRule.methods, (p, m) => r(['cors', ...p], m)) : null,
       cache:
         route.cache && route.cache.ttl > 0
           ? { ttl: route.cache.ttl, statuses: route.cache.statuses ?? [200] }
@@ -229,13 +230,14 @@ function compileMethods(methods: string[] | undefined): Pick<CompiledRoute, 'met
   return { methods: list, allow: list.join(', ') };
 }
 
-function compileCors(cors: RawCors, r: Reporter): CompiledCors {
+/** A preflight may ask for the route's own methods unless `cors.methods` says otherwise. */
+function compileCors(cors: RawCors, routeMethods: string[] | null, r: Reporter): CompiledCors {
   const compiled: CompiledCors = {
     exact: [],
     wildcards: [],
     any: false,
     credentials: cors.credentials ?? false,
-    methods: (cors.methods ?? ALL_METHODS).map((m) => m.toUpperCase()),
+    methods: (cors.methods ?? routeMethods ?? ALL_METHODS).map((m) => m.toUpperCase()),
     allowMethods: '',
     headers: [],
     anyHeader: false,

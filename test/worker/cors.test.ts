@@ -299,3 +299,28 @@ describe('CORS origin patterns', () => {
     expect(corsHeadersOf(actual)).toEqual([]);
   });
 });
+
+describe('CORS methods default to the route methods', () => {
+  it('refuses a preflight for a method the route itself would answer with 405', async () => {
+    const router = routerFor([
+      {
+        id: 'read-only',
+        hosts: ['ro.cors.test'],
+        origin: originUrl(),
+        methods: ['GET'],
+        cors: { origins: ['https://app.example.com'] },
+      },
+    ]);
+    const ask = (method: string) =>
+      router.fetch('https://ro.cors.test/x', {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example.com', 'access-control-request-method': method },
+      });
+    const get = await ask('GET');
+    expect(get.status).toBe(204);
+    expect(get.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
+    const put = await ask('PUT');
+    expect(put.status).toBe(403);
+    expect(put.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
