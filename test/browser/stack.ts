@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { join, relative, resolve, sep } from 'node:path';
+import { renderEntryModule } from '../../scripts/compiler/emit.ts';
 import { type Origin, startOrigin } from '../origin/server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -140,24 +141,18 @@ export async function startStack(readyTimeoutMs = 180_000): Promise<Stack> {
       .replaceAll('__ORIGIN_PORT__', String(origin.port))
       .replaceAll('__PAGE_PORT__', String(pagePort));
     writeFileSync(join(dir, 'routes.yaml'), routes);
-    const build = spawnSync(
-      'npx',
-      ['tsx', 'scripts/build.ts', join(dir, 'routes.yaml'), '--out', join(dir, 'table')],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-        timeout: 120_000,
-      },
-    );
+    const build = spawnSync('npx', ['tsx', 'scripts/build.ts', join(dir, 'routes.yaml'), '--out', dir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
-    relocateImports(join(dir, 'table'));
-    const worker = relative(dir, join(ROOT, 'src/worker.ts'));
+    relocateImports(dir);
+    const src = relative(dir, join(ROOT, 'src')).split(sep).join('/');
+    writeFileSync(join(dir, 'index.ts'), renderEntryModule(src, 'Entry for the browser test.'));
+    // Our own config for `wrangler dev`: the build's wrangler.json is the deploy config.
     writeFileSync(
-      join(dir, 'index.ts'),
-      `import { createWorker } from '${worker}';\nimport { table } from './table/table.ts';\n\nexport default createWorker(table);\n`,
-    );
-    writeFileSync(
-      join(dir, 'wrangler.toml'),
+      join(dir, 'wrangler-dev.toml'),
       'name = "edge-router-browser-test"\nmain = "index.ts"\ncompatibility_date = "2026-05-01"\n',
     );
 
@@ -167,7 +162,7 @@ export async function startStack(readyTimeoutMs = 180_000): Promise<Stack> {
         'wrangler',
         'dev',
         '--config',
-        join(dir, 'wrangler.toml'),
+        join(dir, 'wrangler-dev.toml'),
         '--local',
         '--ip',
         '127.0.0.1',
