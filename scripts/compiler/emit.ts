@@ -5,7 +5,8 @@
  * the output is byte-identical for the same input.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { packTable } from '../../src/table/link.ts';
 import type { CompiledTable } from '../../src/table/types.ts';
 
@@ -41,10 +42,22 @@ export function renderEntryModule(src: string, comment: string): string {
   ].join('\n');
 }
 
-/** Writes `table.ts` into `dir` (created when missing). */
+const SRC = fileURLToPath(new URL('../../src', import.meta.url));
+
+/**
+ * The import path of the Worker's src/ folder from a module written in `dir`.
+ * @example srcImportFrom('src/generated') // '..'
+ */
+export function srcImportFrom(dir: string): string {
+  const path = relative(resolve(dir), SRC).split('\\').join('/');
+  // An import specifier must start with '.', or it would name a package.
+  return path.startsWith('.') ? path : `./${path}`;
+}
+
+/** Writes `table.ts` into `dir` (created when missing), importing its helpers from src/. */
 export function writeTableModule(dir: string, table: CompiledTable, sourceName: string): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'table.ts');
-  writeFileSync(file, renderTableModule(table, sourceName));
+  writeFileSync(file, renderTableModule(table, sourceName, srcImportFrom(dir)));
   return file;
 }

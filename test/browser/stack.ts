@@ -61,24 +61,6 @@ async function startPageServer(port: number): Promise<Server> {
   return server;
 }
 
-/**
- * The build emits table.ts for src/generated/, importing `../table/...` from there. Built into
- * another folder, those relative imports are pointed back at the same files under src/.
- */
-function relocateImports(dir: string): void {
-  const file = join(dir, 'table.ts');
-  const text = readFileSync(file, 'utf8').replace(
-    /(from\s+')(\.{1,2}\/[^']+)'/g,
-    (_match, from, specifier) => {
-      const target = relative(dir, resolve(ROOT, 'src/generated', specifier))
-        .split(sep)
-        .join('/');
-      return `${from}${target.startsWith('.') ? target : `./${target}`}'`;
-    },
-  );
-  writeFileSync(file, text);
-}
-
 /** One GET to the router on 127.0.0.1 with a chosen Host; resolves with the status and headers. */
 function probe(port: number, host: string): Promise<{ status: number; requestId: string | undefined }> {
   return new Promise((done, fail) => {
@@ -147,7 +129,6 @@ export async function startStack(readyTimeoutMs = 180_000): Promise<Stack> {
       timeout: 120_000,
     });
     if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
-    relocateImports(dir);
     const src = relative(dir, join(ROOT, 'src')).split(sep).join('/');
     writeFileSync(join(dir, 'index.ts'), renderEntryModule(src, 'Entry for the browser test.'));
     // Our own config for `wrangler dev`: the build's wrangler.json is the deploy config.

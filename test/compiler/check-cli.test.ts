@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../scripts/compiler/analyze.ts';
-import { renderTableModule } from '../../scripts/compiler/emit.ts';
+import { renderTableModule, srcImportFrom } from '../../scripts/compiler/emit.ts';
 
 const root = join(import.meta.dirname, '../..');
 const MULTI = 'test/compiler/fixtures/cli/multi-error.yaml';
@@ -100,7 +100,7 @@ describe('build', () => {
     const table = analyze(readFileSync(join(root, VALID), 'utf8')).table;
     expect(table).toBeDefined();
     expect(String(a['table.ts'])).toBe(
-      renderTableModule(table as NonNullable<typeof table>, 'defaults.yaml'),
+      renderTableModule(table as NonNullable<typeof table>, 'defaults.yaml', srcImportFrom(first)),
     );
   });
 
