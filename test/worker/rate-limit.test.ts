@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { originUrl, routerFor } from './harness.ts';
 
 const router = routerFor([
-  { id: 'limited', hosts: ['limited.test'], origin: originUrl(), rate_limit: { limit: 3, period: 60 } },
+  {
+    id: 'limited',
+    hosts: ['limited.test'],
+    origin: originUrl(),
+    rate_limit: { limit: 3, period: 60 },
+    cors: { origins: ['https://app.test'] },
+  },
   {
     id: 'keyed',
     hosts: ['keyed.test'],
@@ -51,6 +57,20 @@ async function originCount(key: string): Promise<number> {
 }
 
 describe('rate_limit keyed by client IP', () => {
+  it('counts CORS preflights too (the limit runs before them)', async () => {
+    await awayFromWindowEdge(60);
+    const ip = freshIp();
+    const preflight = {
+      method: 'OPTIONS',
+      headers: { 'cf-connecting-ip': ip, origin: 'https://app.test', 'access-control-request-method': 'GET' },
+    };
+    for (let i = 0; i < 3; i++) {
+      expect((await router.fetch('https://limited.test/echo/x', preflight)).status).toBe(204);
+    }
+    await expectLimited(await router.fetch('https://limited.test/echo/x', preflight), 60);
+    await expectLimited(await get('limited.test', ip), 60);
+  });
+
   it('lets the limit through, then answers 429 JSON with Retry-After', async () => {
     await awayFromWindowEdge(60);
     const ip = freshIp();
@@ -119,6 +139,15 @@ describe('rate_limit keyed by a header', () => {
     await expectLimited(await get('keyed.test', ip), 10);
     expect((await get('keyed.test', freshIp(), { 'x-api-key': ip })).status).toBe(200);
     expect((await get('keyed.test', freshIp(), { 'x-api-key': `ip:${ip}` })).status).toBe(200);
+  });
+
+  it('counts an oversized header value like any other (by its digest)', async () => {
+    await awayFromWindowEdge(10);
+    const long = `k${'x'.repeat(4000)}${crypto.randomUUID()}`;
+    for (let i = 0; i < 2; i++)
+      expect((await get('keyed.test', freshIp(), { 'x-api-key': long })).status).toBe(200);
+    await expectLimited(await get('keyed.test', freshIp(), { 'x-api-key': long }), 10);
+    expect((await get('keyed.test', freshIp(), { 'x-api-key': `${long}y` })).status).toBe(200);
   });
 });
 
