@@ -1,63 +1,48 @@
 /**
- * The compiled table travels packed: route fields that many routes share (a CORS policy, header
- * rules, an origin list) are stored once in `shared` and referenced by index. Linking puts the
- * shared objects back in place at startup, so 10,000 routes cost a 138 KiB gzip upload and one
- * quick JSON.parse instead of repeating every policy 10,000 times.
+ * The compiled table travels packed: a route is its identity (id, hosts, path) plus a policy,
+ * everything else it does (origins, CORS, cache, headers, limits...). Routes that behave the same
+ * share one policy, stored once in `policies` and referenced by index. Linking rebuilds the full
+ * routes at startup, so 10,000 similar routes cost one small JSON.parse instead of repeating
+ * every policy 10,000 times.
  */
 import type { CompiledRoute, CompiledTable } from './types.ts';
 
-/** Route fields that are interned when packing. */
-export const SHARED_FIELDS = [
-  'origins',
-  'redirect',
-  'methods',
-  'allow',
-  'cors',
-  'cache',
-  'requestHeaders',
-  'responseHeaders',
-  'access',
-  'rateLimit',
-  'retry',
-] as const satisfies ReadonlyArray<keyof CompiledRoute>;
+type Identity = Pick<CompiledRoute, 'id' | 'hosts' | 'path'>;
+type Policy = Omit<CompiledRoute, keyof Identity>;
 
 export interface PackedTable extends Omit<CompiledTable, 'routes'> {
-  shared: unknown[];
-  routes: Array<Record<string, unknown>>;
+  policies: Policy[];
+  routes: Array<Identity & { policy: number }>;
 }
 
 /**
- * Packs a table: every SHARED_FIELDS value becomes an index into `shared` (first use first, so
- * the output is deterministic).
- * @example packTable(table).shared.length // the number of distinct policies
+ * Packs a table; policies are numbered in order of first use, so the output is deterministic.
+ * @example packTable(table).policies.length // the number of distinct route behaviours
  */
 export function packTable(table: CompiledTable): PackedTable {
-  const shared: unknown[] = [];
+  const policies: Policy[] = [];
   const indexOf = new Map<string, number>();
-  const routes = table.routes.map((route) => {
-    const packed: Record<string, unknown> = { ...route };
-    for (const field of SHARED_FIELDS) {
-      const key = JSON.stringify(route[field]);
-      let index = indexOf.get(key);
-      if (index === undefined) {
-        index = shared.push(route[field]) - 1;
-        indexOf.set(key, index);
-      }
-      packed[field] = index;
+  const routes = table.routes.map(({ id, hosts, path, ...policy }) => {
+    const key = JSON.stringify(policy);
+    let index = indexOf.get(key);
+    if (index === undefined) {
+      index = policies.push(policy) - 1;
+      indexOf.set(key, index);
     }
-    return packed;
+    return { id, hosts, path, policy: index };
   });
-  return { ...table, shared, routes };
+  return { ...table, policies, routes };
 }
 
 /**
- * Restores a packed table (in place, once, at Worker startup).
+ * Restores the routes of a packed table, once, at Worker startup.
  * @example const table = linkTable(JSON.parse(text));
  */
 export function linkTable(packed: PackedTable): CompiledTable {
-  for (const route of packed.routes) {
-    for (const field of SHARED_FIELDS) route[field] = packed.shared[route[field] as number];
-  }
-  const { shared: _shared, ...table } = packed;
-  return table as unknown as CompiledTable;
+  const { policies, routes, ...rest } = packed;
+  // Object.assign, not object spread: spreading 10,000 routes took V8 over 100 ms.
+  const linked = routes.map((r) =>
+    Object.assign({ id: r.id, hosts: r.hosts, path: r.path }, policies[r.policy]),
+  );
+  return { ...rest, routes: linked as CompiledRoute[] };
 }
