@@ -40,12 +40,16 @@ export async function peakRss(pid: number, work: () => Promise<void>): Promise<n
   return Math.max(peak, rssBytes(pid));
 }
 
-/** Uploads `bytes` (generated chunk by chunk) through the router to the origin's sink. */
-export function upload(url: URL, host: string, bytes: number): Promise<void> {
+/**
+ * Uploads `bytes` (generated chunk by chunk) through the router to the origin's sink, with a
+ * Content-Length or chunked (which the router counts as it streams, in JavaScript).
+ */
+export function upload(url: URL, host: string, bytes: number, chunked = false): Promise<void> {
   return new Promise((resolve, reject) => {
     const chunk = Buffer.alloc(256 * 1024, 99);
+    const headers: Record<string, string> = chunked ? { host } : { host, 'content-length': String(bytes) };
     const req = request(
-      { host: url.hostname, port: url.port, path: '/sink', method: 'POST', headers: { host } },
+      { host: url.hostname, port: url.port, path: '/sink', method: 'POST', headers },
       (res) => {
         let body = '';
         res.on('data', (d) => {

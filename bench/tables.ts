@@ -15,7 +15,12 @@ export interface BenchTable {
 /**
  * @example benchTable(10_000, 'http://127.0.0.1:9000').host // 'r5000.bench.test'
  */
-export function benchTable(routes: number, origin: string, hosts = routes): BenchTable {
+export function benchTable(
+  routes: number,
+  origin: string,
+  hosts = routes,
+  extra: Partial<RawRoute> = {},
+): BenchTable {
   const perHost = Math.ceil(routes / hosts);
   const list: RawRoute[] = [];
   for (let i = 0; i < routes; i++) {
@@ -26,6 +31,7 @@ export function benchTable(routes: number, origin: string, hosts = routes): Benc
       hosts: [`r${h}.bench.test`],
       path: perHost === 1 ? '/' : `/p${p}`,
       origin,
+      ...extra,
       cors: {
         origins: ['*'],
         methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],

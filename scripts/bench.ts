@@ -33,11 +33,15 @@ async function main() {
   const originUrl = `http://127.0.0.1:${origin.port}`;
   const small = benchTable(10, originUrl);
   const large = benchTable(10_000, originUrl);
+  // The seed looks every GET up in the Cache API (and tries to store it); this variant does the
+  // same work: cache on, so each request is looked up (a MISS: the origin says no-store).
+  const cached = benchTable(10, originUrl, 10, { cache: { ttl: 60 } });
 
   log('bundling the seed and the router at 10 and 10,000 routes (wrangler deploy --dry-run)');
   const seedBundle = bundleEntry('seed', 'bench/seed-worker.js');
   const r10Bundle = bundleRouter('router-10', compileConfig(small.config));
   const r10kBundle = bundleRouter('router-10k', compileConfig(large.config));
+  const cachedBundle = bundleRouter('router-10-cache', compileConfig(cached.config));
 
   log('startup: script evaluation in V8, new Miniflare -> ready, first request (3 tries each, median)');
   const startup: Record<string, { evalMs: number; readyMs: number; firstRequestMs: number }> = {};
@@ -70,12 +74,15 @@ async function main() {
     TARGET_SCHEME: 'http',
   });
   const r10 = await startWorker(r10Bundle.scriptPath);
+  const r10cache = await startWorker(cachedBundle.scriptPath);
+  // Started last: the memory measurement below follows the newest workerd process.
   const r10k = await startWorker(r10kBundle.scriptPath);
   const targets = [
     { name: 'origin direct', url: new URL(originUrl), host: '127.0.0.1' },
     { name: 'seed Worker', url: seed.url, host: 'api.fluxkontext.space' },
     { name: 'router, 10 routes', url: r10.url, host: small.host },
     { name: 'router, 10,000 routes', url: r10k.url, host: large.host },
+    { name: 'router, 10 routes, cache on', url: r10cache.url, host: cached.host },
   ];
   const loads: Record<string, Record<string, LoadResult[]>> = {};
   for (const [body, connections] of [
@@ -100,10 +107,17 @@ async function main() {
   const pid = workerdPid();
   const memory: Record<string, number> = { idle: await peakRss(pid, async () => undefined) };
   for (const mb of [64, STREAM_MB]) {
-    memory[`upload ${mb} MiB`] = await peakRss(pid, () => upload(r10k.url, large.host, mb * MiB));
     memory[`download ${mb} MiB`] = await peakRss(pid, () => download(r10k.url, large.host, mb * MiB));
+    memory[`upload ${mb} MiB, Content-Length`] = await peakRss(pid, () =>
+      upload(r10k.url, large.host, mb * MiB),
+    );
   }
-  await Promise.all([seed.dispose(), r10.dispose(), r10k.dispose()]);
+  // Last: a chunked upload is counted chunk by chunk in JavaScript, which leaves garbage for
+  // V8 to collect; the peak it reaches stays.
+  memory[`upload ${STREAM_MB} MiB, chunked`] = await peakRss(pid, () =>
+    upload(r10k.url, large.host, STREAM_MB * MiB, true),
+  );
+  await Promise.all([seed.dispose(), r10.dispose(), r10cache.dispose(), r10k.dispose()]);
   await origin.close();
 
   log('route resolution in Node (the shared resolver)');
