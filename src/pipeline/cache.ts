@@ -23,8 +23,11 @@ export function cacheEligible(x: Exchange): boolean {
   );
 }
 
+/** Scheme, host, path and query: an http and an https request never share an entry (a stored
+ * Location is rewritten for the scheme the client used). */
 function cacheKey(x: Exchange): Request {
-  return new Request(`https://${x.host}${x.path}${x.search}`, { method: 'GET' });
+  const scheme = x.publicOrigin.slice(0, x.publicOrigin.indexOf(':'));
+  return new Request(`${scheme}://${x.host}${x.path}${x.search}`, { method: 'GET' });
 }
 
 /**

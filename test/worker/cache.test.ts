@@ -169,6 +169,14 @@ describe('edge cache: hits and misses', () => {
     expect(await originCount(name)).toBe(2);
   });
 
+  it('never shares an entry between http and https (a stored Location is rewritten per scheme)', async () => {
+    const name = key('scheme');
+    expect(await xcache(`https://cache-a.test/count/${name}`)).toBe('MISS');
+    expect(await xcache(`http://cache-a.test/count/${name}`)).toBe('MISS');
+    expect(await xcache(`http://cache-a.test/count/${name}`)).toBe('HIT');
+    expect(await originCount(name)).toBe(2);
+  });
+
   it('says BYPASS on routes without a cache, and on a range request', async () => {
     expect(await xcache(`https://cache-none.test/count/${key('none')}`)).toBe('BYPASS');
     const name = key('range');
