@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { bundleEntry, bundleRouter } from '../bench/bundle.ts';
-import { type LoadResult, runLoad } from '../bench/load.ts';
+import { type LoadResult, runLoad } from '../bench/throughput.ts';
 import { download, peakRss, upload, workerdPid } from '../bench/memory.ts';
 import { startBenchOrigin } from '../bench/origin.ts';
 import { measureResolution } from '../bench/resolve.ts';
