@@ -111,6 +111,15 @@ export function compileConfig(config: RawConfig, report?: Reporter): CompiledTab
     }
 
     const methodRule = compileMethods(route.methods);
+    const requestHeaders = compileHeaderRules(
+      route.headers?.request,
+      declared,
+      RESERVED_REQUEST_HEADERS,
+      (p, m) => r(['headers', 'request', ...p], m),
+    );
+    const responseHeaders = compileHeaderRules(route.headers?.response, declared, new Set(), (p, m) =>
+      r(['headers', 'response', ...p], m),
+    );
     routes.push({
       id: route.id,
       hosts,
@@ -123,12 +132,9 @@ export function compileConfig(config: RawConfig, report?: Reporter): CompiledTab
         route.cache && route.cache.ttl > 0
           ? { ttl: route.cache.ttl, statuses: route.cache.statuses ?? [200] }
           : null,
-      requestHeaders: compileHeaderRules(route.headers?.request, declared, RESERVED_REQUEST_HEADERS, (p, m) =>
-        r(['headers', 'request', ...p], m),
-      ),
-      responseHeaders: compileHeaderRules(route.headers?.response, declared, new Set(), (p, m) =>
-        r(['headers', 'response', ...p], m),
-      ),
+      requestHeaders,
+      responseHeaders,
+      env: [...new Set([requestHeaders, responseHeaders].flatMap(envNames))],
       timeoutMs: compileTimeout(route.timeout ?? DEFAULT_TIMEOUT, (m) => r(['timeout'], m)),
       access: route.access ? compileAccess(route.access, r) : null,
       rateLimit: route.rate_limit
@@ -287,6 +293,13 @@ function compileHeaderRules(
     set.push([name.toLowerCase(), template]);
   }
   return { set, remove: (rules?.remove ?? []).map((name) => name.toLowerCase()) };
+}
+
+/** The `${env.NAME}` names a set of header rules reads. */
+function envNames(rules: CompiledHeaderRules): string[] {
+  return rules.set.flatMap(([, template]) =>
+    template.flatMap((part) => (typeof part === 'string' ? [] : [part.env])),
+  );
 }
 
 function compileTimeout(text: string, onError: (message: string) => void): number {

@@ -47,13 +47,5 @@ function withCacheResult(response: Response, x: Exchange): Response {
 
 /** The first `${env.NAME}` the route uses that has no value: checked before anything is sent. */
 function missingVariable(route: CompiledRoute, env: Env): string | undefined {
-  for (const rules of [route.requestHeaders, route.responseHeaders]) {
-    for (const [, template] of rules.set) {
-      for (const part of template) {
-        if (typeof part !== 'string' && (typeof env[part.env] !== 'string' || env[part.env] === ''))
-          return part.env;
-      }
-    }
-  }
-  return undefined;
+  return route.env.find((name) => typeof env[name] !== 'string' || env[name] === '');
 }

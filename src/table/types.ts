@@ -95,6 +95,8 @@ export interface CompiledRoute {
   cache: CompiledCache | null;
   requestHeaders: CompiledHeaderRules;
   responseHeaders: CompiledHeaderRules;
+  /** The vars and secrets the header rules read, checked before anything is sent upstream. */
+  env: string[];
   timeoutMs: number;
   access: { allow: CompiledCidr[]; deny: CompiledCidr[] } | null;
   rateLimit: CompiledRateLimit | null;
