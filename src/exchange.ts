@@ -43,8 +43,6 @@ export interface Exchange {
   corsDone?: boolean;
   /** The body to send upstream: the client's stream, or a counted one under max_body. */
   body: ReadableStream | null;
-  /** Set by the body limit when a body without Content-Length ran past max_body. */
-  bodyTooLarge?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;

@@ -33,17 +33,7 @@ type Args = [Env, ExecutionContext];
  */
 export function createWorker(table: CompiledTable): ExportedHandler<Env> {
   const router = Router<Exchange, Args, Response>({
-    before: [
-      pathSafety,
-      routeLookup(table),
-      access,
-      rateLimit,
-      preflight,
-      methods,
-      redirect,
-      websocketGuard,
-      bodyLimit,
-    ],
+    before: beforeStages(table).map(([, stage]) => stage),
     catch: (error: unknown, x: Exchange) =>
       error instanceof MissingSecretError
         ? jsonError(x, 500, 'config_error', `A route needs ${error.variable}, which is not set`)
@@ -55,6 +45,25 @@ export function createWorker(table: CompiledTable): ExportedHandler<Env> {
   return {
     fetch: (request, env, ctx) => router.fetch(createExchange(request), env, ctx) as Promise<Response>,
   };
+}
+
+/**
+ * The stages that may answer before the proxy, named and in order. The CLI's simulator
+ * (explain, route tests) runs this same list, so it cannot drift from the Worker.
+ * @example beforeStages(table).map(([name]) => name) // ['path safety', 'route', ...]
+ */
+export function beforeStages(table: CompiledTable) {
+  return [
+    ['path safety', pathSafety],
+    ['route', routeLookup(table)],
+    ['access', access],
+    ['rate limit', rateLimit],
+    ['CORS preflight', preflight],
+    ['methods', methods],
+    ['redirect', redirect],
+    ['websocket', websocketGuard],
+    ['body limit', bodyLimit],
+  ] as const;
 }
 
 /** The last stage: CORS headers, the request id, the log line. */

@@ -10,18 +10,13 @@
  * origin's answer, and the values of secrets (shown as `${env.NAME}`).
  */
 import { createExchange, type Env, type Exchange } from '../../src/exchange.ts';
-import { access } from '../../src/pipeline/access.ts';
-import { bodyLimit } from '../../src/pipeline/body-limit.ts';
 import { cacheEligible } from '../../src/pipeline/cache.ts';
-import { corsHeaders, preflight } from '../../src/pipeline/cors.ts';
-import { methods } from '../../src/pipeline/methods.ts';
-import { pathSafety } from '../../src/pipeline/path-safety.ts';
-import { redirect } from '../../src/pipeline/redirect.ts';
+import { corsHeaders } from '../../src/pipeline/cors.ts';
+import { rateLimit } from '../../src/pipeline/rate-limit.ts';
 import { applyHeaderRules } from '../../src/pipeline/request-headers.ts';
-import { routeLookup } from '../../src/pipeline/route.ts';
-import { websocketGuard } from '../../src/pipeline/websocket.ts';
 import { upstreamUrl } from '../../src/routing/upstream.ts';
 import type { CompiledRoute, CompiledTable } from '../../src/table/types.ts';
+import { beforeStages } from '../../src/worker.ts';
 
 export interface SimulatedRequest {
   url: string;
@@ -29,35 +24,7 @@ export interface SimulatedRequest {
   headers?: Record<string, string> | Array<[string, string]>;
 }
 
-/**
- * The Worker's `before` stages, named and ordered as in src/worker.ts (a test holds the two
- * together). `rateLimit` is not simulated: its counter lives at the edge.
- */
-export const WORKER_STAGES = [
-  'pathSafety',
-  'routeLookup',
-  'access',
-  'rateLimit',
-  'preflight',
-  'methods',
-  'redirect',
-  'websocketGuard',
-  'bodyLimit',
-] as const;
-
-const STAGE_LABELS = {
-  pathSafety: 'path safety',
-  routeLookup: 'route',
-  access: 'access',
-  rateLimit: 'rate limit',
-  preflight: 'CORS preflight',
-  methods: 'methods',
-  redirect: 'redirect',
-  websocketGuard: 'websocket',
-  bodyLimit: 'body limit',
-} as const satisfies Record<(typeof WORKER_STAGES)[number], string>;
-
-export type StageName = (typeof STAGE_LABELS)[keyof typeof STAGE_LABELS];
+export type StageName = ReturnType<typeof beforeStages>[number][0];
 
 export interface Outcome {
   /** The exchange after the stages ran: normalised host and path, query, matched route. */
@@ -86,18 +53,10 @@ export interface Outcome {
  * (await simulate({ url: 'https://api.example.com/x' })).upstream // 'https://example.net/x'
  */
 export function createSimulator(table: CompiledTable): (request: SimulatedRequest) => Promise<Outcome> {
-  const functions: Record<(typeof WORKER_STAGES)[number], ((x: Exchange) => Response | undefined) | null> = {
-    pathSafety,
-    routeLookup: routeLookup(table),
-    access,
-    rateLimit: null,
-    preflight,
-    methods,
-    redirect,
-    websocketGuard,
-    bodyLimit,
-  };
-  const stages = WORKER_STAGES.map((name) => [STAGE_LABELS[name], functions[name]] as const);
+  // The Worker's own stage list; the rate limit is left out: its counter lives at the edge.
+  const stages = beforeStages(table).filter(([, stage]) => stage !== rateLimit) as Array<
+    readonly [StageName, (x: Exchange) => Response | undefined]
+  >;
   // Secrets have no value here: a header that uses one shows the reference instead.
   const env: Env = { ...Object.fromEntries(table.secrets.map((n) => [n, `\${env.${n}}`])), ...table.vars };
 
@@ -108,7 +67,7 @@ export function createSimulator(table: CompiledTable): (request: SimulatedReques
     });
     const x = createExchange(request);
     for (const [name, stage] of stages) {
-      const answer = stage?.(x);
+      const answer = stage(x);
       if (answer) return finish(x, answer, name, env);
     }
     return finish(x, null, 'proxy', env);

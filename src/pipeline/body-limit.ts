@@ -36,7 +36,6 @@ export function bodyLimit(x: Exchange): Response | undefined {
   guards.set(x, guard);
   x.body = guardedBody(x.body, max ?? Number.POSITIVE_INFINITY, (problem) => {
     guard.problem = problem;
-    if (problem === 'too_large') x.bodyTooLarge = true;
     guard.controller.abort(new Error(`request body ${problem === 'too_large' ? 'over max_body' : 'failed'}`));
   });
   return undefined;

@@ -1,6 +1,6 @@
 /**
  * Edge cache on the Cache API. GET and HEAD only (HEAD is served from the GET entry); the key
- * is host + path + query, so two hosts never share an entry; requests with Authorization or
+ * is scheme + host + path + query, so two hosts never share an entry; requests with Authorization or
  * Range bypass it. The stored copy carries the route's TTL as s-maxage while the client keeps
  * the origin's own Cache-Control. CORS headers are added after this stage, never stored.
  */

@@ -29,12 +29,3 @@ export function stripHopByHop(headers: Headers, keepUpgrade = false): void {
   headers.delete('proxy-authorization');
   headers.delete('proxy-authenticate');
 }
-
-/** Adds a token to Vary unless it is there already. */
-export function addVary(headers: Headers, token: string): void {
-  const current = headers.get('vary');
-  if (!current) headers.set('vary', token);
-  else if (!current.split(',').some((t) => t.trim().toLowerCase() === token.toLowerCase())) {
-    headers.set('vary', `${current}, ${token}`);
-  }
-}

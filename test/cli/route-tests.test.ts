@@ -7,7 +7,6 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WORKER_STAGES } from '../../scripts/cli/simulate.ts';
 import { fixture, root, run } from './run-cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'route-tests-'));
@@ -222,15 +221,5 @@ cases:
     expect(shipped).toContain('upstream: https://fluxkontext.space/');
     expect(shipped).toContain('status: 204');
     expect(shipped).toContain('error: no_route');
-  });
-
-  it('simulates the Worker stages in the order src/worker.ts runs them', () => {
-    const worker = readFileSync(join(root, 'src', 'worker.ts'), 'utf8');
-    const before = /before: \[([^\]]*)\]/.exec(worker)?.[1] ?? '';
-    const names = before
-      .split(',')
-      .map((s) => s.trim().replace(/\(.*$/, ''))
-      .filter(Boolean);
-    expect(names).toEqual([...WORKER_STAGES]);
   });
 });
