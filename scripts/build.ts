@@ -5,32 +5,60 @@
  * (or DIR). Deterministic: the same input, the same bytes.
  */
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeDeployConfig } from './cli/deploy-config.ts';
+import { type Io, runIfMain } from './cli/io.ts';
 import { analyze } from './compiler/analyze.ts';
 import { writeTableModule } from './compiler/emit.ts';
 import { printAnalysis } from './compiler/report.ts';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { out: { type: 'string' }, wrangler: { type: 'string' } },
-});
-const file = positionals[0] ?? 'routes.yaml';
-const text = readFileSync(file, 'utf8');
-const analysis = analyze(text);
-if (!printAnalysis(file, text, analysis) || !analysis.table) {
-  process.exitCode = 1;
-} else {
-  const out = values.out ?? 'src/generated';
+const USAGE = 'usage: npm run build -- [FILE] [--out DIR] [--wrangler TOML]';
+
+/** @example await main(['routes.yaml', '--out', 'dist/build'], io) // 0 after writing table.ts and wrangler.json */
+export async function main(argv: string[], io: Io): Promise<number> {
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
+  >;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    io.err(`${(error as Error).message}\n${USAGE}`);
+    return 1;
+  }
+  const { values, positionals } = parsed;
+  const file = positionals[0] ?? 'routes.yaml';
+  let text: string;
+  try {
+    text = readFileSync(resolve(io.cwd, file), 'utf8');
+  } catch (error) {
+    io.err(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return 1;
+  }
+  const analysis = analyze(text);
+  if (!printAnalysis(file, text, analysis, io) || !analysis.table) return 1;
+  const out = resolve(io.cwd, values.out ?? 'src/generated');
   try {
     // The deploy config first: when the table cannot be deployed, nothing is written.
-    const deploy = writeDeployConfig(out, analysis.table, { wranglerToml: values.wrangler });
-    for (const warning of deploy.warnings) console.error(`warning: ${warning}`);
-    console.error(`wrote ${writeTableModule(out, analysis.table, basename(file))}`);
-    console.error(`wrote ${deploy.file}`);
+    const deploy = writeDeployConfig(out, analysis.table, {
+      wranglerToml: values.wrangler === undefined ? undefined : resolve(io.cwd, values.wrangler),
+    });
+    for (const warning of deploy.warnings) io.err(`warning: ${warning}`);
+    io.err(`wrote ${shown(io, writeTableModule(out, analysis.table, basename(file)))}`);
+    io.err(`wrote ${shown(io, deploy.file)}`);
+    return 0;
   } catch (error) {
-    console.error(`${file}: ${(error as Error).message}`);
-    process.exitCode = 1;
+    io.err(`${file}: ${(error as Error).message}`);
+    return 1;
   }
 }
+
+const OPTIONS = { out: { type: 'string' }, wrangler: { type: 'string' } } as const;
+
+/** A written file as the user named its folder: relative to where the command ran. */
+function shown(io: Io, file: string): string {
+  const path = resolve(file);
+  return path.startsWith(`${io.cwd}/`) ? path.slice(io.cwd.length + 1) : path;
+}
+
+runIfMain(import.meta.url, main);

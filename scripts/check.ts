@@ -5,28 +5,51 @@
  * (`--require-coverage` makes those errors). Exit 0 when clean and passing, 1 otherwise.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type Io, runIfMain } from './cli/io.ts';
 import { checkRouteTests } from './cli/route-test-run.ts';
 import { analyze } from './compiler/analyze.ts';
 import { printAnalysis } from './compiler/report.ts';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { tests: { type: 'string' }, 'require-coverage': { type: 'boolean' } },
-});
-const file = positionals[0] ?? 'routes.yaml';
-const text = readFileSync(file, 'utf8');
-const analysis = analyze(text);
-const clean = printAnalysis(file, text, analysis);
-process.exitCode = clean ? 0 : 1;
-// Route tests need the compiled table, so they run only after a clean check.
-if (clean && analysis.table) {
-  const passed = await checkRouteTests({
-    routesFile: file,
-    routesText: text,
-    table: analysis.table,
-    testsFile: values.tests,
-    requireCoverage: values['require-coverage'],
-  });
-  if (!passed) process.exitCode = 1;
+const USAGE = 'usage: npm run check -- [FILE] [--tests FILE] [--require-coverage]';
+
+/** @example await main(['routes.yaml', '--require-coverage'], io) // 0 when clean and covered */
+export async function main(argv: string[], io: Io): Promise<number> {
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
+  >;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    io.err(`${(error as Error).message}\n${USAGE}`);
+    return 1;
+  }
+  const { values, positionals } = parsed;
+  const file = positionals[0] ?? 'routes.yaml';
+  let text: string;
+  try {
+    text = readFileSync(resolve(io.cwd, file), 'utf8');
+  } catch (error) {
+    io.err(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return 1;
+  }
+  const analysis = analyze(text);
+  // Route tests need the compiled table, so they run only after a clean check.
+  if (!printAnalysis(file, text, analysis, io) || !analysis.table) return 1;
+  const passed = await checkRouteTests(
+    {
+      routesFile: file,
+      routesText: text,
+      table: analysis.table,
+      testsFile: values.tests,
+      requireCoverage: values['require-coverage'],
+    },
+    io,
+  );
+  return passed ? 0 : 1;
 }
+
+const OPTIONS = { tests: { type: 'string' }, 'require-coverage': { type: 'boolean' } } as const;
+
+runIfMain(import.meta.url, main);

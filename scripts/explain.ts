@@ -6,16 +6,40 @@
  */
 import { parseArgs } from 'node:util';
 import { explain, formatExplanation } from './cli/explain-report.ts';
+import { type Io, runIfMain } from './cli/io.ts';
 import { loadRoutesFile } from './cli/routes-file.ts';
 import type { SimulatedRequest } from './cli/simulate.ts';
 
 const USAGE = "usage: npm run explain -- URL [--method M] [--header 'K: V']... [--routes FILE] [--json]";
 
-/** Reads the command line into a request, or returns the message to print. */
-function readArguments(): { request: SimulatedRequest; routes: string; json: boolean } | string {
-  let parsed: ReturnType<typeof parseArgs<{ allowPositionals: true; options: typeof OPTIONS }>>;
+/** @example await main(['api.example.com/x', '--json'], io) // 0 when a route matched, 2 when none did */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const args = readArguments(argv);
+  if (typeof args === 'string') {
+    io.err(args);
+    return 1;
+  }
+  const loaded = loadRoutesFile(args.routes, io);
+  if (!loaded) return 1;
   try {
-    parsed = parseArgs({ allowPositionals: true, options: OPTIONS });
+    const e = await explain(loaded.table, args.request);
+    io.out(args.json ? JSON.stringify(e, null, 2) : formatExplanation(e));
+    return e.route ? 0 : 2;
+  } catch (error) {
+    io.err(`explain: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+/** Reads the command line into a request, or returns the message to print. */
+function readArguments(
+  argv: string[],
+): { request: SimulatedRequest; routes: string; json: boolean } | string {
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
+  >;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   } catch (error) {
     return `${(error as Error).message}\n${USAGE}`;
   }
@@ -49,22 +73,4 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-const args = readArguments();
-if (typeof args === 'string') {
-  console.error(args);
-  process.exitCode = 1;
-} else {
-  const loaded = loadRoutesFile(args.routes);
-  if (!loaded) {
-    process.exitCode = 1;
-  } else {
-    try {
-      const e = await explain(loaded.table, args.request);
-      console.log(args.json ? JSON.stringify(e, null, 2) : formatExplanation(e));
-      process.exitCode = e.route ? 0 : 2;
-    } catch (error) {
-      console.error(`explain: ${(error as Error).message}`);
-      process.exitCode = 1;
-    }
-  }
-}
+runIfMain(import.meta.url, main);

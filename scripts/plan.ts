@@ -6,8 +6,10 @@
  * Exit 0 when nothing changed, 2 when something did, 1 on an error (bad ref, invalid file).
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readFileAtRef } from './cli/git-file.ts';
+import { type Io, runIfMain } from './cli/io.ts';
 import { diffPlan, EMPTY_SIDE, type PlanSide } from './cli/plan-diff.ts';
 import { renderPlanMarkdown } from './cli/plan-markdown.ts';
 import { analyze } from './compiler/analyze.ts';
@@ -16,50 +18,53 @@ import { printAnalysis } from './compiler/report.ts';
 const USAGE = 'usage: npm run plan -- BASE_REF [--json] [--routes FILE]';
 
 /** Checks one side; prints its diagnostics and returns null when it has errors. */
-function side(label: string, text: string): PlanSide | null {
+function side(label: string, text: string, io: Io): PlanSide | null {
   const analysis = analyze(text);
   if (!analysis.table || !analysis.config) {
-    printAnalysis(label, text, analysis);
-    console.error(`plan: ${label} is not a valid route file`);
+    printAnalysis(label, text, analysis, io);
+    io.err(`plan: ${label} is not a valid route file`);
     return null;
   }
   return { config: analysis.config, table: analysis.table };
 }
 
-function main(): number {
-  let parsed: ReturnType<typeof parseArgs<{ allowPositionals: true; options: typeof OPTIONS }>>;
+/** @example await main(['origin/main', '--json'], io) // 0 when nothing changes, 2 when something does */
+export async function main(argv: string[], io: Io): Promise<number> {
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
+  >;
   try {
-    parsed = parseArgs({ allowPositionals: true, options: OPTIONS });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
+    io.err(`${(error as Error).message}\n${USAGE}`);
     return 1;
   }
   const { values, positionals } = parsed;
   const ref = positionals[0];
   if (positionals.length !== 1 || !ref) {
-    console.error(USAGE);
+    io.err(USAGE);
     return 1;
   }
   const file = values.routes ?? 'routes.yaml';
   let headText: string;
   let baseText: string | null;
   try {
-    headText = readFileSync(file, 'utf8');
-    baseText = readFileAtRef(ref, file);
+    headText = readFileSync(resolve(io.cwd, file), 'utf8');
+    baseText = readFileAtRef(ref, resolve(io.cwd, file));
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    console.error(`plan: ${e.code === 'ENOENT' ? `${file} does not exist` : e.message}`);
+    io.err(`plan: ${e.code === 'ENOENT' ? `${file} does not exist` : e.message}`);
     return 1;
   }
-  const head = side(file, headText);
+  const head = side(file, headText, io);
   // A file that did not exist at the base (the first commit) compares as an empty table.
-  const base = baseText === null ? EMPTY_SIDE : side(`${ref}:${file}`, baseText);
+  const base = baseText === null ? EMPTY_SIDE : side(`${ref}:${file}`, baseText, io);
   if (!head || !base) return 1;
   const plan = diffPlan(ref, base, head);
-  process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlanMarkdown(plan));
+  io.out(values.json ? JSON.stringify(plan, null, 2) : renderPlanMarkdown(plan).trimEnd());
   return plan.changeCount === 0 ? 0 : 2;
 }
 
 const OPTIONS = { json: { type: 'boolean' }, routes: { type: 'string' } } as const;
 
-process.exitCode = main();
+runIfMain(import.meta.url, main);

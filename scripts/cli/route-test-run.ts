@@ -4,10 +4,11 @@
  * reached.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { CompiledRoute, CompiledTable } from '../../src/table/types.ts';
 import { type Diagnostic, formatDiagnostic, githubAnnotation } from '../compiler/diagnostics.ts';
 import { loadSource } from '../compiler/source.ts';
+import type { Io } from './io.ts';
 import { type RouteTestCase, readRouteTests } from './route-test-file.ts';
 import { createSimulator, type Outcome } from './simulate.ts';
 
@@ -114,29 +115,29 @@ export interface CheckRouteTestsOptions {
 /**
  * What `check` runs after a clean check: reads the test file, runs it, prints failures and
  * coverage to stderr (and GitHub annotations under Actions). Returns true when nothing failed.
- * @example if (!(await checkRouteTests({ routesFile, routesText, table }))) process.exitCode = 1;
+ * @example if (!(await checkRouteTests({ routesFile, routesText, table }, io))) return 1;
  */
-export async function checkRouteTests(options: CheckRouteTestsOptions): Promise<boolean> {
+export async function checkRouteTests(options: CheckRouteTestsOptions, io: Io): Promise<boolean> {
   const file = options.testsFile ?? testFileFor(options.routesFile);
-  const annotate = process.env.GITHUB_ACTIONS === 'true';
-  if (!existsSync(file)) {
+  const annotate = io.env.GITHUB_ACTIONS === 'true';
+  if (!existsSync(resolve(io.cwd, file))) {
     if (options.testsFile) {
-      console.error(`${file}: no such file`);
+      io.err(`${file}: no such file`);
       return false;
     }
-    console.error(`${file}: not found, no route tests run`);
+    io.err(`${file}: not found, no route tests run`);
     return !options.requireCoverage;
   }
-  const text = readFileSync(file, 'utf8');
+  const text = readFileSync(resolve(io.cwd, file), 'utf8');
   const { cases, diagnostics } = readRouteTests(text, options.table);
   if (diagnostics.length > 0) {
     for (const d of diagnostics) {
-      console.error(`${formatDiagnostic(file, text, d)}\n`);
-      if (annotate) console.log(githubAnnotation(file, d));
+      io.err(`${formatDiagnostic(file, text, d)}\n`);
+      if (annotate) io.out(githubAnnotation(file, d));
     }
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
     if (errors > 0) {
-      console.error(`${file}: ${errors} error${errors === 1 ? '' : 's'}; route tests not run`);
+      io.err(`${file}: ${errors} error${errors === 1 ? '' : 's'}; route tests not run`);
       return false;
     }
   }
@@ -144,12 +145,12 @@ export async function checkRouteTests(options: CheckRouteTestsOptions): Promise<
   const run = await runRouteTests(options.table, cases);
   const failed = run.results.filter((r) => r.mismatches.length > 0);
   for (const result of failed) {
-    console.error(`${formatFailure(file, result)}\n`);
+    io.err(`${formatFailure(file, result)}\n`);
     if (annotate) {
       const message = `route test "${result.testCase.name}" failed: ${result.mismatches
         .map((m) => `${m.field} expected ${m.expected}, actual ${m.actual}`)
         .join('; ')}`;
-      console.log(
+      io.out(
         githubAnnotation(file, {
           severity: 'error',
           message,
@@ -166,8 +167,8 @@ export async function checkRouteTests(options: CheckRouteTestsOptions): Promise<
     const d: Diagnostic = routes.at(['routes', index, 'id'], `no route test reaches route "${route.id}"`, {
       severity,
     });
-    console.error(`${options.routesFile}:${d.line}:${d.col}  ${d.severity}  ${d.message}`);
-    if (annotate) console.log(githubAnnotation(options.routesFile, d));
+    io.err(`${options.routesFile}:${d.line}:${d.col}  ${d.severity}  ${d.message}`);
+    if (annotate) io.out(githubAnnotation(options.routesFile, d));
   }
 
   const total = run.results.length;
@@ -176,6 +177,6 @@ export async function checkRouteTests(options: CheckRouteTestsOptions): Promise<
     failed.length === 0
       ? `all ${total} case${total === 1 ? '' : 's'} pass`
       : `${failed.length} of ${total} case${total === 1 ? '' : 's'} failed`;
-  console.error(`${file}: ${verdict}; cases reach ${covered} of ${options.table.routes.length} routes`);
+  io.err(`${file}: ${verdict}; cases reach ${covered} of ${options.table.routes.length} routes`);
   return failed.length === 0 && !(options.requireCoverage && run.uncovered.length > 0);
 }

@@ -3,28 +3,31 @@
  * the same analysis `check` runs, with its diagnostics printed the same way on failure.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { CompiledTable } from '../../src/table/types.ts';
 import { type Analysis, analyze } from '../compiler/analyze.ts';
 import { printAnalysis } from '../compiler/report.ts';
+import type { Io } from './io.ts';
 
 /**
  * Reads and compiles a route file. Returns null (after printing why) when it cannot be read or
  * has errors; prints nothing when it is clean.
- * @example const loaded = loadRoutesFile('routes.yaml'); if (!loaded) process.exit(1);
+ * @example const loaded = loadRoutesFile('routes.yaml', io); if (!loaded) return 1;
  */
 export function loadRoutesFile(
   file: string,
+  io: Io,
 ): { text: string; analysis: Analysis; table: CompiledTable } | null {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(resolve(io.cwd, file), 'utf8');
   } catch (error) {
-    console.error(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    io.err(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     return null;
   }
   const analysis = analyze(text);
   if (!analysis.table || analysis.diagnostics.some((d) => d.severity === 'error')) {
-    printAnalysis(file, text, analysis);
+    printAnalysis(file, text, analysis, io);
     return null;
   }
   return { text, analysis, table: analysis.table };

@@ -61,7 +61,7 @@ function dryRun(config: string, outdir: string) {
 }
 
 describe('deploy config', () => {
-  it('makes every exact host a custom domain and every wildcard host a zone route in its zone', () => {
+  it('makes every exact host a custom domain and every wildcard host a zone route in its zone', async () => {
     const { config, warnings } = deployConfig(handKept(), fixtureTable(), { main: '../index.ts' });
     expect(warnings).toEqual([]);
     expect(config.routes).toEqual([
@@ -72,7 +72,7 @@ describe('deploy config', () => {
     ]);
   });
 
-  it('finds zones with the Public Suffix List', () => {
+  it('finds zones with the Public Suffix List', async () => {
     expect(zoneOf('shop.example.co.uk')).toEqual({ kind: 'zone', zone: 'example.co.uk' });
     expect(zoneOf('example.co.uk')).toEqual({ kind: 'zone', zone: 'example.co.uk' });
     expect(zoneOf('a.b.example.com')).toEqual({ kind: 'zone', zone: 'example.com' });
@@ -82,7 +82,7 @@ describe('deploy config', () => {
     expect(zoneOf('app.test').kind).toBe('local');
   });
 
-  it('keeps the hand-kept settings, adds vars and one rate-limit binding per limited route', () => {
+  it('keeps the hand-kept settings, adds vars and one rate-limit binding per limited route', async () => {
     const { config } = deployConfig(handKept(), fixtureTable(), {
       main: '../index.ts',
       schema: 'schema.json',
@@ -101,7 +101,7 @@ describe('deploy config', () => {
     expect(validateWrangler(config), JSON.stringify(validateWrangler.errors)).toBe(true);
   });
 
-  it('derives stable namespace ids from route ids, and moves off a taken one', () => {
+  it('derives stable namespace ids from route ids, and moves off a taken one', async () => {
     expect(namespaceId('api-v2')).toBe(namespaceId('api-v2'));
     expect(namespaceId('api-v2')).not.toBe(namespaceId('api-v3'));
     expect(Number(namespaceId('x'))).toBeGreaterThan(0);
@@ -122,7 +122,7 @@ describe('deploy config', () => {
     ]);
   });
 
-  it('leaves local names out with a warning, and refuses a wildcard on a public suffix', () => {
+  it('leaves local names out with a warning, and refuses a wildcard on a public suffix', async () => {
     const local = deployConfig(
       handKept(),
       tableOf(`version: 1
@@ -141,20 +141,21 @@ routes:
       'version: 1\nroutes:\n  - { id: all, hosts: ["*.co.uk"], origin: https://o.example.net }\n',
     );
     const out = join(tmp, 'suffix-out');
-    const result = run('build.ts', [file, '--out', out]);
+    const result = await run('build.ts', [file, '--out', out]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('host *.co.uk cannot be deployed: co.uk is a public suffix');
     expect(existsSync(out)).toBe(false);
   });
 
-  it('is written by build beside the table, byte for byte the same on every build', () => {
-    const outputs = ['first', 'second'].map((name) => {
+  it('is written by build beside the table, byte for byte the same on every build', async () => {
+    const outputs: Array<Record<string, string>> = [];
+    for (const name of ['first', 'second']) {
       const out = join(tmp, 'same', name);
-      const result = run('build.ts', [fixture('routes.yaml'), '--out', out]);
+      const result = await run('build.ts', [fixture('routes.yaml'), '--out', out]);
       expect(result.status, result.stderr).toBe(0);
       expect(result.stderr).toContain(`wrote ${join(out, 'wrangler.json')}`);
-      return Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
-    });
+      outputs.push(Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')])));
+    }
     expect(Object.keys(outputs[0] ?? {}).sort()).toEqual(['index.ts', 'table.ts', 'wrangler.json']);
     expect(outputs[1]).toEqual(outputs[0]);
     const written = JSON.parse(outputs[0]?.['wrangler.json'] ?? '{}');
@@ -162,9 +163,9 @@ routes:
     expect(outputs[0]?.['index.ts']).toContain("import { table } from './table.ts';");
   });
 
-  it('passes wrangler deploy --dry-run without credentials: a fixture table with every kind of route', () => {
+  it('passes wrangler deploy --dry-run without credentials: a fixture table with every kind of route', async () => {
     const out = join(tmp, 'dry');
-    expect(run('build.ts', [fixture('routes.yaml'), '--out', out]).status).toBe(0);
+    expect((await run('build.ts', [fixture('routes.yaml'), '--out', out])).status).toBe(0);
     const result = dryRun(join(out, 'wrangler.json'), join(tmp, 'dry-bundle'));
     expect(result.status, result.stderr + result.stdout).toBe(0);
     expect(result.stdout).toContain('--dry-run: exiting now');
@@ -173,7 +174,7 @@ routes:
     expect(existsSync(join(tmp, 'dry-bundle', 'index.js'))).toBe(true);
   });
 
-  it('passes wrangler deploy --dry-run on src/generated/wrangler.json, the config npm run deploy uses', () => {
+  it('passes wrangler deploy --dry-run on src/generated/wrangler.json, the config npm run deploy uses', async () => {
     const generated = join(root, 'src', 'generated', 'wrangler.json');
     expect(existsSync(generated), 'src/generated/wrangler.json is missing: run npm run build').toBe(true);
     // It is up to date with routes.yaml and wrangler.toml, and main points at src/index.ts from there.

@@ -11,8 +11,8 @@ const ROUTES = fixture('routes.yaml');
 const explain = (url: string, ...args: string[]) => run('explain.ts', [url, '--routes', ROUTES, ...args]);
 
 describe('explain', () => {
-  it('shows the route, upstream URL, CORS answer, cache, timeout and header rules of a proxied GET', () => {
-    const result = explain(
+  it('shows the route, upstream URL, CORS answer, cache, timeout and header rules of a proxied GET', async () => {
+    const result = await explain(
       'https://api.example.com/users?q=1&q=2',
       '--header',
       'Origin: https://app.example.com',
@@ -35,20 +35,22 @@ describe('explain', () => {
     expect(out).toContain(`set x-api-key: \${env.ORIGIN_API_KEY}`);
   });
 
-  it('reports an Origin the policy does not allow, and a cache bypass for Authorization', () => {
-    const out = explain(
-      'api.example.com/users',
-      '-H',
-      'Origin: https://evil.example.net',
-      '-H',
-      'Authorization: Bearer x',
+  it('reports an Origin the policy does not allow, and a cache bypass for Authorization', async () => {
+    const out = (
+      await explain(
+        'api.example.com/users',
+        '-H',
+        'Origin: https://evil.example.net',
+        '-H',
+        'Authorization: Bearer x',
+      )
     ).stdout;
     expect(out).toContain('Origin https://evil.example.net is not allowed: no CORS headers');
     expect(out).toContain('bypassed: the request has Authorization (x-cache BYPASS)');
   });
 
-  it('strips the prefix, lists failover origins and the rate limit, and shows access answering first', () => {
-    const allowed = explain(
+  it('strips the prefix, lists failover origins and the rate limit, and shows access answering first', async () => {
+    const allowed = await explain(
       'api.example.com/v2/items?x=1',
       '-X',
       'DELETE',
@@ -63,58 +65,58 @@ describe('explain', () => {
     expect(allowed.stdout).toMatch(/failover +https:\/\/v2-b\.example\.net\/items\?x=1/);
     expect(allowed.stdout).toMatch(/rate limit +100 per 60 s per ip \(binding RL_API_V2\)/);
 
-    const refused = explain('api.example.com/v2/items', '-H', 'CF-Connecting-IP: 198.51.100.1');
+    const refused = await explain('api.example.com/v2/items', '-H', 'CF-Connecting-IP: 198.51.100.1');
     expect(refused.stdout).toMatch(/result +403 forbidden answered by the router \(access\)/);
     expect(refused.stdout).toMatch(/upstream +https:\/\/v2-a\.example\.net\/items \(not reached/);
   });
 
-  it('answers 405 for a method the route does not allow', () => {
-    const out = explain('api.example.com/users', '--method', 'delete').stdout;
+  it('answers 405 for a method the route does not allow', async () => {
+    const out = (await explain('api.example.com/users', '--method', 'delete')).stdout;
     expect(out).toMatch(/result +405 method_not_allowed/);
     expect(out).toContain('DELETE not allowed: 405 (Allow: GET, HEAD, POST)');
   });
 
-  it('shows a redirect target with the path and query kept', () => {
-    const result = explain('http://www.example.com/a/b?c=1');
+  it('shows a redirect target with the path and query kept', async () => {
+    const result = await explain('http://www.example.com/a/b?c=1');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/result +308 redirect to https:\/\/example\.com\/a\/b\?c=1/);
   });
 
-  it('matches a one-label wildcard host, but not two labels deep', () => {
-    expect(explain('x.shop.example.co.uk/').stdout).toMatch(
+  it('matches a one-label wildcard host, but not two labels deep', async () => {
+    expect((await explain('x.shop.example.co.uk/')).stdout).toMatch(
       /route +tenants +\(wildcard host \*\.shop\.example\.co\.uk, path prefix \/\)/,
     );
-    const deep = explain('a.b.shop.example.co.uk/');
+    const deep = await explain('a.b.shop.example.co.uk/');
     expect(deep.status).toBe(2);
     expect(deep.stdout).toContain('none: no route in the table serves host a.b.shop.example.co.uk');
   });
 
-  it('says clearly when nothing matches: unknown host, known host without a matching path, unsafe path', () => {
-    const unknown = explain('https://nope.example.com/x');
+  it('says clearly when nothing matches: unknown host, known host without a matching path, unsafe path', async () => {
+    const unknown = await explain('https://nope.example.com/x');
     expect(unknown.status).toBe(2);
     expect(unknown.stdout).toMatch(/route +none: no route in the table serves host nope\.example\.com/);
     expect(unknown.stdout).toMatch(/result +404 no_route/);
 
-    const noPath = explain('https://docs.example.com/guidebook');
+    const noPath = await explain('https://docs.example.com/guidebook');
     expect(noPath.status).toBe(2);
     expect(noPath.stdout).toContain(
       "host docs.example.com is routed, but no route's path prefix matches /guidebook",
     );
 
-    const unsafe = explain('https://api.example.com/a%2F..%2Fadmin');
+    const unsafe = await explain('https://api.example.com/a%2F..%2Fadmin');
     expect(unsafe.status).toBe(2);
     expect(unsafe.stdout).toContain('400 bad_request');
     expect(unsafe.stdout).toContain('refused before routing');
   });
 
-  it('applies the Worker path normalisation before matching', () => {
-    const out = explain('https://docs.example.com//guide/%61pi/../x').stdout;
+  it('applies the Worker path normalisation before matching', async () => {
+    const out = (await explain('https://docs.example.com//guide/%61pi/../x')).stdout;
     expect(out).toMatch(/route +docs/);
     expect(out).toMatch(/result +proxied to https:\/\/docs\.example\.net\/guide\/x\n/);
   });
 
-  it('prints JSON with --json', () => {
-    const result = explain(
+  it('prints JSON with --json', async () => {
+    const result = await explain(
       'api.example.com/v1',
       '--json',
       '-X',
@@ -140,12 +142,12 @@ describe('explain', () => {
     expect(e.cache?.eligible).toBe(false);
   });
 
-  it('exits 1 with a usage line on bad arguments, and with diagnostics on an invalid table', () => {
-    const none = run('explain.ts', []);
+  it('exits 1 with a usage line on bad arguments, and with diagnostics on an invalid table', async () => {
+    const none = await run('explain.ts', []);
     expect(none.status).toBe(1);
     expect(none.stderr).toContain('usage: npm run explain');
-    expect(explain('api.example.com/', '--header', 'no-colon').status).toBe(1);
-    const invalid = run('explain.ts', ['api.example.com/', '--routes', fixture('invalid.yaml')]);
+    expect((await explain('api.example.com/', '--header', 'no-colon')).status).toBe(1);
+    const invalid = await run('explain.ts', ['api.example.com/', '--routes', fixture('invalid.yaml')]);
     expect(invalid.status).toBe(1);
     expect(invalid.stderr).toMatch(/invalid\.yaml:\d+:\d+ +error +/);
   });

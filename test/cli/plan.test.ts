@@ -92,8 +92,8 @@ beforeAll(() => {
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
 describe('plan', () => {
-  it('shows the added host, the changed TTL and the removed route as Markdown, and exits 2', () => {
-    const result = plan('HEAD~1');
+  it('shows the added host, the changed TTL and the removed route as Markdown, and exits 2', async () => {
+    const result = await plan('HEAD~1');
     expect(result.stderr).toBe('');
     expect(result.status).toBe(2);
     const md = result.stdout;
@@ -123,20 +123,20 @@ describe('plan', () => {
     expect(md).toContain('| secret declared | `BILLING_TOKEN` |');
   });
 
-  it('never prints a secret value or a credential written into a header', () => {
+  it('never prints a secret value or a credential written into a header', async () => {
     for (const args of [['HEAD~1'], ['HEAD~1', '--json'], ['HEAD~2'], ['HEAD~2', '--json']]) {
-      const result = plan(...args);
+      const result = await plan(...args);
       expect(result.status).toBe(2);
       const output = result.stdout + result.stderr;
       expect(output).not.toContain(SECRET_VALUE);
       expect(output).not.toContain(PASTED_TOKEN);
     }
-    const md = plan('HEAD~1').stdout;
+    const md = (await plan('HEAD~1')).stdout;
     expect(md).toContain('| `headers.request.set.Authorization` | _(not set)_ | `Bearer (hidden)` |');
   });
 
-  it('prints the same plan as JSON with --json', () => {
-    const result = plan('HEAD~1', '--json');
+  it('prints the same plan as JSON with --json', async () => {
+    const result = await plan('HEAD~1', '--json');
     expect(result.status).toBe(2);
     const p = JSON.parse(result.stdout) as Plan;
     expect(p.base).toBe('HEAD~1');
@@ -153,19 +153,19 @@ describe('plan', () => {
     expect(p.changeCount).toBeGreaterThan(0);
   });
 
-  it('exits 0 with "No changes" when the working tree matches the ref', () => {
-    const result = plan('HEAD');
+  it('exits 0 with "No changes" when the working tree matches the ref', async () => {
+    const result = await plan('HEAD');
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('No changes');
-    const json = plan('HEAD', '--json');
+    const json = await plan('HEAD', '--json');
     expect(json.status).toBe(0);
     expect((JSON.parse(json.stdout) as Plan).changeCount).toBe(0);
   });
 
-  it('compares the working tree, not the last commit', () => {
+  it('compares the working tree, not the last commit', async () => {
     writeFileSync(join(repo, 'routes.yaml'), SECOND.replace('ttl: 300', 'ttl: 30'));
     try {
-      const result = plan('HEAD');
+      const result = await plan('HEAD');
       expect(result.status).toBe(2);
       expect(result.stdout).toContain('| `cache.ttl` | `300` | `30` |');
     } finally {
@@ -173,34 +173,34 @@ describe('plan', () => {
     }
   });
 
-  it('treats a file missing at the base (a first commit) as an empty table', () => {
-    const result = plan('HEAD~2');
+  it('treats a file missing at the base (a first commit) as an empty table', async () => {
+    const result = await plan('HEAD~2');
     expect(result.status).toBe(2);
     expect(result.stdout).toMatch(/\| added \| `api` \|/);
     expect(result.stdout).toMatch(/\| added \| `tenants` \|/);
     expect(result.stdout).not.toContain('| removed |');
   });
 
-  it('exits 1 on a bad ref, a missing file, or an invalid file at either side', () => {
-    const badRef = plan('no-such-branch');
+  it('exits 1 on a bad ref, a missing file, or an invalid file at either side', async () => {
+    const badRef = await plan('no-such-branch');
     expect(badRef.status).toBe(1);
     expect(badRef.stderr).toContain('unknown git ref "no-such-branch"');
     expect(badRef.stdout).toBe('');
 
-    const missing = plan('HEAD', '--routes', 'nope.yaml');
+    const missing = await plan('HEAD', '--routes', 'nope.yaml');
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('nope.yaml does not exist');
 
     writeFileSync(join(repo, 'routes.yaml'), FIRST.replace('ttl: 60', 'ttl: -5'));
     try {
-      const invalidHead = plan('HEAD');
+      const invalidHead = await plan('HEAD');
       expect(invalidHead.status).toBe(1);
       expect(invalidHead.stderr).toMatch(/^routes\.yaml:\d+:\d+ +error +/m);
       expect(invalidHead.stdout).toBe('');
       // The same invalid file committed becomes an invalid base.
       git('commit', '-q', '-am', 'broken');
       writeFileSync(join(repo, 'routes.yaml'), SECOND);
-      const invalidBase = plan('HEAD');
+      const invalidBase = await plan('HEAD');
       expect(invalidBase.status).toBe(1);
       expect(invalidBase.stderr).toMatch(/^HEAD:routes\.yaml:\d+:\d+ +error +/m);
     } finally {
@@ -208,8 +208,8 @@ describe('plan', () => {
     }
   });
 
-  it('needs exactly one ref', () => {
-    const result = plan();
+  it('needs exactly one ref', async () => {
+    const result = await plan();
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('usage: npm run plan -- BASE_REF');
   });

@@ -71,15 +71,15 @@ cases:
 `;
 
 describe('route tests in check', () => {
-  it('runs every case after a clean check and exits 0 when all pass and every route is reached', () => {
-    const result = run('check.ts', [project('pass', ALL_PASS), '--require-coverage']);
+  it('runs every case after a clean check and exits 0 when all pass and every route is reached', async () => {
+    const result = await run('check.ts', [project('pass', ALL_PASS), '--require-coverage']);
     expect(result.stderr).toContain('routes.yaml: OK, 5 routes on 4 hosts');
     expect(result.stderr).toContain('routes.test.yaml: all 8 cases pass; cases reach 5 of 5 routes');
     expect(result.stderr).not.toContain('FAIL');
     expect(result.status).toBe(0);
   });
 
-  it('prints each failure as expected vs actual at the case position, and exits 1', () => {
+  it('prints each failure as expected vs actual at the case position, and exits 1', async () => {
     const tests = `version: 1
 cases:
   - name: wrong route and upstream
@@ -106,7 +106,7 @@ cases:
     expect: { status: 200 }
 `;
     const file = project('fail', tests);
-    const result = run('check.ts', [file]);
+    const result = await run('check.ts', [file]);
     expect(result.status).toBe(1);
     const testFile = join(tmp, 'fail', 'routes.test.yaml');
     const err = result.stderr;
@@ -135,7 +135,7 @@ cases:
     expect(err).toContain('routes.test.yaml: 3 of 4 cases failed');
   });
 
-  it('reports routes no case reaches, as warnings with their position in routes.yaml; errors under --require-coverage', () => {
+  it('reports routes no case reaches, as warnings with their position in routes.yaml; errors under --require-coverage', async () => {
     const tests = `version: 1
 cases:
   - request: { url: https://api.example.com/ }
@@ -149,7 +149,7 @@ cases:
       const line = source.findIndex((l) => l.includes(`- id: ${id}`));
       return `${line + 1}:${(source[line] as string).indexOf(id) + 1}`;
     };
-    const warned = run('check.ts', [file]);
+    const warned = await run('check.ts', [file]);
     expect(warned.status).toBe(0);
     for (const id of ['api-v2', 'docs', 'tenants']) {
       expect(warned.stderr).toContain(
@@ -160,14 +160,14 @@ cases:
     expect(warned.stderr).not.toContain('reaches route "www"');
     expect(warned.stderr).toContain('all 2 cases pass; cases reach 2 of 5 routes');
 
-    const required = run('check.ts', [file, '--require-coverage']);
+    const required = await run('check.ts', [file, '--require-coverage']);
     expect(required.status).toBe(1);
     expect(required.stderr).toContain(
       `${file}:${position('docs')}  error  no route test reaches route "docs"`,
     );
   });
 
-  it('checks the test file like routes.yaml: every error at once, at its line and column', () => {
+  it('checks the test file like routes.yaml: every error at once, at its line and column', async () => {
     const tests = `version: 1
 cases:
   - request: { url: /relative, methd: GET }
@@ -181,7 +181,7 @@ cases:
 `;
     const file = project('invalid', tests);
     const testFile = join(tmp, 'invalid', 'routes.test.yaml');
-    const result = run('check.ts', [file]);
+    const result = await run('check.ts', [file]);
     expect(result.status).toBe(1);
     const headers = result.stderr.split('\n').filter((l) => l.startsWith(`${testFile}:`));
     expect(headers).toEqual([
@@ -204,17 +204,17 @@ cases:
     expect(result.stderr).toContain('route tests not run');
   });
 
-  it('fails when an explicit --tests file does not exist, and says so when the default one is absent', () => {
-    const missing = run('check.ts', [fixture('routes.yaml'), '--tests', join(tmp, 'nope.yaml')]);
+  it('fails when an explicit --tests file does not exist, and says so when the default one is absent', async () => {
+    const missing = await run('check.ts', [fixture('routes.yaml'), '--tests', join(tmp, 'nope.yaml')]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('nope.yaml: no such file');
-    const absent = run('check.ts', [fixture('routes.yaml')]);
+    const absent = await run('check.ts', [fixture('routes.yaml')]);
     expect(absent.status).toBe(0);
     expect(absent.stderr).toContain('routes.test.yaml: not found, no route tests run');
   });
 
-  it('passes the shipped routes.test.yaml against the shipped routes.yaml, reaching every route', () => {
-    const result = run('check.ts', ['routes.yaml', '--require-coverage']);
+  it('passes the shipped routes.test.yaml against the shipped routes.yaml, reaching every route', async () => {
+    const result = await run('check.ts', ['routes.yaml', '--require-coverage']);
     expect(result.stderr).toMatch(/routes\.test\.yaml: all \d+ cases pass; cases reach 1 of 1 routes/);
     expect(result.status).toBe(0);
     const shipped = readFileSync(join(root, 'routes.test.yaml'), 'utf8');

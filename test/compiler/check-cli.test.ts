@@ -3,38 +3,28 @@
  * --out DIR`) from the repository root: exit codes, every error printed at once with a code frame,
  * GitHub annotations under Actions, and deterministic builds that write nothing on errors.
  */
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../scripts/compiler/analyze.ts';
 import { renderTableModule, srcImportFrom } from '../../scripts/compiler/emit.ts';
+import { run } from '../cli/run-cli.ts';
 
 const root = join(import.meta.dirname, '../..');
 const MULTI = 'test/compiler/fixtures/cli/multi-error.yaml';
 const VALID = 'test/compiler/fixtures/valid/defaults.yaml';
 
-/** Runs a script under scripts/ with tsx; GITHUB_ACTIONS is unset unless `env` sets it. */
-function run(script: string, args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
-  const { GITHUB_ACTIONS: _, ...base } = process.env;
-  return spawnSync('npx', ['tsx', `scripts/${script}`, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...base, NO_COLOR: '1', ...env },
-  });
-}
-
 const errorsIn = (file: string) =>
   analyze(readFileSync(join(root, file), 'utf8')).diagnostics.filter((d) => d.severity === 'error');
 
 describe('check', () => {
-  it('prints every error at once as FILE:LINE:COL  error  message with a code frame, and exits 1', () => {
+  it('prints every error at once as FILE:LINE:COL  error  message with a code frame, and exits 1', async () => {
     const source = readFileSync(join(root, MULTI), 'utf8').split('\n');
     const errors = errorsIn(MULTI);
     expect(errors.length).toBeGreaterThanOrEqual(4);
 
-    const result = run('check.ts', [MULTI]);
+    const result = await run('check.ts', [MULTI]);
     expect(result.status).toBe(1);
     const lines = result.stderr.split('\n');
     expect(lines.filter((l) => l.startsWith(`${MULTI}:`) && l.includes('  error  '))).toHaveLength(
@@ -57,9 +47,9 @@ describe('check', () => {
     expect(result.stdout).not.toContain('::error');
   });
 
-  it('also prints GitHub annotations under GITHUB_ACTIONS=true', () => {
+  it('also prints GitHub annotations under GITHUB_ACTIONS=true', async () => {
     const errors = errorsIn(MULTI);
-    const result = run('check.ts', [MULTI], { GITHUB_ACTIONS: 'true' });
+    const result = await run('check.ts', [MULTI], { env: { GITHUB_ACTIONS: 'true' } });
     expect(result.status).toBe(1);
     const annotations = result.stdout.split('\n').filter((l) => l.startsWith('::error '));
     expect(annotations).toEqual(
@@ -67,8 +57,8 @@ describe('check', () => {
     );
   });
 
-  it('exits 0 on a valid file', () => {
-    const result = run('check.ts', [VALID]);
+  it('exits 0 on a valid file', async () => {
+    const result = await run('check.ts', [VALID]);
     expect(result.stderr).toContain(`${VALID}: OK, 4 routes on 4 hosts`);
     expect(result.stderr).not.toContain('  error  ');
     expect(result.status).toBe(0);
@@ -86,11 +76,11 @@ describe('build', () => {
         .map((name) => [name, readFileSync(join(dir, name))]),
     );
 
-  it('writes byte-identical output for the same input', () => {
+  it('writes byte-identical output for the same input', async () => {
     const first = join(tmp, 'first');
     const second = join(tmp, 'second');
     for (const out of [first, second]) {
-      const result = run('build.ts', [VALID, '--out', out]);
+      const result = await run('build.ts', [VALID, '--out', out]);
       expect(result.stderr).toContain('OK');
       expect(result.status).toBe(0);
     }
@@ -104,9 +94,9 @@ describe('build', () => {
     );
   });
 
-  it('fails with exit 1 and writes nothing on an invalid file', () => {
+  it('fails with exit 1 and writes nothing on an invalid file', async () => {
     const out = join(tmp, 'invalid');
-    const result = run('build.ts', [MULTI, '--out', out]);
+    const result = await run('build.ts', [MULTI, '--out', out]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`${MULTI}:6:13  error  `);
     expect(existsSync(out)).toBe(false);
