@@ -35,6 +35,8 @@ export default defineConfig({
                 BACKUP_PORT: String(inject('backupPort')),
                 DEAD_PORT: String(inject('deadPort')),
                 TEST_SECRET: 'test-secret-value',
+                FUZZ_RUNS: process.env.FUZZ_RUNS ?? '',
+                FUZZ_SEED: process.env.FUZZ_SEED ?? '',
               },
               ratelimits: {
                 RL_LIMITED: { namespace_id: '1001', simple: { limit: 3, period: 60 } },

@@ -13,6 +13,7 @@
  *                        is cut); GET /__sink/KEY reads {seen, bytes, complete, ended}
  *   /fail-on/NAME/CODE   answers CODE on the origin named NAME, echo 200 elsewhere (?ms=N waits first)
  *   /ws                  WebSocket echo (websocket-echo.ts)
+ *   /stall-mid-body?ms=N sends headers and 1 kB, pauses N ms, then the last 1 kB
  *   /close-before-headers, /close-mid-body, /never, /bad-status-line: misbehaviours
  */
 import { createHash } from 'node:crypto';
@@ -76,6 +77,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, counts: Map<str
   if (path === '/never') return; // holds the connection open, never answers
   if (path === '/bad-status-line') {
     req.socket.end('HTTP/1.1 ABC Nonsense\r\ncontent-length: 2\r\n\r\nok');
+    return;
+  }
+  if (path === '/stall-mid-body') {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '2048' });
+    res.write(patternChunk(0, 1024));
+    const timer = setTimeout(
+      () => res.end(patternChunk(1024, 1024)),
+      Number(url.searchParams.get('ms') ?? 1000),
+    );
+    res.on('close', () => clearTimeout(timer));
     return;
   }
   if (path === '/close-mid-body') {

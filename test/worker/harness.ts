@@ -14,6 +14,9 @@ export const testEnv = env as unknown as Env & {
   ORIGIN_PORT: string;
   BACKUP_PORT: string;
   DEAD_PORT: string;
+  /** Size and seed of the generated path test (`npm run fuzz` sets them). */
+  FUZZ_RUNS?: string;
+  FUZZ_SEED?: string;
 };
 
 /** http://127.0.0.1:PORT of the primary test origin (or `backup`, or a closed `dead` port). */
