@@ -17,7 +17,7 @@ export interface ResolveResult {
 export function measureResolution(routes: number, hosts: number, iterations = 500_000): ResolveResult {
   const { config } = benchTable(routes, 'https://origin.bench.invalid', hosts);
   const table = compileConfig(config);
-  const resolve = createResolver(table);
+  const { resolve } = createResolver(table);
   const perHost = Math.ceil(routes / hosts);
   const hits = Array.from({ length: 1024 }, (_, k) => {
     const i = (k * 7919) % routes;

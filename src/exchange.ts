@@ -1,77 +1,83 @@
 /**
- * One request's journey through the pipeline: the client's request, what the stages learned
- * about it, and what the log line reports. itty-router passes it from stage to stage (it needs
- * only `method` and `url`).
+ * One request as the router sees it: the client's request and its canonical parts, computed
+ * once when it arrives. The route match, the cache key, the upstream URL, the log line,
+ * `explain` and route tests are all derived from these values, never from the raw URL again.
  */
-import { normalizeHost } from './routing/host.ts';
+import { canonicalPath } from './routing/canonical-path.ts';
+import { canonicalAuthority, normalizeHost } from './routing/host.ts';
 import type { CompiledRoute } from './table/types.ts';
 
-export type CacheResult = 'HIT' | 'MISS' | 'BYPASS';
-
-/** Bindings and vars: rate-limit bindings and the values `${env.NAME}` reads. */
+/** Bindings, vars and secrets: rate-limit bindings and the values `${env.NAME}` reads. */
 export type Env = Record<string, unknown>;
 
 export interface Exchange {
-  /** For itty-router: the method and the normalised URL. */
-  method: string;
-  url: string;
   request: Request;
+  method: string;
   id: string;
   startedAt: number;
-  /** Public scheme and host as the client addressed them (`https://api.example.com`). */
-  publicOrigin: string;
-  /** Host header as sent (port included), for X-Forwarded-Host. */
-  publicHost: string;
-  /** Normalised host used for routing. */
+  /** `http` or `https`, as the client used it. */
+  scheme: string;
+  /** The host for routing: lower-case, no port, no trailing dot. */
   host: string;
-  /** Normalised path (dot segments resolved, slashes merged). */
+  /** The public host in its one spelling: `host`, plus the port when it is not the default. */
+  authority: string;
+  /** The canonical path (src/routing/canonical-path.ts), or the parsed one when it was refused. */
   path: string;
+  /** Why the path is refused (answered 400 before routing), or null. */
+  unsafePath: string | null;
   /** The query string exactly as sent, with its `?`, or ''. */
   search: string;
   /** CF-Connecting-IP, or '' when absent (local runs). */
   clientIp: string;
-  /** The matched route (not `route`: itty-router writes its pattern there). */
-  matched?: CompiledRoute;
-  cache: CacheResult;
-  /** Set when the response came from the router itself (preflight, error, redirect). */
-  errorCode?: string;
-  originStatus?: number;
-  /** The origin that answered, and how many tries it took. */
-  answeredBy?: string;
-  tries: number;
-  /** True for responses whose CORS headers are final (preflight answers). */
-  corsDone?: boolean;
-  /** The body to send upstream: the client's stream, or a counted one under max_body. */
+  /** The body to send upstream: the client's stream, or one a stage wrapped (body limit). */
   body: ReadableStream | null;
+  /** Aborts the upstream fetch when the upload is cut (set by the body-limit stage), or null. */
+  uploadCut: AbortSignal | null;
+  env: Env;
+  ctx: ExecutionContext;
+}
+
+/** An exchange whose route is known: every stage after routing gets one. */
+export interface Routed extends Exchange {
+  route: CompiledRoute;
+  /** The host index key that matched: the exact host, or `*.parent` for a wildcard. */
+  hostKey: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /**
  * Starts an exchange for an incoming request; keeps a well-formed `x-request-id`.
- * @example createExchange(new Request('https://api.example.com/x?q=1')).search // '?q=1'
+ * @example createExchange(new Request('https://API.example.com./a//b?q=1'), env, ctx).path // '/a/b'
  */
-export function createExchange(request: Request): Exchange {
+export function createExchange(request: Request, env: Env, ctx: ExecutionContext): Exchange {
   const url = new URL(request.url);
   const incomingId = request.headers.get('x-request-id');
-  // The query as sent, byte for byte (url.search drops a bare `?`); a `?` inside the fragment is not one.
-  const hash = request.url.indexOf('#');
-  const beforeHash = hash === -1 ? request.url : request.url.slice(0, hash);
-  const query = beforeHash.indexOf('?');
+  const canonical = canonicalPath(url.pathname);
+  const host = normalizeHost(url.hostname);
   return {
-    method: request.method,
-    url: request.url,
     request,
+    method: request.method,
     id: incomingId && REQUEST_ID.test(incomingId) ? incomingId : crypto.randomUUID(),
     startedAt: Date.now(),
-    publicOrigin: url.origin,
-    publicHost: url.host,
-    host: normalizeHost(url.hostname),
-    path: url.pathname,
-    search: query === -1 ? '' : beforeHash.slice(query),
+    scheme: url.protocol.slice(0, -1),
+    host,
+    authority: canonicalAuthority(host, url.port),
+    path: canonical.ok ? canonical.path : url.pathname,
+    unsafePath: canonical.ok ? null : canonical.reason,
+    search: rawQuery(request.url),
     clientIp: request.headers.get('cf-connecting-ip') ?? '',
-    cache: 'BYPASS',
-    tries: 0,
     body: request.body,
+    uploadCut: null,
+    env,
+    ctx,
   };
+}
+
+/** The query as sent, byte for byte (url.search drops a bare `?`); a `?` in the fragment is not one. */
+function rawQuery(url: string): string {
+  const hash = url.indexOf('#');
+  const beforeHash = hash === -1 ? url : url.slice(0, hash);
+  const query = beforeHash.indexOf('?');
+  return query === -1 ? '' : beforeHash.slice(query);
 }

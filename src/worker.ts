@@ -1,78 +1,47 @@
 /**
- * The Worker: one itty-router pipeline that every route shares, in the order the design fixes:
- *
- *   request id -> path safety -> route -> access -> rate limit -> CORS preflight -> methods
- *   -> redirect / websocket guard -> body limit -> [proxy: cache lookup -> upstream request
- *   -> fetch with timeout -> response headers -> cache store] -> CORS headers -> log line
- *
- * Each stage is a small function in src/pipeline/; a stage that returns a Response ends the
- * request early (itty-router's `before`), and `finally` decorates whatever came out.
+ * The Worker: itty-router dispatches every request to the one shared pipeline
+ * (src/pipeline/pipeline.ts); its `finally` turns the pipeline's Answer into the response and
+ * writes the log line. The pipeline never reads what itty-router writes onto its request object
+ * (params, query, route): itty gets a small object of its own.
  */
 import { Router } from 'itty-router';
 import { createExchange, type Env, type Exchange } from './exchange.ts';
-import { access } from './pipeline/access.ts';
-import { bodyLimit } from './pipeline/body-limit.ts';
-import { corsHeaders, preflight } from './pipeline/cors.ts';
-import { jsonError } from './pipeline/errors.ts';
-import { logLine } from './pipeline/log.ts';
-import { methods } from './pipeline/methods.ts';
-import { pathSafety } from './pipeline/path-safety.ts';
-import { proxy } from './pipeline/proxy.ts';
-import { rateLimit } from './pipeline/rate-limit.ts';
-import { redirect } from './pipeline/redirect.ts';
-import { routeLookup } from './pipeline/route.ts';
-import { MissingSecretError } from './pipeline/template.ts';
-import { websocketGuard } from './pipeline/websocket.ts';
+import { type Answer, jsonError } from './pipeline/answer.ts';
+import { logLine, logRecord } from './pipeline/log.ts';
+import { createPipeline } from './pipeline/pipeline.ts';
+import type { Platform } from './pipeline/stage.ts';
 import type { CompiledTable } from './table/types.ts';
 
-type Args = [Env, ExecutionContext];
+/** The platform of a deployed Worker: the global fetch and the default cache. */
+const EDGE: Platform = {
+  fetch: (url, init) => fetch(url, init),
+  cache: () => caches.default,
+};
 
 /**
  * Builds the Worker for a compiled table.
  * @example export default createWorker(table);
  */
-export function createWorker(table: CompiledTable): ExportedHandler<Env> {
-  const router = Router<Exchange, Args, Response>({
-    before: beforeStages(table).map(([, stage]) => stage),
-    catch: (error: unknown, x: Exchange) =>
-      error instanceof MissingSecretError
-        ? jsonError(x, 500, 'config_error', `A route needs ${error.variable}, which is not set`)
-        : jsonError(x, 500, 'internal_error', 'The router failed to handle this request'),
-    finally: [finish],
+export function createWorker(table: CompiledTable, platform: Platform = EDGE): ExportedHandler<Env> {
+  const pipeline = createPipeline(table, platform);
+  const router = Router<{ method: string; url: string }, [Exchange], Answer>({
+    catch: (_error: unknown, _request, x: Exchange) =>
+      jsonError(x, 'router', 500, 'internal_error', 'The router failed to handle this request'),
+    finally: [(answer: Answer, _request, x: Exchange) => finish(answer, x)],
   });
-  router.all('*', proxy);
+  router.all('*', (_request, x: Exchange) => pipeline(x));
 
   return {
-    fetch: (request, env, ctx) => router.fetch(createExchange(request), env, ctx) as Promise<Response>,
+    fetch: (request, env, ctx) => {
+      const x = createExchange(request, env, ctx);
+      return router.fetch({ method: x.method, url: request.url }, x) as unknown as Promise<Response>;
+    },
   };
 }
 
-/**
- * The stages that may answer before the proxy, named and in order. The CLI's simulator
- * (explain, route tests) runs this same list, so it cannot drift from the Worker.
- * @example beforeStages(table).map(([name]) => name) // ['path safety', 'route', ...]
- */
-export function beforeStages(table: CompiledTable) {
-  return [
-    ['path safety', pathSafety],
-    ['route', routeLookup(table)],
-    ['access', access],
-    ['rate limit', rateLimit],
-    ['CORS preflight', preflight],
-    ['methods', methods],
-    ['redirect', redirect],
-    ['websocket', websocketGuard],
-    ['body limit', bodyLimit],
-  ] as const;
-}
-
-/** The last stage: CORS headers, the request id, the log line. */
-function finish(response: Response | undefined, x: Exchange): Response {
-  const out = response ?? jsonError(x, 500, 'internal_error', 'No stage answered this request');
-  if (out.status !== 101) {
-    corsHeaders(out, x);
-    out.headers.set('x-request-id', x.id);
-  }
-  logLine(x, out.status);
-  return out;
+/** The last step of every request: the request id on the response, and the log line. */
+function finish(answer: Answer, x: Exchange): Response {
+  if (answer.response.status !== 101) answer.response.headers.set('x-request-id', x.id);
+  logLine(logRecord(x, answer));
+  return answer.response;
 }

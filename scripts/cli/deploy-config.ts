@@ -78,22 +78,25 @@ export function deployTargets(table: CompiledTable, takenIds: Iterable<string> =
 
   const taken = new Set(takenIds);
   const ratelimits: RateLimitBinding[] = [];
-  const limited = table.routes.filter((r) => r.rateLimit).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const limited = table.routes.filter((r) => r.rateLimits.length > 0).sort((a, b) => (a.id < b.id ? -1 : 1));
   for (const route of limited) {
-    const policy = route.rateLimit as NonNullable<typeof route.rateLimit>;
-    if (ratelimits.some((b) => b.name === policy.binding)) {
-      errors.push(`route ${route.id}: rate-limit binding ${policy.binding} is already used by another route`);
-      continue;
+    for (const [index, policy] of route.rateLimits.entries()) {
+      if (ratelimits.some((b) => b.name === policy.binding)) {
+        errors.push(
+          `route ${route.id}: rate-limit binding ${policy.binding} is already used by another route`,
+        );
+        continue;
+      }
+      // A collision of two hashes (or with a hand-kept id) moves to the next free number.
+      let id = Number(namespaceId(index === 0 ? route.id : `${route.id}#${index + 1}`));
+      while (taken.has(String(id))) id++;
+      taken.add(String(id));
+      ratelimits.push({
+        name: policy.binding,
+        namespace_id: String(id),
+        simple: { limit: policy.limit, period: policy.period },
+      });
     }
-    // A collision of two hashes (or with a hand-kept id) moves to the next free number.
-    let id = Number(namespaceId(route.id));
-    while (taken.has(String(id))) id++;
-    taken.add(String(id));
-    ratelimits.push({
-      name: policy.binding,
-      namespace_id: String(id),
-      simple: { limit: policy.limit, period: policy.period },
-    });
   }
   return { routes, ratelimits, skipped, errors };
 }

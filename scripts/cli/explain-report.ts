@@ -5,11 +5,13 @@
  * what explain says is what the edge does.
  */
 import type { Exchange } from '../../src/exchange.ts';
-import { cacheEligible } from '../../src/pipeline/cache.ts';
-import { allowedOrigin } from '../../src/pipeline/cors.ts';
+import { accessDecision } from '../../src/pipeline/access.ts';
+import { cacheDecision } from '../../src/pipeline/cache.ts';
+import { allowedOrigin, isPreflight, preflightDecision } from '../../src/pipeline/cors.ts';
+import { methodAllowed } from '../../src/pipeline/methods.ts';
 import { createResolver } from '../../src/routing/resolve.ts';
 import { upstreamUrl } from '../../src/routing/upstream.ts';
-import type { CompiledCors, CompiledTable } from '../../src/table/types.ts';
+import type { CompiledCors, CompiledRoute, CompiledTable } from '../../src/table/types.ts';
 import { showTemplate } from './redact.ts';
 import { createSimulator, type Outcome, type SimulatedRequest } from './simulate.ts';
 
@@ -44,8 +46,14 @@ export interface Explanation {
   };
   cache: null | { ttl: number; statuses: number[]; eligible: boolean; reason: string };
   timeoutMs: number | null;
-  access: null | { allow: string[]; deny: string[]; clientIp: string | null };
-  rateLimit: null | { limit: number; period: number; key: string; binding: string };
+  access: null | {
+    allow: string[];
+    deny: string[];
+    clientIp: string | null;
+    allowed: boolean;
+    reason: string;
+  };
+  rateLimits: Array<{ limit: number; period: number; key: string; ipv6Prefix: number; binding: string }>;
   maxBody: number | null;
   websocket: boolean;
   requestHeaders: { set: Record<string, string>; remove: string[] };
@@ -62,15 +70,13 @@ export async function explain(table: CompiledTable, request: SimulatedRequest): 
   const outcome = await createSimulator(table)(request);
   const x = outcome.exchange;
   const route = outcome.route;
-  const resolution = route ? createResolver(table)(x.host, x.path) : null;
-  const dot = x.host.indexOf('.');
-  const hostKnown = x.host in table.exact || (dot > 0 && x.host.slice(dot + 1) in table.wildcard);
+  const hostKey = createResolver(table).hostKey(x.host);
   const headers = Object.fromEntries(outcome.headers);
   delete headers['x-request-id'];
   const cors = route?.cors ?? null;
   const origin = x.request.headers.get('origin');
   return {
-    request: { method: x.method, url: x.url, host: x.host, path: x.path, query: x.search },
+    request: { method: x.method, url: x.request.url, host: x.host, path: x.path, query: x.search },
     status: outcome.status,
     decidedBy: outcome.stage,
     error: outcome.error,
@@ -78,20 +84,18 @@ export async function explain(table: CompiledTable, request: SimulatedRequest): 
     route: route
       ? {
           id: route.id,
-          matchedBy: resolution?.hostKey ?? x.host,
+          matchedBy: hostKey ?? x.host,
           path: route.path,
           stripPrefix: route.stripPrefix,
         }
       : null,
-    hostKnown,
+    hostKnown: hostKey !== null,
     upstream: upstreamOf(outcome),
     redirect:
       outcome.location !== null && typeof outcome.status === 'number'
         ? { status: outcome.status, location: outcome.location }
         : null,
-    methods: route
-      ? { allowed: route.methods === null || route.methods.includes(x.method), list: route.methods }
-      : null,
+    methods: route ? { allowed: methodAllowed(route, x.method), list: route.methods } : null,
     cors: cors
       ? {
           origins: corsOrigins(cors),
@@ -109,23 +113,19 @@ export async function explain(table: CompiledTable, request: SimulatedRequest): 
           preflight: preflightOf(cors, x),
         }
       : null,
-    cache: route?.cache ? { ttl: route.cache.ttl, statuses: route.cache.statuses, ...cacheVerdict(x) } : null,
+    cache: route?.cache
+      ? { ttl: route.cache.ttl, statuses: route.cache.statuses, ...cacheDecision(route, x) }
+      : null,
     timeoutMs: route?.timeoutMs ?? null,
     access: route?.access
       ? {
           allow: route.access.allow.map((c) => c.text),
           deny: route.access.deny.map((c) => c.text),
           clientIp: x.clientIp || null,
+          ...accessDecision(route.access, x.clientIp),
         }
       : null,
-    rateLimit: route?.rateLimit
-      ? {
-          limit: route.rateLimit.limit,
-          period: route.rateLimit.period,
-          key: route.rateLimit.key.kind === 'ip' ? 'ip' : `header:${route.rateLimit.key.name}`,
-          binding: route.rateLimit.binding,
-        }
-      : null,
+    rateLimits: rateLimitsOf(route),
     maxBody: route?.maxBody ?? null,
     websocket: route?.websocket ?? false,
     requestHeaders: showRules(route?.requestHeaders),
@@ -134,22 +134,21 @@ export async function explain(table: CompiledTable, request: SimulatedRequest): 
   };
 }
 
-/** The preflight's asks and whether the policy grants each (the answer itself comes from the stage). */
+/** The preflight's asks and whether the policy grants each: the Worker's own decision. */
 function preflightOf(cors: CompiledCors, x: Exchange): NonNullable<Explanation['cors']>['preflight'] {
-  const method = x.request.headers.get('access-control-request-method');
-  if (x.method !== 'OPTIONS' || method === null || !x.request.headers.has('origin')) return null;
-  const headers = (x.request.headers.get('access-control-request-headers') ?? '')
-    .split(',')
-    .map((h) => h.trim().toLowerCase())
-    .filter(Boolean);
-  return {
-    method: method.toUpperCase(),
-    headers,
-    methodAllowed: cors.methods.includes(method.toUpperCase()),
-    headersAllowed: headers.every(
-      (h) => cors.headers.includes(h) || (cors.anyHeader && h !== 'authorization'),
-    ),
-  };
+  if (!isPreflight(x.request)) return null;
+  const { method, headers, methodAllowed, headersAllowed } = preflightDecision(cors, x.request);
+  return { method, headers, methodAllowed, headersAllowed };
+}
+
+function rateLimitsOf(route: CompiledRoute | null): Explanation['rateLimits'] {
+  return (route?.rateLimits ?? []).map((l) => ({
+    limit: l.limit,
+    period: l.period,
+    key: l.key.kind === 'ip' ? 'ip' : `header:${l.key.name}`,
+    ipv6Prefix: l.ipv6Prefix,
+    binding: l.binding,
+  }));
 }
 
 function upstreamOf(outcome: Outcome): Explanation['upstream'] {
@@ -157,28 +156,14 @@ function upstreamOf(outcome: Outcome): Explanation['upstream'] {
   const route = outcome.route;
   if (!route || route.origins.length === 0) return null;
   const x = outcome.exchange;
-  const [url, ...failover] = route.origins.map((o) => upstreamUrl(route, o, x.path, x.search));
+  const [url, ...failover] = route.origins.map(
+    (o) => upstreamUrl(route, o, x.path, x.search)?.href ?? '(refused)',
+  );
   return { url: url as string, failover, reached: false };
 }
 
 function corsOrigins(cors: CompiledCors): string[] {
   return [...(cors.any ? ['*'] : []), ...cors.exact, ...cors.wildcards.map((w) => `${w.scheme}*${w.suffix}`)];
-}
-
-/** The Worker's own verdict (src/pipeline/cache.ts `cacheEligible`), with its reason spelled out. */
-function cacheVerdict(x: Exchange): { eligible: boolean; reason: string } {
-  if (cacheEligible(x))
-    return { eligible: true, reason: `${x.method} may be served from and stored in the edge cache` };
-  const headers = x.request.headers;
-  const reason =
-    x.method !== 'GET' && x.method !== 'HEAD'
-      ? `${x.method} is never cached`
-      : headers.has('authorization')
-        ? 'the request has Authorization'
-        : headers.has('range')
-          ? 'the request has Range'
-          : 'the request is an upgrade';
-  return { eligible: false, reason };
 }
 
 function showRules(
@@ -312,12 +297,11 @@ export function formatExplanation(e: Explanation): string {
       "no CF-Connecting-IP sent, so the address is unknown and refused (try --header 'CF-Connecting-IP: 203.0.113.9')",
     );
   }
-  row(
-    'rate limit',
-    e.rateLimit
-      ? `${e.rateLimit.limit} per ${e.rateLimit.period} s per ${e.rateLimit.key} (binding ${e.rateLimit.binding}); over it: 429`
-      : 'none',
-  );
+  const limits = e.rateLimits.map((l) => {
+    const per = l.key === 'ip' ? `ip (IPv6 per /${l.ipv6Prefix})` : `${l.key}, else per address`;
+    return `${l.limit} per ${l.period} s per ${per} (binding ${l.binding})`;
+  });
+  row('rate limit', limits.length > 0 ? `${limits.join('; and ')}; over any: 429` : 'none');
   if (e.maxBody !== null) row('max body', `${e.maxBody} bytes`);
   if (e.websocket) row('websocket', 'upgrades pass through');
   for (const [label, rules] of [

@@ -1,22 +1,20 @@
 /**
- * The Worker's decisions, run in Node without a network: the same stage functions the Worker
- * chains in src/worker.ts (path safety, the shared resolver, access, CORS preflight, methods,
- * redirect, WebSocket guard), over an Exchange built by the Worker's own `createExchange`.
- * A request that no stage answers would be proxied: the outcome is then the upstream URL and
- * the headers the router adds to the origin's response (CORS, x-cache, the route's own).
+ * The Worker's pipeline, run in Node without a network: the same createPipeline the Worker
+ * serves (src/pipeline/pipeline.ts), over an exchange built by the Worker's own createExchange,
+ * with a dry platform: the upstream fetch answers an empty 200 without sending anything, and the
+ * cache always misses. What comes out is the Worker's own Answer, so `explain` and route tests
+ * cannot disagree with the edge.
  *
- * Not simulated, because they depend on state at the edge: the rate-limit counter (reported
- * as a policy), the cache's contents (an eligible request is reported as a cold `MISS`), the
- * origin's answer, and the values of secrets (shown as `${env.NAME}`).
+ * Not simulated, because they depend on state at the edge: the rate-limit counters (every limit
+ * passes; they are reported as policy), the cache's contents (an eligible request is a cold
+ * `MISS`), the origin's answer, and the values of secrets (shown as `${env.NAME}`).
  */
 import { createExchange, type Env, type Exchange } from '../../src/exchange.ts';
-import { cacheEligible } from '../../src/pipeline/cache.ts';
-import { corsHeaders } from '../../src/pipeline/cors.ts';
-import { rateLimit } from '../../src/pipeline/rate-limit.ts';
-import { applyHeaderRules } from '../../src/pipeline/request-headers.ts';
+import type { Answer, StageName } from '../../src/pipeline/answer.ts';
+import { createPipeline } from '../../src/pipeline/pipeline.ts';
+import type { Platform } from '../../src/pipeline/stage.ts';
 import { upstreamUrl } from '../../src/routing/upstream.ts';
 import type { CompiledRoute, CompiledTable } from '../../src/table/types.ts';
-import { beforeStages } from '../../src/worker.ts';
 
 export interface SimulatedRequest {
   url: string;
@@ -24,12 +22,11 @@ export interface SimulatedRequest {
   headers?: Record<string, string> | Array<[string, string]>;
 }
 
-export type StageName = ReturnType<typeof beforeStages>[number][0];
-
 export interface Outcome {
-  /** The exchange after the stages ran: normalised host and path, query, matched route. */
+  /** The exchange as the Worker built it: canonical host, path and query. */
   exchange: Exchange;
   route: CompiledRoute | null;
+  answer: Answer;
   /** The router's own answer, or 'proxied' when the request would be sent to the origin. */
   status: number | 'proxied';
   /** The stage that answered, or 'proxy'. */
@@ -46,79 +43,75 @@ export interface Outcome {
   location: string | null;
 }
 
+/** Sends nothing: every upstream request gets an empty 200, the cache never hits. */
+const DRY: Platform = {
+  fetch: async () => new Response(null, { status: 200 }),
+  cache: () =>
+    ({
+      match: async () => undefined,
+      put: async () => undefined,
+      delete: async () => false,
+    }) as unknown as Cache,
+};
+
+const CONTEXT = {
+  waitUntil: () => undefined,
+  passThroughOnException: () => undefined,
+} as unknown as ExecutionContext;
+
 /**
- * Builds a simulator over a compiled table (the resolver's per-host maps are kept between calls).
+ * Builds a simulator over a compiled table.
  * @example
  * const simulate = createSimulator(table);
  * (await simulate({ url: 'https://api.example.com/x' })).upstream // 'https://example.net/x'
  */
 export function createSimulator(table: CompiledTable): (request: SimulatedRequest) => Promise<Outcome> {
-  // The Worker's own stage list; the rate limit is left out: its counter lives at the edge.
-  const stages = beforeStages(table).filter(([, stage]) => stage !== rateLimit) as Array<
-    readonly [StageName, (x: Exchange) => Response | undefined]
-  >;
-  // Secrets have no value here: a header that uses one shows the reference instead.
-  const env: Env = { ...Object.fromEntries(table.secrets.map((n) => [n, `\${env.${n}}`])), ...table.vars };
-
+  const pipeline = createPipeline(table, DRY);
+  const env = simulatedEnv(table);
   return async (input) => {
     const request = new Request(input.url, {
       method: (input.method ?? 'GET').toUpperCase(),
       headers: input.headers,
     });
-    const x = createExchange(request);
-    for (const [name, stage] of stages) {
-      const answer = stage(x);
-      if (answer) return finish(x, answer, name, env);
-    }
-    return finish(x, null, 'proxy', env);
+    const x = createExchange(request, env, CONTEXT);
+    const answer = await pipeline(x);
+    if (answer.response.status !== 101) answer.response.headers.set('x-request-id', x.id);
+    return outcome(x, answer);
   };
 }
 
-/** The Worker's last stage (CORS headers, request id) over the answer, or over the proxied response. */
-async function finish(
-  x: Exchange,
-  answer: Response | null,
-  stage: Outcome['stage'],
-  env: Env,
-): Promise<Outcome> {
-  const route = x.matched ?? null;
-  let response = answer;
-  let upstream: string | null = null;
-  let failover: string[] = [];
-  if (!response && route) {
-    const [first, ...rest] = route.origins.map((origin) => upstreamUrl(route, origin, x.path, x.search));
-    upstream = first ?? null;
-    failover = rest;
-    // What the router adds to any origin response: the route's response headers, x-cache.
-    const headers = new Headers();
-    applyHeaderRules(headers, route.responseHeaders, env);
-    x.cache = cacheEligible(x) ? 'MISS' : 'BYPASS';
-    headers.set('x-cache', x.cache);
-    response = new Response(null, { status: 200, headers });
+/** Secrets show their reference; vars their value; every rate limit lets the request pass. */
+function simulatedEnv(table: CompiledTable): Env {
+  const env: Env = { ...Object.fromEntries(table.secrets.map((n) => [n, `\${env.${n}}`])), ...table.vars };
+  for (const route of table.routes) {
+    for (const limit of route.rateLimits) env[limit.binding] = { limit: async () => ({ success: true }) };
   }
-  const out = response ?? new Response(null, { status: 500 });
-  if (out.status !== 101) {
-    corsHeaders(out, x);
-    out.headers.set('x-request-id', x.id);
-  }
-  let message: string | null = null;
-  if (answer && x.errorCode) {
-    const body = (await answer
-      .clone()
-      .json()
-      .catch(() => null)) as { message?: string } | null;
-    message = body?.message ?? null;
-  }
+  return env;
+}
+
+async function outcome(x: Exchange, answer: Answer): Promise<Outcome> {
+  const route = answer.route;
+  const proxied = answer.router === null && answer.upstream !== null;
+  const urls = route
+    ? route.origins.map((origin) => upstreamUrl(route, origin, x.path, x.search)?.href ?? null)
+    : [];
+  const body = answer.router?.error
+    ? ((await answer.response
+        .clone()
+        .json()
+        .catch(() => null)) as { message?: string } | null)
+    : null;
   return {
     exchange: x,
     route,
-    status: answer ? answer.status : 'proxied',
-    stage,
-    error: answer ? (x.errorCode ?? null) : null,
-    message,
-    headers: out.headers,
-    upstream,
-    failover,
-    location: answer?.headers.get('location') ?? null,
+    answer,
+    status: proxied ? 'proxied' : answer.response.status,
+    stage: answer.router?.stage ?? 'proxy',
+    error: answer.router?.error ?? null,
+    message: body?.message ?? null,
+    headers: answer.response.headers,
+    upstream: proxied ? (urls[0] ?? null) : null,
+    failover: proxied ? urls.slice(1).filter((u): u is string => u !== null) : [],
+    location: answer.router ? answer.response.headers.get('location') : null,
   };
 }

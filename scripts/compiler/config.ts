@@ -1,6 +1,8 @@
 /**
  * The routes.yaml data as the schema describes it, and how `defaults:` merge into a route.
  */
+import { switchableFields } from './schema-rules.ts';
+
 export interface RawHeaderRules {
   set?: Record<string, string>;
   remove?: string[];
@@ -15,6 +17,13 @@ export interface RawCors {
   max_age?: number;
 }
 
+export interface RawRateLimit {
+  limit: number;
+  period: 10 | 60;
+  key?: string;
+  ipv6_prefix?: number;
+}
+
 export interface RawRoute {
   id: string;
   hosts: string[];
@@ -22,14 +31,17 @@ export interface RawRoute {
   origin?: string | string[];
   redirect?: { to: string; status?: 301 | 302 | 303 | 307 | 308; keep_path?: boolean };
   strip_prefix?: boolean;
+  path_parameters?: boolean;
   methods?: string[];
   cors?: RawCors | false;
   cache?: { ttl: number; statuses?: number[] } | false;
   headers?: { request?: RawHeaderRules; response?: RawHeaderRules };
   timeout?: string;
+  try_timeout?: string;
+  idle_timeout?: string;
   retry?: { non_idempotent?: boolean; max_replay_body?: string | number };
   access?: { allow?: string[]; deny?: string[] } | false;
-  rate_limit?: { limit: number; period: 10 | 60; key?: string } | false;
+  rate_limit?: RawRateLimit | RawRateLimit[] | false;
   max_body?: string | number;
   websocket?: boolean;
 }
@@ -47,18 +59,20 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 
 /**
  * Merges defaults into a route: objects key by key (recursively), lists and scalars replaced,
- * and `false` on an object field drops the default.
+ * and `false` on an object field drops the default. A list of rate limits takes each of its
+ * limits from a default limit object (so defaults can set the period once).
  * @example mergeDefaults({ cache: { ttl: 60 } }, { id: 'a', hosts: ['a.example'], cache: false }).cache // undefined
  */
 export function mergeDefaults(defaults: Partial<RawRoute> | undefined, route: RawRoute): RawRoute {
   const merged = deepMerge(defaults ?? {}, route) as Record<string, unknown>;
+  const limit = defaults?.rate_limit;
+  if (Array.isArray(route.rate_limit) && isPlainObject(limit)) {
+    merged.rate_limit = route.rate_limit.map((each) => deepMerge(limit, each));
+  }
   for (const [key, value] of Object.entries(merged))
-    if (value === false && isObjectField(key)) delete merged[key];
+    if (value === false && switchableFields.includes(key)) delete merged[key];
   return merged as unknown as RawRoute;
 }
-
-const isObjectField = (key: string) =>
-  key === 'cors' || key === 'cache' || key === 'access' || key === 'rate_limit';
 
 function deepMerge(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;

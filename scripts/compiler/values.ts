@@ -178,3 +178,13 @@ export function parseTemplate(text: string): Parsed<Template> {
   if (last < text.length || parts.length === 0) parts.push(rest);
   return ok(parts);
 }
+
+/**
+ * The value of a parse, or undefined after handing its error to `onError`.
+ * @example valueOrReport(parseDuration("10s"), report) // 10000
+ */
+export function valueOrReport<T>(parsed: Parsed<T>, onError: (message: string) => void): T | undefined {
+  if (parsed.ok) return parsed.value;
+  onError(parsed.error);
+  return undefined;
+}

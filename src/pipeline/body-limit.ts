@@ -1,75 +1,49 @@
 /**
- * Request body limit (`max_body`) and upload integrity.
+ * Request body limit (`max_body`) and upload integrity, both halves in one stage.
  *
- * A declared Content-Length over the limit is refused at once, before anything is sent. A body
- * without a length (chunked) is counted as it streams; past the limit the upstream request is
- * aborted, so the origin never receives more than the limit, and the client gets 413.
+ * On the way in: a declared Content-Length over the limit is refused at once, before anything
+ * is sent. A body without a length (chunked) is counted as it streams; past the limit (or when
+ * the client's upload fails) the upstream request is aborted, so the origin never receives more
+ * than the limit and never sees a cut upload as complete. On the way out: an answer to a cut
+ * upload becomes the router's 413 (or 400), never the origin's answer to a request it saw in
+ * part.
  *
  * Why abort rather than error the stream: when a request body stream errors, workerd ends the
  * chunked upload cleanly, so the origin would see a shorter body as complete. Aborting the
- * upstream fetch first resets the connection instead, and the origin sees an aborted upload.
- * The same guard covers a client whose chunked upload fails midway, on every route.
- * A body with a Content-Length is never wrapped: it streams natively, and keeps its length.
+ * upstream fetch first resets the connection instead. A body with a Content-Length is never
+ * wrapped: it streams natively, and keeps its length.
  */
 import type { Exchange } from '../exchange.ts';
-import { jsonError } from './errors.ts';
+import { type Answer, jsonError } from './answer.ts';
+import type { StageFactory } from './stage.ts';
 
 type UploadProblem = 'too_large' | 'failed';
 
-/** The upload guard of an exchange: aborts the upstream fetch, and says why. */
-interface Guard {
-  controller: AbortController;
-  problem?: UploadProblem;
-}
+/** @example bodyLimit(route) // a stage answering 413 for Content-Length: 20000000 under max_body: 10mb */
+export const bodyLimit: StageFactory = (route) => {
+  const max = route.maxBody ?? Number.POSITIVE_INFINITY;
+  return async (x, next) => {
+    if (!x.body) return next(x);
+    const declared = x.request.headers.get('content-length');
+    if (declared !== null) return Number(declared) > max ? tooLarge(x, max) : next(x);
+    const controller = new AbortController();
+    const upload: { problem: UploadProblem | null } = { problem: null };
+    const body = countedBody(x.body, max, (why) => {
+      upload.problem = why;
+      controller.abort(new Error(`request body ${why === 'too_large' ? 'over max_body' : 'failed'}`));
+    });
+    const answer = await next({ ...x, body, uploadCut: controller.signal });
+    if (upload.problem === null) return answer;
+    await answer.response.body?.cancel().catch(() => undefined);
+    return upload.problem === 'too_large'
+      ? tooLarge(x, max)
+      : jsonError(x, 'body limit', 400, 'bad_request', 'The request body ended with an error');
+  };
+};
 
-const guards = new WeakMap<Exchange, Guard>();
-
-/** @example bodyLimit(x) // 413 for Content-Length: 20000000 under max_body: 10mb */
-export function bodyLimit(x: Exchange): Response | undefined {
-  const max = x.matched?.maxBody ?? null;
-  if (!x.body) return undefined;
-  const declared = x.request.headers.get('content-length');
-  if (declared !== null) {
-    return max !== null && Number(declared) > max ? tooLarge(x, max) : undefined;
-  }
-  const guard: Guard = { controller: new AbortController() };
-  guards.set(x, guard);
-  x.body = guardedBody(x.body, max ?? Number.POSITIVE_INFINITY, (problem) => {
-    guard.problem = problem;
-    guard.controller.abort(new Error(`request body ${problem === 'too_large' ? 'over max_body' : 'failed'}`));
-  });
-  return undefined;
-}
-
-/**
- * The signal that aborts the upstream fetch when the upload is cut (undefined for bodies that
- * need no guard).
- * @example fetch(url, { body: x.body, signal: AbortSignal.any([timeout, uploadSignal(x)]) })
- */
-export function uploadSignal(x: Exchange): AbortSignal | undefined {
-  return guards.get(x)?.controller.signal;
-}
-
-/**
- * The router's answer when the upload was cut: 413 over max_body, 400 when the client's body
- * failed; undefined when the upload is fine.
- * @example const answer = uploadProblem(x); if (answer) return answer;
- */
-export function uploadProblem(x: Exchange): Response | undefined {
-  const problem = guards.get(x)?.problem;
-  if (problem === 'too_large') return tooLarge(x, x.matched?.maxBody ?? 0);
-  if (problem === 'failed') return jsonError(x, 400, 'bad_request', 'The request body ended with an error');
-  return undefined;
-}
-
-/** The 413 answer. */
-export function tooLarge(x: Exchange, max: number): Response {
-  return jsonError(
-    x,
-    413,
-    'payload_too_large',
-    `The request body is larger than this route's limit of ${max} bytes`,
-  );
+function tooLarge(x: Exchange, max: number): Answer {
+  const message = `The request body is larger than this route's limit of ${max} bytes`;
+  return jsonError(x, 'body limit', 413, 'payload_too_large', message);
 }
 
 /**
@@ -77,7 +51,7 @@ export function tooLarge(x: Exchange, max: number): Response {
  * the stream is errored, past `max` or when the source fails. The chunk that crosses the limit is
  * never forwarded.
  */
-function guardedBody(
+function countedBody(
   source: ReadableStream<Uint8Array>,
   max: number,
   cut: (problem: UploadProblem) => void,

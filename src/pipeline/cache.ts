@@ -1,48 +1,86 @@
 /**
  * Edge cache on the Cache API. GET and HEAD only (HEAD is served from the GET entry); the key
- * is scheme + host + path + query, so two hosts never share an entry; requests with Authorization or
- * Range bypass it. The stored copy carries the route's TTL as s-maxage while the client keeps
- * the origin's own Cache-Control. CORS headers are added after this stage, never stored.
+ * is the canonical scheme + public host + path + query, so two hosts never share an entry;
+ * requests with Authorization or Range bypass it. The stored copy carries the route's TTL as
+ * s-maxage while the client keeps the origin's own Cache-Control. CORS headers are added outside
+ * this stage, so they are never stored. Every proxied answer says `x-cache: HIT|MISS|BYPASS`.
  */
-import type { Exchange } from '../exchange.ts';
-import type { CompiledCache } from '../table/types.ts';
+import type { Exchange, Routed } from '../exchange.ts';
+import { exactUrl } from '../routing/upstream.ts';
+import type { CompiledCache, CompiledRoute } from '../table/types.ts';
+import type { Answer, CacheResult } from './answer.ts';
 import { storeIntact } from './intact-store.ts';
+import type { StageFactory } from './stage.ts';
 
 /** Where the origin's Cache-Control waits while the stored copy carries the edge TTL. */
 const ORIGIN_CACHE_CONTROL = 'x-router-origin-cache-control';
 
-/** True when this request may be answered from, or stored in, the cache. */
-export function cacheEligible(x: Exchange): boolean {
-  const headers = x.request.headers;
-  return (
-    x.matched?.cache != null &&
-    (x.method === 'GET' || x.method === 'HEAD') &&
-    !headers.has('authorization') &&
-    !headers.has('range') &&
-    headers.get('upgrade') === null
-  );
-}
-
-/** Scheme, host, path and query: an http and an https request never share an entry (a stored
- * Location is rewritten for the scheme the client used). */
-function cacheKey(x: Exchange): Request {
-  const scheme = x.publicOrigin.slice(0, x.publicOrigin.indexOf(':'));
-  return new Request(`${scheme}://${x.host}${x.path}${x.search}`, { method: 'GET' });
+export interface CacheDecision {
+  eligible: boolean;
+  /** Why, in words (for `explain`). */
+  reason: string;
 }
 
 /**
- * Looks the request up; a hit comes back with the origin's Cache-Control restored.
- * @example const hit = await cacheLookup(x) // Response, or undefined on a miss
+ * The one cache-eligibility decision, shared by the Worker and `explain`.
+ * @example cacheDecision(route, x) // { eligible: false, reason: 'the request has Authorization' }
  */
-export async function cacheLookup(x: Exchange): Promise<Response | undefined> {
-  const hit = await caches.default.match(cacheKey(x));
+export function cacheDecision(route: CompiledRoute, x: Exchange): CacheDecision {
+  const headers = x.request.headers;
+  if (!route.cache) return { eligible: false, reason: 'the route has no cache' };
+  if (x.method !== 'GET' && x.method !== 'HEAD')
+    return { eligible: false, reason: `${x.method} is never cached` };
+  if (headers.has('authorization')) return { eligible: false, reason: 'the request has Authorization' };
+  if (headers.has('range')) return { eligible: false, reason: 'the request has Range' };
+  if (headers.has('upgrade')) return { eligible: false, reason: 'the request is an upgrade' };
+  return { eligible: true, reason: `${x.method} may be served from and stored in the edge cache` };
+}
+
+/**
+ * The cache key: scheme, canonical public host, path and query (an http and an https request
+ * never share an entry: a stored Location is rewritten for the scheme the client used).
+ * @example cacheKey(x)?.url // 'https://api.example.com/v1/x?q=1'
+ */
+export function cacheKey(x: Exchange): Request | null {
+  const url = exactUrl(`${x.scheme}://${x.authority}`, x.path, x.search);
+  return url ? new Request(url, { method: 'GET' }) : null;
+}
+
+/** Looks up and stores; says how the cache took every answer that comes back through it. */
+export const cache: StageFactory = (route, platform) => {
+  if (route.redirect) return null;
+  const policy = route.cache;
+  return async (x, next) => {
+    const key = policy && cacheDecision(route, x).eligible ? cacheKey(x) : null;
+    if (!policy || !key) return withResult(await next(x), 'BYPASS');
+    const hit = await lookup(platform.cache(), key, x.method);
+    if (hit) return withResult({ response: hit, route, router: null, upstream: null, cache: 'HIT' }, 'HIT');
+    const answer = await next(x);
+    if (x.method === 'GET' && !answer.router && storable(answer.response, policy, route.cors !== null)) {
+      return withResult(
+        { ...answer, response: store(platform.cache(), key, answer.response, policy, x) },
+        'MISS',
+      );
+    }
+    return withResult(answer, 'MISS');
+  };
+};
+
+function withResult(answer: Answer, result: CacheResult): Answer {
+  if (answer.response.status !== 101) answer.response.headers.set('x-cache', result);
+  return { ...answer, cache: result };
+}
+
+/** A hit comes back with the origin's Cache-Control restored (and no body for HEAD). */
+async function lookup(cache: Cache, key: Request, method: string): Promise<Response | undefined> {
+  const hit = await cache.match(key);
   if (!hit) return undefined;
   const headers = new Headers(hit.headers);
   const original = headers.get(ORIGIN_CACHE_CONTROL);
   headers.delete(ORIGIN_CACHE_CONTROL);
   if (original === null) headers.delete('cache-control');
   else headers.set('cache-control', original);
-  if (x.method === 'HEAD') {
+  if (method === 'HEAD') {
     await hit.body?.cancel();
     return new Response(null, { status: hit.status, headers });
   }
@@ -76,12 +114,7 @@ export function storable(response: Response, policy: CompiledCache, routeOwnsCor
  * Stores a copy in the background and returns the response for the client: the body is teed,
  * so the client's copy streams as it arrives.
  */
-export function cacheStore(
-  x: Exchange,
-  response: Response,
-  policy: CompiledCache,
-  ctx: ExecutionContext,
-): Response {
+function store(cache: Cache, key: Request, response: Response, policy: CompiledCache, x: Routed): Response {
   const [forClient, forCache] = response.body ? response.body.tee() : [null, null];
   const headers = new Headers(response.headers);
   const original = headers.get('cache-control');
@@ -90,6 +123,6 @@ export function cacheStore(
   if (original !== null) headers.set(ORIGIN_CACHE_CONTROL, original);
   headers.set('cache-control', `s-maxage=${policy.ttl}`);
   // Stored only if it arrives whole: an origin dying mid-body must not leave a cut copy.
-  ctx.waitUntil(storeIntact(cacheKey(x), forCache, response.status, headers));
+  x.ctx.waitUntil(storeIntact(cache, key, forCache, response.status, headers));
   return new Response(forClient, response);
 }

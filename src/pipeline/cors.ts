@@ -1,15 +1,20 @@
 /**
  * CORS, owned by the route when it has a `cors` policy: preflights are answered here and never
- * reach the origin; actual responses get exactly the headers the policy allows, with
- * `Vary: Origin` whenever the answer depends on the request. The origin's own
- * Access-Control-* headers are replaced. (itty-router's cors() sends no Vary and no expose
- * headers on actual responses, so it is not used.)
+ * reach the origin; every other response after routing gets exactly the headers the policy
+ * allows, with `Vary: Origin` whenever the answer depends on the request, and the origin's own
+ * Access-Control-* headers replaced. (itty-router's cors() sends no Vary and no expose headers
+ * on actual responses, so it is not used.)
+ *
+ * Two stages share one decision: `corsResponses` wraps everything after routing (a 403 from the
+ * access rules or a 429 is readable by the page too), `corsPreflight` answers after the access
+ * rules and rate limits, as the pipeline order says.
  */
-import type { Exchange } from '../exchange.ts';
 import type { CompiledCors } from '../table/types.ts';
-import { jsonError } from './errors.ts';
+import { jsonError, routerAnswer } from './answer.ts';
+import type { StageFactory } from './stage.ts';
 
 const PREFLIGHT_VARY = 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers';
+const LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
 /**
  * The Access-Control-Allow-Origin value for `origin`, or null when it is not allowed.
@@ -21,77 +26,101 @@ export function allowedOrigin(cors: CompiledCors, origin: string): string | null
   if (cors.any || cors.exact.includes(normalized)) return origin;
   for (const { scheme, suffix } of cors.wildcards) {
     if (!normalized.startsWith(scheme) || !normalized.endsWith(suffix)) continue;
-    const label = normalized.slice(scheme.length, normalized.length - suffix.length);
-    if (/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(label)) return origin;
+    if (LABEL.test(normalized.slice(scheme.length, normalized.length - suffix.length))) return origin;
   }
   return null;
 }
 
-/** True when the requested headers (a comma list) are all allowed. */
-function headersAllowed(cors: CompiledCors, requested: string[]): boolean {
-  return requested.every((h) => cors.headers.includes(h) || (cors.anyHeader && h !== 'authorization'));
+/** A CORS preflight: OPTIONS with Origin and Access-Control-Request-Method. */
+export function isPreflight(request: Request): boolean {
+  return (
+    request.method === 'OPTIONS' &&
+    request.headers.has('origin') &&
+    request.headers.has('access-control-request-method')
+  );
+}
+
+export interface PreflightDecision {
+  origin: string;
+  method: string;
+  /** Requested headers, lower-case. */
+  headers: string[];
+  /** The ACAO value, or null when the origin is not allowed. */
+  allowOrigin: string | null;
+  methodAllowed: boolean;
+  headersAllowed: boolean;
+  allowed: boolean;
 }
 
 /**
- * Answers a preflight (OPTIONS + Origin + Access-Control-Request-Method): 204 with the policy's
- * headers, or 403 JSON without CORS headers. Other requests go on.
- * @example preflight(x) // 204 for an allowed origin and method
+ * The one preflight decision, shared by the Worker and `explain`.
+ * @example preflightDecision(policy, request).allowed // true for an allowed origin, method and headers
  */
-export function preflight(x: Exchange): Response | undefined {
-  const cors = x.matched?.cors;
-  const headers = x.request.headers;
-  const origin = headers.get('origin');
-  const method = headers.get('access-control-request-method');
-  if (!cors || x.method !== 'OPTIONS' || origin === null || method === null) return undefined;
-  x.corsDone = true;
-  const requested = (headers.get('access-control-request-headers') ?? '')
+export function preflightDecision(cors: CompiledCors, request: Request): PreflightDecision {
+  const origin = request.headers.get('origin') ?? '';
+  const method = (request.headers.get('access-control-request-method') ?? '').toUpperCase();
+  const headers = (request.headers.get('access-control-request-headers') ?? '')
     .split(',')
     .map((h) => h.trim().toLowerCase())
     .filter(Boolean);
   const allowOrigin = allowedOrigin(cors, origin);
-  if (
-    allowOrigin === null ||
-    !cors.methods.includes(method.toUpperCase()) ||
-    !headersAllowed(cors, requested)
-  ) {
-    return jsonError(x, 403, 'forbidden', 'CORS preflight refused: origin, method or headers not allowed', {
-      vary: PREFLIGHT_VARY,
-    });
-  }
-  const out = new Headers({
-    'access-control-allow-origin': allowOrigin,
-    'access-control-allow-methods': cors.allowMethods,
-    'access-control-max-age': cors.maxAge,
-    vary: PREFLIGHT_VARY,
-  });
-  const allowHeaders = cors.anyHeader ? requested.join(', ') : cors.allowHeaders;
-  if (allowHeaders) out.set('access-control-allow-headers', allowHeaders);
-  if (cors.credentials) out.set('access-control-allow-credentials', 'true');
-  return new Response(null, { status: 204, headers: out });
+  const methodAllowed = cors.methods.includes(method);
+  const headersAllowed = headers.every(
+    (h) => cors.headers.includes(h) || (cors.anyHeader && h !== 'authorization'),
+  );
+  const allowed = allowOrigin !== null && methodAllowed && headersAllowed;
+  return { origin, method, headers, allowOrigin, methodAllowed, headersAllowed, allowed };
 }
 
+/** Answers preflights: 204 with the policy's headers, or 403 JSON without CORS headers. */
+export const corsPreflight: StageFactory = (route) => {
+  const cors = route.cors;
+  if (!cors) return null;
+  return (x, next) => {
+    if (!isPreflight(x.request)) return next(x);
+    const decision = preflightDecision(cors, x.request);
+    if (!decision.allowed) {
+      const message = 'CORS preflight refused: origin, method or headers not allowed';
+      return jsonError(x, 'CORS preflight', 403, 'forbidden', message, { vary: PREFLIGHT_VARY });
+    }
+    const headers = new Headers({
+      'access-control-allow-origin': decision.allowOrigin as string,
+      'access-control-allow-methods': cors.allowMethods,
+      'access-control-max-age': cors.maxAge,
+      vary: PREFLIGHT_VARY,
+    });
+    const allowHeaders = cors.anyHeader ? decision.headers.join(', ') : cors.allowHeaders;
+    if (allowHeaders) headers.set('access-control-allow-headers', allowHeaders);
+    if (cors.credentials) headers.set('access-control-allow-credentials', 'true');
+    return routerAnswer('CORS preflight', new Response(null, { status: 204, headers }));
+  };
+};
+
 /**
- * Sets CORS headers on an actual response (after the cache, so a cached copy never carries
- * another origin's headers). A `'*'` policy without credentials answers `*` to every request,
- * Origin or not, so its answer never depends on the request and needs no Vary; any other
- * policy adds `Vary: Origin` to every response, allowed or not, so no shared cache hands one
- * origin's answer to another.
- * @example corsHeaders(response, x) // ACAO https://app.example.com, Vary: Origin
+ * Sets the CORS headers of every answer after routing but preflights and WebSocket upgrades
+ * (after the cache, so a stored copy never carries another origin's headers). A `'*'` policy
+ * without credentials answers `*` to every request, Origin or not, so it needs no Vary; any other
+ * policy adds `Vary: Origin` to every response, allowed or not.
  */
-export function corsHeaders(response: Response, x: Exchange): void {
-  const cors = x.matched?.cors;
-  if (!cors || x.corsDone || response.status === 101) return;
-  const headers = response.headers;
-  for (const name of [...headers.keys()]) if (name.startsWith('access-control-')) headers.delete(name);
+export const corsResponses: StageFactory = (route) => {
+  const cors = route.cors;
+  if (!cors) return null;
   const wildcard = cors.any && !cors.credentials;
-  const origin = x.request.headers.get('origin');
-  const allowOrigin = wildcard ? '*' : origin === null ? null : allowedOrigin(cors, origin);
-  if (!wildcard) addVary(headers, 'Origin');
-  if (allowOrigin === null) return;
-  headers.set('access-control-allow-origin', allowOrigin);
-  if (cors.credentials) headers.set('access-control-allow-credentials', 'true');
-  if (cors.expose) headers.set('access-control-expose-headers', cors.expose);
-}
+  return async (x, next) => {
+    const answer = await next(x);
+    if (answer.router?.stage === 'CORS preflight' || answer.response.status === 101) return answer;
+    const headers = answer.response.headers;
+    for (const name of [...headers.keys()]) if (name.startsWith('access-control-')) headers.delete(name);
+    const origin = x.request.headers.get('origin');
+    const allowOrigin = wildcard ? '*' : origin === null ? null : allowedOrigin(cors, origin);
+    if (!wildcard) addVary(headers, 'Origin');
+    if (allowOrigin === null) return answer;
+    headers.set('access-control-allow-origin', allowOrigin);
+    if (cors.credentials) headers.set('access-control-allow-credentials', 'true');
+    if (cors.expose) headers.set('access-control-expose-headers', cors.expose);
+    return answer;
+  };
+};
 
 /** Adds `name` to Vary once, keeping what the origin listed (`Vary: *` already covers it). */
 function addVary(headers: Headers, name: string): void {

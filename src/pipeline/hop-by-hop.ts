@@ -12,6 +12,9 @@ const HOP_BY_HOP = [
   'upgrade',
 ];
 
+/** A header name (RFC 9110 token): anything else in `Connection` names no header and is skipped. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /**
  * Deletes hop-by-hop headers in place; `keepUpgrade` leaves Upgrade for WebSocket routes.
  * @example stripHopByHop(headers) // removes Connection: X-Secret and X-Secret
@@ -21,7 +24,7 @@ export function stripHopByHop(headers: Headers, keepUpgrade = false): void {
   if (named) {
     for (const name of named.split(',')) {
       const n = name.trim().toLowerCase();
-      if (n && !(keepUpgrade && n === 'upgrade')) headers.delete(n);
+      if (TOKEN.test(n) && !(keepUpgrade && n === 'upgrade')) headers.delete(n);
     }
   }
   for (const name of HOP_BY_HOP)

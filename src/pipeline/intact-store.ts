@@ -15,9 +15,10 @@ const MAX_COLLECTED = 8 * 1024 * 1024;
 
 /**
  * Puts `body` under `key` when it arrives whole; never rejects (a failed copy is not kept).
- * @example ctx.waitUntil(storeIntact(key, copy, 200, headers));
+ * @example ctx.waitUntil(storeIntact(caches.default, key, copy, 200, headers));
  */
 export async function storeIntact(
+  cache: Cache,
   key: Request,
   body: ReadableStream<Uint8Array> | null,
   status: number,
@@ -25,7 +26,7 @@ export async function storeIntact(
 ): Promise<void> {
   try {
     if (!body) {
-      await caches.default.put(key, new Response(null, { status, headers }));
+      await cache.put(key, new Response(null, { status, headers }));
       return;
     }
     const declared = Number(headers.get('content-length') ?? Number.NaN);
@@ -36,15 +37,15 @@ export async function storeIntact(
     if (length === undefined || length <= MAX_COLLECTED) {
       const whole = await collect(body, MAX_COLLECTED);
       if (!whole || (length !== undefined && whole.byteLength !== length)) return;
-      await caches.default.put(key, new Response(whole, { status, headers }));
+      await cache.put(key, new Response(whole, { status, headers }));
       return;
     }
     let intact = false;
     const watched = watch(body, length, () => {
       intact = true;
     });
-    await caches.default.put(key, new Response(watched, { status, headers })).catch(() => undefined);
-    if (!intact) await caches.default.delete(key);
+    await cache.put(key, new Response(watched, { status, headers })).catch(() => undefined);
+    if (!intact) await cache.delete(key);
   } catch {
     // The cache refused the copy: nothing is stored.
   }

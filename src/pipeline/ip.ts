@@ -71,3 +71,22 @@ export function inCidr(ip: IpWords, words: IpWords, bits: number): boolean {
   }
   return true;
 }
+
+/**
+ * The network of `ip` at `bits` (over the 128-bit space), as text: the key under which a rate
+ * limit counts an address. IPv4 counts per address; IPv6 per prefix (a /64 by default), since
+ * one client holds a whole /64 and could rotate through it.
+ * @example networkKey(parseIp('2001:db8::1'), 64) // '2001:db8:0:0::/64'
+ */
+export function networkKey(ip: IpWords, ipv6Bits: number): string {
+  if (ip[0] === 0 && ip[1] === 0 && ip[2] === 0xffff) {
+    const v4 = ip[3];
+    return [v4 >>> 24, (v4 >>> 16) & 0xff, (v4 >>> 8) & 0xff, v4 & 0xff].join('.');
+  }
+  const masked = ip.map((word, i) => {
+    const keep = Math.max(0, Math.min(32, ipv6Bits - i * 32));
+    return keep === 0 ? 0 : (word & (keep === 32 ? 0xffffffff : ~(0xffffffff >>> keep))) >>> 0;
+  });
+  const groups = masked.flatMap((word) => [(word >>> 16).toString(16), (word & 0xffff).toString(16)]);
+  return `${groups.slice(0, Math.ceil(ipv6Bits / 16)).join(':')}::/${ipv6Bits}`;
+}

@@ -1,28 +1,32 @@
 /**
  * One JSON log line per request (Workers Logs indexes its fields). Never a query string, a
- * header value or a secret: only what the router decided.
+ * header value or a secret: only what the router decided, read from the final Answer.
  */
 import type { Exchange } from '../exchange.ts';
+import type { Answer } from './answer.ts';
 
-/** The log record for an exchange and its final status. */
-export function logRecord(x: Exchange, status: number) {
+/** The log record for an exchange and its final answer. */
+export function logRecord(x: Exchange, answer: Answer) {
+  const upstream = answer.upstream;
   return {
     request_id: x.id,
-    route: x.matched?.id ?? null,
+    route: answer.route?.id ?? null,
     host: x.host,
     method: x.method,
     path: x.path,
-    status,
+    status: answer.response.status,
     duration_ms: Date.now() - x.startedAt,
-    cache: x.cache,
-    origin: x.answeredBy ?? null,
-    origin_status: x.originStatus ?? null,
-    tries: x.tries,
-    error: x.errorCode ?? null,
+    cache: answer.cache,
+    origin: upstream?.answeredBy?.origin.origin ?? null,
+    origin_status: upstream?.originStatus ?? null,
+    tries: upstream?.tries ?? 0,
+    error: answer.router?.error ?? null,
   };
 }
 
-/** @example logLine(x, 200) // {"request_id":"...","route":"api",...} on stdout */
-export function logLine(x: Exchange, status: number): void {
-  console.log(JSON.stringify(logRecord(x, status)));
+export type LogRecord = ReturnType<typeof logRecord>;
+
+/** @example logLine(record) // {"request_id":"...","route":"api",...} on stdout */
+export function logLine(record: LogRecord): void {
+  console.log(JSON.stringify(record));
 }

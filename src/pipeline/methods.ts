@@ -1,14 +1,26 @@
 /**
  * Method allow-list: a route with `methods` answers others with 405 and an `Allow` header.
+ * TRACE, TRACK and CONNECT are refused on every route: a proxy has no business relaying them
+ * (TRACE echoes the request, cookies included, and CONNECT asks for a tunnel).
  */
-import type { Exchange } from '../exchange.ts';
-import { jsonError } from './errors.ts';
+import type { CompiledRoute } from '../table/types.ts';
+import { jsonError } from './answer.ts';
+import type { StageFactory } from './stage.ts';
 
-/** @example methods(x) // 405 with Allow: GET, HEAD for a DELETE on a GET-only route */
-export function methods(x: Exchange): Response | undefined {
-  const allowed = x.matched?.methods;
-  if (!allowed || allowed.includes(x.method)) return undefined;
-  return jsonError(x, 405, 'method_not_allowed', `${x.method} is not allowed here`, {
-    allow: x.matched?.allow ?? '',
-  });
+const NEVER = new Set(['TRACE', 'TRACK', 'CONNECT']);
+
+/**
+ * The one method decision, shared by the Worker and `explain`.
+ * @example methodAllowed(route, 'DELETE') // false on a route with methods: [GET]
+ */
+export function methodAllowed(route: CompiledRoute, method: string): boolean {
+  return !NEVER.has(method) && (route.methods === null || route.methods.includes(method));
 }
+
+/** @example methods(route) // a stage answering 405 with Allow: GET, HEAD for a DELETE on a GET-only route */
+export const methods: StageFactory = (route) => (x, next) =>
+  methodAllowed(route, x.method)
+    ? next(x)
+    : jsonError(x, 'methods', 405, 'method_not_allowed', `${x.method} is not allowed here`, {
+        allow: route.allow,
+      });

@@ -1,51 +1,47 @@
 /**
- * The proxy stage, where every route that did not answer early ends: cache lookup, upstream
- * request, fetch with timeout and failover, response headers, cache store.
+ * The last stage, where every route that did not answer early ends: the upstream request (its
+ * headers, with the route's secrets checked first), the fetch with timeouts and failover, and
+ * the response for the client (headers, Location, idle timeout on its body).
  */
-import type { Env, Exchange } from '../exchange.ts';
-import type { CompiledRoute } from '../table/types.ts';
-import { cacheEligible, cacheLookup, cacheStore, storable } from './cache.ts';
-import { jsonError } from './errors.ts';
+import type { Routed } from '../exchange.ts';
+import type { Answer } from './answer.ts';
+import { jsonError } from './answer.ts';
+import { idleGuard } from './idle-timeout.ts';
 import { upstreamHeaders } from './request-headers.ts';
 import { downstreamResponse } from './response-headers.ts';
+import type { Next, Platform } from './stage.ts';
+import { ConfigValueError, envValue } from './template.ts';
 import { fetchUpstream } from './upstream.ts';
 import { isWebSocketUpgrade } from './websocket.ts';
 
-/** @example router.all('*', proxy) */
-export async function proxy(x: Exchange, env: Env, ctx: ExecutionContext): Promise<Response> {
-  const route = x.matched as CompiledRoute;
-  const eligible = cacheEligible(x);
-  if (eligible) {
-    const hit = await cacheLookup(x);
-    x.cache = hit ? 'HIT' : 'MISS';
-    if (hit) return withCacheResult(hit, x);
-  }
-
-  const missing = missingVariable(route, env);
-  if (missing)
-    return withCacheResult(
-      jsonError(x, 500, 'config_error', `Route ${route.id} needs ${missing}, which is not set`),
-      x,
-    );
-  const websocket = route.websocket && isWebSocketUpgrade(x.request);
-  const upstream = await fetchUpstream(x, upstreamHeaders(x, env, websocket));
-  if (upstream.status === 101) return upstream;
-  if (x.errorCode) return withCacheResult(upstream, x);
-
-  const response = downstreamResponse(upstream, x, env);
-  if (eligible && x.method === 'GET' && route.cache && storable(response, route.cache, route.cors !== null)) {
-    return withCacheResult(cacheStore(x, response, route.cache, ctx), x);
-  }
-  return withCacheResult(response, x);
-}
-
-/** Every response that leaves this stage, the router's own errors included, says how the cache took it. */
-function withCacheResult(response: Response, x: Exchange): Response {
-  response.headers.set('x-cache', x.cache);
-  return response;
-}
-
-/** The first `${env.NAME}` the route uses that has no value: checked before anything is sent. */
-function missingVariable(route: CompiledRoute, env: Env): string | undefined {
-  return route.env.find((name) => typeof env[name] !== 'string' || env[name] === '');
+/** @example const last = proxy(platform); await last(x) */
+export function proxy(platform: Platform): Next {
+  return async (x: Routed): Promise<Answer> => {
+    const route = x.route;
+    let headers: Headers;
+    try {
+      // Every var and secret the route reads, checked before anything is sent.
+      for (const name of route.env) envValue(x.env, name);
+      headers = upstreamHeaders(x, route.websocket && isWebSocketUpgrade(x.request));
+    } catch (error) {
+      if (!(error instanceof ConfigValueError)) throw error;
+      const message = `Route ${route.id} needs ${error.variable}, which ${error.problem === 'missing' ? 'is not set' : 'holds CR, LF or NUL'}`;
+      return jsonError(x, 'proxy', 500, 'config_error', message);
+    }
+    const result = await fetchUpstream(x, headers, platform);
+    if (!result.ok) return result.answer;
+    const { response, origin, report, abort } = result;
+    if (response.status === 101) return { response, route, router: null, upstream: report, cache: 'BYPASS' };
+    const body =
+      response.body && route.idleTimeoutMs > 0
+        ? idleGuard(response.body, route.idleTimeoutMs, abort)
+        : response.body;
+    return {
+      response: downstreamResponse(response, x, origin, body),
+      route,
+      router: null,
+      upstream: report,
+      cache: 'BYPASS',
+    };
+  };
 }

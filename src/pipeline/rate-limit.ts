@@ -1,32 +1,70 @@
 /**
  * Rate limits on Cloudflare's Rate Limiting binding: a counter shared by every isolate of a
- * location, not a map in one isolate's memory. The build declares one binding per limited route.
+ * location, not a map in one isolate's memory. The build declares one binding per limit; a route
+ * may have several (per API key and per address, say), and a request must pass them all.
  */
-import type { Env, Exchange } from '../exchange.ts';
-import { jsonError } from './errors.ts';
+import type { Exchange } from '../exchange.ts';
+import type { CompiledRateLimit, CompiledRoute } from '../table/types.ts';
+import { jsonError } from './answer.ts';
+import { networkKey, parseIp } from './ip.ts';
+import type { StageFactory } from './stage.ts';
 
 interface RateLimitBinding {
   limit(options: { key: string }): Promise<{ success: boolean }>;
 }
 
-/**
- * @example await rateLimit(x, env) // 429 with Retry-After once the key is over its limit
- */
-export async function rateLimit(x: Exchange, env: Env): Promise<Response | undefined> {
-  const policy = x.matched?.rateLimit;
-  if (!policy) return undefined;
-  const binding = env[policy.binding] as RateLimitBinding | undefined;
-  if (!binding || typeof binding.limit !== 'function') {
-    return jsonError(x, 500, 'config_error', `Rate limit binding ${policy.binding} is not configured`);
-  }
-  const header = policy.key.kind === 'header' ? x.request.headers.get(policy.key.name) : null;
-  const subject = header ? `h:${header.length > 128 ? await digest(header) : header}` : `ip:${x.clientIp}`;
-  const { success } = await binding.limit({ key: `${x.matched?.id}|${subject}` });
-  if (success) return undefined;
-  return jsonError(x, 429, 'rate_limited', `Over ${policy.limit} requests in ${policy.period} s`, {
-    'retry-after': String(policy.period),
-  });
+/** One counter a request is counted on. */
+export interface LimitCheck {
+  limit: CompiledRateLimit;
+  /** The key counted: the route id and the client's address (or network) or header value. */
+  key: string;
 }
+
+/**
+ * The counters a request is counted on: the one decision of what is counted, shared by the
+ * Worker and `explain`.
+ * @example await limitChecks(route, x) // [{ limit, key: 'api|ip:203.0.113.9' }]
+ */
+export async function limitChecks(route: CompiledRoute, x: Exchange): Promise<LimitCheck[]> {
+  return Promise.all(
+    route.rateLimits.map(async (limit) => ({ limit, key: `${route.id}|${await subject(limit, x)}` })),
+  );
+}
+
+/** What one limit counts for this request: a header value (trimmed), else the client's network. */
+async function subject(limit: CompiledRateLimit, x: Exchange): Promise<string> {
+  if (limit.key.kind === 'header') {
+    const value = x.request.headers.get(limit.key.name)?.trim();
+    // A request without the header is counted by its address, so leaving it out gains nothing.
+    if (value) return `h:${value.length > 128 ? await digest(value) : value}`;
+  }
+  const ip = parseIp(x.clientIp);
+  return `ip:${ip === null ? x.clientIp : networkKey(ip, limit.ipv6Prefix)}`;
+}
+
+/** @example rateLimit(route) // a stage answering 429 with Retry-After once a key is over its limit */
+export const rateLimit: StageFactory = (route) => {
+  if (route.rateLimits.length === 0) return null;
+  return async (x, next) => {
+    const checks = await limitChecks(route, x);
+    const bindings = checks.map((check) => x.env[check.limit.binding] as RateLimitBinding | undefined);
+    const missing = checks.find((_, i) => typeof bindings[i]?.limit !== 'function');
+    if (missing) {
+      const message = `Rate limit binding ${missing.limit.binding} is not configured`;
+      return jsonError(x, 'rate limit', 500, 'config_error', message);
+    }
+    const results = await Promise.all(
+      checks.map((check, i) => (bindings[i] as RateLimitBinding).limit({ key: check.key })),
+    );
+    const over = checks.filter((_, i) => !results[i]?.success).map((check) => check.limit);
+    if (over.length === 0) return next(x);
+    const period = Math.max(...over.map((l) => l.period));
+    const limit = over.find((l) => l.period === period) as CompiledRateLimit;
+    return jsonError(x, 'rate limit', 429, 'rate_limited', `Over ${limit.limit} requests in ${period} s`, {
+      'retry-after': String(period),
+    });
+  };
+};
 
 /** A long header value is counted by its SHA-256, so a client cannot send an oversized key. */
 async function digest(value: string): Promise<string> {

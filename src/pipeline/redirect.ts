@@ -2,18 +2,20 @@
  * Redirect routes answer at the edge. With `keep_path` (the default) the target gets the path
  * below the route prefix and the request's query; without it, the target exactly as written.
  */
-import type { Exchange } from '../exchange.ts';
 import { forwardPath } from '../routing/upstream.ts';
+import { routerAnswer } from './answer.ts';
+import type { StageFactory } from './stage.ts';
 
-/** @example redirect(x) // 301 Location: https://example.com/a?q=1 for www.example.com/a?q=1 */
-export function redirect(x: Exchange): Response | undefined {
-  const rule = x.matched?.redirect;
-  if (!x.matched || !rule) return undefined;
-  const location = rule.keepPath
-    ? redirectTarget(rule.to, forwardPath({ path: x.matched.path, stripPrefix: true }, x.path), x.search)
-    : rule.to;
-  return new Response(null, { status: rule.status, headers: { location } });
-}
+/** @example redirect(route) // a stage answering 301 Location: https://example.com/a?q=1 for www.example.com/a?q=1 */
+export const redirect: StageFactory = (route) => {
+  const rule = route.redirect;
+  if (!rule) return null;
+  const below = { path: route.path, stripPrefix: true };
+  return (x) => {
+    const location = rule.keepPath ? redirectTarget(rule.to, forwardPath(below, x.path), x.search) : rule.to;
+    return routerAnswer('redirect', new Response(null, { status: rule.status, headers: { location } }));
+  };
+};
 
 /**
  * Joins a redirect target with the rest of the request path and its query. A query already in

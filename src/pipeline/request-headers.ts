@@ -1,32 +1,34 @@
 /**
  * The request headers sent upstream: the client's, minus hop-by-hop, minus anything a client
- * could use to forge its address or our own forwarding headers, plus X-Forwarded-* and the
- * request id, plus the route's rules.
+ * could use to claim an address, a host or a URL an origin may trust (every `X-Forwarded-*` and
+ * `CF-*` by prefix, and the other spellings proxies use), plus the router's own X-Forwarded-*
+ * and request id, plus the route's rules.
  */
-import type { Env, Exchange } from '../exchange.ts';
+import type { Env, Routed } from '../exchange.ts';
 import type { CompiledHeaderRules } from '../table/types.ts';
 import { stripHopByHop } from './hop-by-hop.ts';
 import { renderTemplate } from './template.ts';
 
-// Client-sent forwarding headers are dropped; CF-* are Cloudflare's own, not the origin's business.
-const DROPPED = [
+/** Dropped by prefix: forwarding headers, and Cloudflare's own (not the origin's business). */
+const DROPPED_PREFIXES = ['x-forwarded-', 'cf-'];
+
+/** Dropped by name: other spellings of a client address, a host or a rewritten URL. */
+const DROPPED = new Set([
   'forwarded',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-  'x-forwarded-port',
-  'x-forwarded-prefix',
   'x-real-ip',
   'true-client-ip',
-  'cf-connecting-ip',
-  'cf-connecting-ipv6',
-  'cf-ray',
-  'cf-visitor',
-  'cf-ipcountry',
-  'cf-worker',
-  'cf-ew-via',
+  'client-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'x-original-url',
+  'x-rewrite-url',
+  'x-host',
+  'x-original-host',
   'cdn-loop',
-];
+]);
+
+/** Method override headers: dropped where the route limits methods, so no other method slips in. */
+const METHOD_OVERRIDES = ['x-http-method-override', 'x-http-method', 'x-method-override'];
 
 /** Applies a route's header rules in place: remove, then set. */
 export function applyHeaderRules(headers: Headers, rules: CompiledHeaderRules, env: Env): void {
@@ -35,18 +37,21 @@ export function applyHeaderRules(headers: Headers, rules: CompiledHeaderRules, e
 }
 
 /**
- * Builds the upstream request headers. Throws MissingSecretError before anything is sent when a
- * `${env.NAME}` the route needs is missing.
- * @example upstreamHeaders(x, env).get('x-forwarded-for') // the CF-Connecting-IP value
+ * Builds the upstream request headers. Throws ConfigValueError before anything is sent when a
+ * `${env.NAME}` the route needs is missing or unfit for a header.
+ * @example upstreamHeaders(x, false).get('x-forwarded-for') // the CF-Connecting-IP value
  */
-export function upstreamHeaders(x: Exchange, env: Env, websocket: boolean): Headers {
+export function upstreamHeaders(x: Routed, websocket: boolean): Headers {
   const headers = new Headers(x.request.headers);
   stripHopByHop(headers, websocket);
-  for (const name of DROPPED) headers.delete(name);
+  for (const name of [...headers.keys()]) {
+    if (DROPPED.has(name) || DROPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) headers.delete(name);
+  }
+  if (x.route.methods !== null) for (const name of METHOD_OVERRIDES) headers.delete(name);
   if (x.clientIp) headers.set('x-forwarded-for', x.clientIp);
-  headers.set('x-forwarded-proto', x.publicOrigin.slice(0, x.publicOrigin.indexOf(':')));
-  headers.set('x-forwarded-host', x.publicHost);
+  headers.set('x-forwarded-proto', x.scheme);
+  headers.set('x-forwarded-host', x.authority);
   headers.set('x-request-id', x.id);
-  if (x.matched) applyHeaderRules(headers, x.matched.requestHeaders, env);
+  applyHeaderRules(headers, x.route.requestHeaders, x.env);
   return headers;
 }

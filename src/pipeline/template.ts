@@ -4,15 +4,24 @@
 import type { Env } from '../exchange.ts';
 import type { Template } from '../table/types.ts';
 
-/** Thrown when a referenced var or secret is not set: the request fails closed (500). */
-export class MissingSecretError extends Error {
-  constructor(readonly variable: string) {
-    super(`${variable} is not set`);
+/**
+ * Thrown when a referenced var or secret is not set, or holds a value no header may carry (CR,
+ * LF, NUL): the request fails closed with 500 config_error and nothing is sent upstream.
+ */
+export class ConfigValueError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly problem: 'missing' | 'invalid',
+  ) {
+    super(problem === 'missing' ? `${variable} is not set` : `${variable} holds CR, LF or NUL`);
   }
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
+const NOT_IN_A_HEADER = /[\r\n\u0000]/;
+
 /**
- * Renders a template; throws MissingSecretError when a name has no value.
+ * Renders a template; throws ConfigValueError when a name has no usable value.
  * @example renderTemplate(['Bearer ', { env: 'TOKEN' }], { TOKEN: 't' }) // 'Bearer t'
  */
 export function renderTemplate(template: Template, env: Env): string {
@@ -22,9 +31,18 @@ export function renderTemplate(template: Template, env: Env): string {
       out += part;
       continue;
     }
-    const value = env[part.env];
-    if (typeof value !== 'string' || value === '') throw new MissingSecretError(part.env);
-    out += value;
+    out += envValue(env, part.env);
   }
   return out;
+}
+
+/**
+ * The value of a var or secret, checked: set, not empty, and fit for a header.
+ * @example envValue({ TOKEN: 't' }, 'TOKEN') // 't'
+ */
+export function envValue(env: Env, name: string): string {
+  const value = env[name];
+  if (typeof value !== 'string' || value === '') throw new ConfigValueError(name, 'missing');
+  if (NOT_IN_A_HEADER.test(value)) throw new ConfigValueError(name, 'invalid');
+  return value;
 }

@@ -1,82 +1,104 @@
 /**
- * The upstream fetch: `redirect: 'manual'`, the route's total timeout (to response headers,
- * all tries included), and failover along the route's origins for requests that can be
- * replayed. Router-made answers: 502 bad_gateway, 504 gateway_timeout, 413 for a body cut at
- * max_body.
+ * The upstream fetch: `redirect: 'manual'`, the route's timeouts, and failover along the route's
+ * origins for requests that can be replayed. Two clocks run: the route's `timeout` covers every
+ * try until response headers arrive; `try_timeout` bounds one try, so a first origin that never
+ * answers leaves time for the next. Router-made answers: 400 when the URL would not carry the
+ * matched path exactly, 502 bad_gateway, 504 gateway_timeout.
  */
-import type { Exchange } from '../exchange.ts';
+import type { Routed } from '../exchange.ts';
 import { upstreamUrl } from '../routing/upstream.ts';
-import { uploadProblem, uploadSignal } from './body-limit.ts';
-import { jsonError } from './errors.ts';
+import type { CompiledOrigin } from '../table/types.ts';
+import { type Answer, jsonError, type UpstreamReport } from './answer.ts';
+import type { Platform } from './stage.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const RETRY_STATUSES = new Set([502, 503, 504]);
 const BACKOFF_MS = 25;
 
+export type UpstreamResult =
+  | { ok: true; response: Response; origin: CompiledOrigin; report: UpstreamReport; abort: AbortController }
+  | { ok: false; answer: Answer };
+
 /**
- * Sends the request upstream and returns the origin's response or a router error.
- * @example const response = await fetchUpstream(x, headers)
+ * Sends the request upstream: the origin's response, or the router's error answer.
+ * @example const result = await fetchUpstream(x, headers, platform)
  */
-export async function fetchUpstream(x: Exchange, headers: Headers): Promise<Response> {
-  const route = x.matched;
-  if (!route) throw new Error('fetchUpstream without a route');
+export async function fetchUpstream(
+  x: Routed,
+  headers: Headers,
+  platform: Platform,
+): Promise<UpstreamResult> {
+  const route = x.route;
+  const urls = route.origins.map((origin) => upstreamUrl(route, origin, x.path, x.search));
+  const first = urls[0];
+  if (!first || urls.some((url) => url === null)) return refuseUnsendable(x);
   const deadline = Date.now() + route.timeoutMs;
   const hasBody = x.body !== null && x.method !== 'GET' && x.method !== 'HEAD';
   const replay = await replayableBody(x, hasBody);
-  const failover = route.origins.length > 1 && replay !== undefined;
-  const last = failover ? route.origins.length - 1 : 0;
-  const upload = hasBody && replay === undefined ? uploadSignal(x) : undefined;
+  const last = route.origins.length > 1 && replay !== undefined ? route.origins.length - 1 : 0;
+  const upload = hasBody && replay === undefined ? x.uploadCut : null;
+  const report: UpstreamReport = { url: first, tries: 0, answeredBy: null, originStatus: null };
 
   for (let i = 0; i <= last; i++) {
-    const origin = route.origins[i];
-    if (!origin) break;
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), remaining);
-    x.tries++;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), Math.min(remaining, route.tryTimeoutMs));
+    report.tries++;
     try {
-      const response = await fetch(upstreamUrl(route, origin, x.path, x.search), {
+      const response = await platform.fetch(urls[i] as URL, {
         method: x.method,
         headers,
         body: hasBody ? (replay ?? x.body) : null,
         redirect: 'manual',
-        signal: upload ? AbortSignal.any([controller.signal, upload]) : controller.signal,
+        signal: upload ? AbortSignal.any([abort.signal, upload]) : abort.signal,
       });
-      // The origin may answer before it has read the whole body; an upload cut at max_body (or
-      // failed) still gets the router's answer, never the origin's to a request it saw in part.
-      const cut = uploadProblem(x);
-      if (cut) {
-        await response.body?.cancel();
-        return cut;
-      }
+      report.originStatus = response.status;
       if (i < last && RETRY_STATUSES.has(response.status)) {
         await response.body?.cancel();
-        x.originStatus = response.status;
         await backoff(i, deadline);
         continue;
       }
-      x.answeredBy = origin.origin;
-      x.originStatus = response.status;
-      return response;
+      const origin = route.origins[i] as CompiledOrigin;
+      report.answeredBy = { origin, index: i };
+      return { ok: true, response, origin, report, abort };
     } catch {
-      const cut = uploadProblem(x);
-      if (cut) return cut;
-      if (controller.signal.aborted) break;
       // Workers cannot tell a refused connection from one lost after the request was sent, so a
       // replayed POST (opt-in) may reach two origins: that is why replay is opt-in.
-      if (i === last) {
-        return jsonError(x, 502, 'bad_gateway', `The origin could not be reached (${x.tries} tries)`);
+      if (upload?.aborted) return failed(x, report, 502, 'bad_gateway', 'The upload was cut');
+      const timedOut = abort.signal.aborted;
+      if (i === last && !timedOut) {
+        return failed(
+          x,
+          report,
+          502,
+          'bad_gateway',
+          `The origin could not be reached (${report.tries} tries)`,
+        );
       }
+      if (i === last || Date.now() >= deadline) break;
       await backoff(i, deadline);
     } finally {
       clearTimeout(timer);
     }
   }
-  if (x.originStatus !== undefined && Date.now() < deadline) {
-    return jsonError(x, 502, 'bad_gateway', `Every origin failed; the last answered ${x.originStatus}`);
-  }
-  return jsonError(x, 504, 'gateway_timeout', `The origin did not answer within ${route.timeoutMs} ms`);
+  return failed(x, report, 504, 'gateway_timeout', `The origin did not answer within ${route.timeoutMs} ms`);
+}
+
+function failed(
+  x: Routed,
+  report: UpstreamReport,
+  status: 502 | 504,
+  code: 'bad_gateway' | 'gateway_timeout',
+  message: string,
+): UpstreamResult {
+  return { ok: false, answer: { ...jsonError(x, 'upstream', status, code, message), upstream: report } };
+}
+
+/** The URL would not carry the matched path exactly: nothing is sent. */
+function refuseUnsendable(x: Routed): UpstreamResult {
+  const message = 'The path cannot be sent to the origin exactly as it was matched';
+  return { ok: false, answer: jsonError(x, 'upstream', 400, 'bad_request', message) };
 }
 
 /**
@@ -84,9 +106,9 @@ export async function fetchUpstream(x: Exchange, headers: Headers): Promise<Resp
  * replayed (not idempotent without opt-in, or larger than max_replay_body / of unknown size).
  * A body kept for replay is read into memory, bounded by max_replay_body.
  */
-async function replayableBody(x: Exchange, hasBody: boolean): Promise<ArrayBuffer | null | undefined> {
-  const route = x.matched;
-  if (!route || route.origins.length < 2) return undefined;
+async function replayableBody(x: Routed, hasBody: boolean): Promise<ArrayBuffer | null | undefined> {
+  const route = x.route;
+  if (route.origins.length < 2) return undefined;
   if (!IDEMPOTENT.has(x.method) && !route.retry.nonIdempotent) return undefined;
   if (!hasBody) return null;
   const length = Number(x.request.headers.get('content-length') ?? Number.NaN);

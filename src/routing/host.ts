@@ -12,3 +12,13 @@ export function normalizeHost(host: string): string {
   }
   return h.endsWith('.') ? h.slice(0, -1) : h;
 }
+
+/**
+ * The public host in its one spelling, used for the cache key, `Location` rewriting and
+ * X-Forwarded-Host alike: the normalised host, plus the port when it is not the scheme's
+ * default (the URL parser already drops `:443` on https and `:80` on http).
+ * @example canonicalAuthority('api.example.com', '8443') // 'api.example.com:8443'
+ */
+export function canonicalAuthority(host: string, port: string): string {
+  return port === '' ? host : `${host}:${port}`;
+}

@@ -18,13 +18,20 @@ export interface Resolution {
   hostKey: string;
 }
 
+export interface Resolver {
+  /** The route for a host and a canonical path, or null. */
+  resolve(host: string, path: string): Resolution | null;
+  /** The index key that serves a host (exact, else `*.parent`), or null when no route does. */
+  hostKey(host: string): string | null;
+}
+
 /**
  * Builds a resolver over a compiled table. Per-host maps are built on first use and kept.
  * @example
- * const resolve = createResolver(table);
+ * const { resolve } = createResolver(table);
  * resolve('API.example.com:443', '/v1/users')?.route.id // 'api-v1'
  */
-export function createResolver(table: CompiledTable): (host: string, path: string) => Resolution | null {
+export function createResolver(table: CompiledTable): Resolver {
   const byHost = new Map<string, Map<string, CompiledRoute>>();
 
   const pathsOf = (key: string, indexes: number[]): Map<string, CompiledRoute> => {
@@ -38,20 +45,24 @@ export function createResolver(table: CompiledTable): (host: string, path: strin
     return paths;
   };
 
-  return (rawHost, path) => {
-    const host = normalizeHost(rawHost);
-    // Own keys only: a Host of `constructor` or `a.__proto__` must not find Object.prototype.
-    let key = host;
-    let indexes = Object.hasOwn(table.exact, host) ? table.exact[host] : undefined;
-    if (!indexes) {
-      const dot = host.indexOf('.');
-      const parent = host.slice(dot + 1);
-      key = `*.${parent}`;
-      indexes = dot > 0 && Object.hasOwn(table.wildcard, parent) ? table.wildcard[parent] : undefined;
-    }
-    if (!indexes) return null;
-    const route = longestPrefix(pathsOf(key, indexes), path);
-    return route ? { route, hostKey: key } : null;
+  // Own keys only: a Host of `constructor` or `a.__proto__` must not find Object.prototype.
+  const lookup = (host: string): { key: string; indexes: number[] } | null => {
+    const exact = Object.hasOwn(table.exact, host) ? table.exact[host] : undefined;
+    if (exact) return { key: host, indexes: exact };
+    const dot = host.indexOf('.');
+    const parent = host.slice(dot + 1);
+    const wildcard = dot > 0 && Object.hasOwn(table.wildcard, parent) ? table.wildcard[parent] : undefined;
+    return wildcard ? { key: `*.${parent}`, indexes: wildcard } : null;
+  };
+
+  return {
+    resolve(rawHost, path) {
+      const found = lookup(normalizeHost(rawHost));
+      if (!found) return null;
+      const route = longestPrefix(pathsOf(found.key, found.indexes), path);
+      return route ? { route, hostKey: found.key } : null;
+    },
+    hostKey: (rawHost) => lookup(normalizeHost(rawHost))?.key ?? null,
   };
 }
 

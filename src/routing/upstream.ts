@@ -1,6 +1,8 @@
 /**
- * URL arithmetic between the public side and an origin: the upstream URL for a request, and the
- * public URL for an origin's `Location`.
+ * URL arithmetic between the public side and an origin: the upstream URL for a request, the
+ * cache key, and the public URL for an origin's `Location`. URLs are built as parsed URL objects
+ * from the canonical path, and checked: a URL whose parsed pathname is not the path meant is
+ * refused (null), so no later parser can read it differently.
  */
 import type { CompiledOrigin, CompiledRoute } from '../table/types.ts';
 
@@ -14,17 +16,32 @@ export function forwardPath(route: Pick<CompiledRoute, 'path' | 'stripPrefix'>, 
 }
 
 /**
- * Upstream URL: origin base path + path (minus the prefix with strip_prefix) + query as sent.
- * @example upstreamUrl(route, { origin: 'https://o.example', basePath: '/v2' }, '/api/x', '?q=1') // 'https://o.example/v2/x?q=1'
+ * `base` + `path` + `search` as a parsed URL, or null when the parsed pathname is not exactly
+ * `path` (the parser would have resolved, re-encoded or dropped something).
+ * @example exactUrl('https://o.example', '/v2/x', '?q=1')?.href // 'https://o.example/v2/x?q=1'
+ */
+export function exactUrl(base: string, path: string, search: string): URL | null {
+  let url: URL;
+  try {
+    url = new URL(`${base}${path}${search}`);
+  } catch {
+    return null;
+  }
+  return url.pathname === path ? url : null;
+}
+
+/**
+ * Upstream URL: origin base path + path (minus the prefix with strip_prefix) + query as sent;
+ * null when the URL would not carry exactly that path.
+ * @example upstreamUrl(route, { origin: 'https://o.example', basePath: '/v2' }, '/api/x', '?q=1')?.href // 'https://o.example/v2/x?q=1'
  */
 export function upstreamUrl(
   route: Pick<CompiledRoute, 'path' | 'stripPrefix'>,
   origin: CompiledOrigin,
   path: string,
   search: string,
-): string {
-  const rest = forwardPath(route, path);
-  return `${origin.origin}${origin.basePath + rest || '/'}${search}`;
+): URL | null {
+  return exactUrl(origin.origin, origin.basePath + forwardPath(route, path) || '/', search);
 }
 
 /**

@@ -56,12 +56,14 @@ export interface CompiledCache {
 }
 
 export interface CompiledRateLimit {
-  /** The Rate Limiting binding the build declares for this route. */
+  /** The Rate Limiting binding the build declares for this limit. */
   binding: string;
   limit: number;
   period: 10 | 60;
-  /** `ip`, or a lower-cased request header name. */
+  /** `ip`, or a lower-cased request header name (requests without it count by address). */
   key: { kind: 'ip' } | { kind: 'header'; name: string };
+  /** IPv6 addresses count per network of this many bits (IPv4 per address). */
+  ipv6Prefix: number;
 }
 
 export interface CompiledRedirect {
@@ -81,9 +83,11 @@ export interface CompiledRoute {
   id: string;
   /** Hosts as written (lower-cased). */
   hosts: string[];
-  /** Segment-aware prefix: '/' or '/a/b' (no trailing slash). */
+  /** Segment-aware prefix: '/' or '/a/b' (no trailing slash), canonical like request paths. */
   path: string;
   stripPrefix: boolean;
+  /** `;` path parameters allowed (for origins that need matrix parameters). */
+  pathParameters: boolean;
   /** Failover order; empty for a redirect route. */
   origins: CompiledOrigin[];
   redirect: CompiledRedirect | null;
@@ -97,9 +101,15 @@ export interface CompiledRoute {
   responseHeaders: CompiledHeaderRules;
   /** The vars and secrets the header rules read, checked before anything is sent upstream. */
   env: string[];
+  /** Until response headers, all tries included. */
   timeoutMs: number;
+  /** Until response headers, one try. */
+  tryTimeoutMs: number;
+  /** Longest pause in a response body (0: none). */
+  idleTimeoutMs: number;
   access: { allow: CompiledCidr[]; deny: CompiledCidr[] } | null;
-  rateLimit: CompiledRateLimit | null;
+  /** Every limit a request must pass. */
+  rateLimits: CompiledRateLimit[];
   /** Maximum request body in bytes, or null for no limit. */
   maxBody: number | null;
   retry: { nonIdempotent: boolean; maxReplayBody: number };

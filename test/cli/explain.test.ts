@@ -63,7 +63,9 @@ describe('explain', () => {
     );
     expect(allowed.stdout).toMatch(/result +proxied to https:\/\/v2-a\.example\.net\/items\?x=1\n/);
     expect(allowed.stdout).toMatch(/failover +https:\/\/v2-b\.example\.net\/items\?x=1/);
-    expect(allowed.stdout).toMatch(/rate limit +100 per 60 s per ip \(binding RL_API_V2\)/);
+    expect(allowed.stdout).toMatch(
+      /rate limit +100 per 60 s per ip \(IPv6 per \/64\) \(binding RL_API_V2\); over any: 429/,
+    );
 
     const refused = await explain('api.example.com/v2/items', '-H', 'CF-Connecting-IP: 198.51.100.1');
     expect(refused.stdout).toMatch(/result +403 forbidden answered by the router \(access\)/);

@@ -246,21 +246,24 @@ describe('compiled values', () => {
     ]);
     expect(admin.access?.allow[0]?.words).toEqual([0, 0, 0xffff, 0xcb007100]);
     expect(admin.access?.deny.map((c) => c.text)).toEqual(['203.0.113.128/25']);
-    expect(admin.rateLimit).toEqual({
-      binding: 'RL_ADMIN',
-      limit: 100,
-      period: 60,
-      key: { kind: 'header', name: 'x-api-key' },
-    });
+    expect(admin.rateLimits).toEqual([
+      {
+        binding: 'RL_ADMIN',
+        limit: 100,
+        period: 60,
+        key: { kind: 'header', name: 'x-api-key' },
+        ipv6Prefix: 64,
+      },
+    ]);
     expect(admin.maxBody).toBe(10 * 1024 * 1024);
     const uploads = routeOf(table, 'uploads');
-    expect(uploads.rateLimit).toMatchObject({ period: 10, key: { kind: 'ip' } });
+    expect(uploads.rateLimits).toMatchObject([{ period: 10, key: { kind: 'ip' } }]);
     expect(uploads.maxBody).toBe(1_048_576);
     expect(routeOf(table, 'live').websocket).toBe(true);
     expect(uploads.websocket).toBe(false);
     expect(routeOf(compile('minimal.yaml'), 'site')).toMatchObject({
       access: null,
-      rateLimit: null,
+      rateLimits: [],
       maxBody: null,
     });
   });

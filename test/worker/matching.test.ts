@@ -59,7 +59,7 @@ describe('host matching', () => {
   });
 
   it('normalises raw Host values in the shared resolver (as explain and route tests see them)', () => {
-    const resolve = createResolver(compileConfig({ version: 1, routes }));
+    const { resolve } = createResolver(compileConfig({ version: 1, routes }));
     expect(resolve('API.Example.com:443', '/x')?.route.id).toBe('api-exact');
     expect(resolve('API.EXAMPLE.COM.:8443', '/x')?.route.id).toBe('api-exact');
     expect(resolve('example.com.', '/')?.route.id).toBe('apex');

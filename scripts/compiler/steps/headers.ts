@@ -1,0 +1,65 @@
+/**
+ * A route's header rules, both directions: names lower-cased, values split into literals and
+ * `${env.NAME}` references (each checked against the declared vars and secrets), and the env
+ * names the route reads, so the Worker checks them before anything is sent.
+ */
+import type { CompiledHeaderRules, CompiledRoute, Template } from '../../../src/table/types.ts';
+import type { RawHeaderRules, RawRoute } from '../config.ts';
+import type { DataPath } from '../source.ts';
+import { parseTemplate, valueOrReport } from '../values.ts';
+import type { StepContext } from './context.ts';
+
+/** Request headers a route may not set: the Worker cannot choose them, or the router owns them. */
+const RESERVED_REQUEST_HEADERS = new Set(['host', 'cf-connecting-ip', 'x-forwarded-for', 'x-request-id']);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
+const NOT_IN_A_HEADER = /[\r\n\u0000]/;
+
+/** @example compileHeaders(route, ctx).env // ['ORIGIN_API_KEY'] */
+export function compileHeaders(
+  route: RawRoute,
+  ctx: StepContext,
+): Pick<CompiledRoute, 'requestHeaders' | 'responseHeaders' | 'env'> {
+  const requestHeaders = compileRules(
+    route.headers?.request,
+    ['headers', 'request'],
+    RESERVED_REQUEST_HEADERS,
+    ctx,
+  );
+  const responseHeaders = compileRules(route.headers?.response, ['headers', 'response'], new Set(), ctx);
+  return {
+    requestHeaders,
+    responseHeaders,
+    env: [...new Set([requestHeaders, responseHeaders].flatMap(envNames))],
+  };
+}
+
+function compileRules(
+  rules: RawHeaderRules | undefined,
+  at: DataPath,
+  reserved: Set<string>,
+  ctx: StepContext,
+): CompiledHeaderRules {
+  const set: Array<[string, Template]> = [];
+  for (const [name, value] of Object.entries(rules?.set ?? {})) {
+    const report = (message: string) => ctx.report([...at, 'set', name], message);
+    if (reserved.has(name.toLowerCase())) report(`${name} is set by the router and cannot be changed here`);
+    if (NOT_IN_A_HEADER.test(value))
+      report(`the value of ${name} holds a line break or NUL, which no header may carry`);
+    const template = valueOrReport(parseTemplate(value), report);
+    if (!template) continue;
+    for (const part of template) {
+      if (typeof part === 'object' && !ctx.declared.has(part.env)) {
+        report(`\${env.${part.env}} is not declared: add it to secrets: (or vars:) at the top of the file`);
+      }
+    }
+    set.push([name.toLowerCase(), template]);
+  }
+  return { set, remove: (rules?.remove ?? []).map((name) => name.toLowerCase()) };
+}
+
+/** The `${env.NAME}` names a set of header rules reads. */
+function envNames(rules: CompiledHeaderRules): string[] {
+  return rules.set.flatMap(([, template]) =>
+    template.flatMap((part) => (typeof part === 'string' ? [] : [part.env])),
+  );
+}

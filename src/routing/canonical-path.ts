@@ -1,0 +1,117 @@
+/**
+ * The canonical path: the one spelling of a request path that the router matches, keys the
+ * cache on, logs, and sends to the origin. Computed once per request, from the pathname the
+ * WHATWG URL parser produced (dot segments and `\` already resolved), in one pass:
+ *
+ * - every `%` must start an escape of two hex digits (a stray `%` is how `%2%65` turned into a
+ *   new `%2e` after a second look);
+ * - escapes of unreserved characters (`A-Z a-z 0-9 - . _ ~`) are decoded, all others kept and
+ *   upper-cased; decoding an unreserved character can never create a `%`, so one pass is stable;
+ * - refused: an escape that decodes to `/`, `\`, NUL or another control character; a double
+ *   escape (`%25` followed by two hex digits, which an origin that decodes twice would read as a
+ *   new escape); escaped bytes that are not valid UTF-8 (`%C0%AE` is `.` to a lax decoder);
+ *   raw `\` or control characters; and any `.` or `..` segment left after decoding, in any
+ *   spelling;
+ * - repeated slashes are merged.
+ *
+ * The result is stable: parsing it again (as `fetch` and `new Request` do) gives it back, which
+ * the upstream stage checks on every request before anything is sent.
+ */
+
+export type CanonicalPath = { ok: true; path: string } | { ok: false; reason: string };
+
+const HEX = /^[0-9A-Fa-f]{2}$/;
+const UNRESERVED = /^[A-Za-z0-9._~-]$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const RAW_UNSAFE = /[\\\u0000-\u001f\u007f]/;
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * @example canonicalPath('/%61pi//caf%c3%a9') // { ok: true, path: '/api/caf%C3%A9' }
+ * @example canonicalPath('/x/%2%65%2%65/admin') // { ok: false, reason: 'a % that does not start an escape ...' }
+ */
+export function canonicalPath(pathname: string): CanonicalPath {
+  if (RAW_UNSAFE.test(pathname)) return refuse('a backslash or control character');
+  const decoded = pathname.includes('%') ? decodeSafe(pathname) : { ok: true as const, path: pathname };
+  if (!decoded.ok) return decoded;
+  const path = decoded.path.includes('//') ? decoded.path.replace(/\/{2,}/g, '/') : decoded.path;
+  if (hasDotSegment(path)) return refuse('a . or .. segment');
+  return { ok: true, path };
+}
+
+/** Decodes unreserved escapes, keeps the others upper-cased, refuses the unsafe ones. */
+function decodeSafe(pathname: string): CanonicalPath {
+  let out = '';
+  let highBytes: number[] = [];
+  for (let i = 0; i < pathname.length; i++) {
+    const char = pathname[i] as string;
+    if (char !== '%') {
+      if (highBytes.length > 0 && !validUtf8(highBytes)) return refuse('escapes that are not valid UTF-8');
+      highBytes = [];
+      out += char;
+      continue;
+    }
+    const hex = pathname.slice(i + 1, i + 3);
+    if (!HEX.test(hex)) return refuse('a % that does not start an escape of two hex digits');
+    const byte = Number.parseInt(hex, 16);
+    const problem = unsafeByte(byte, pathname.slice(i + 3, i + 5));
+    if (problem) return refuse(problem);
+    i += 2;
+    if (byte >= 0x80) {
+      highBytes.push(byte);
+      out += `%${hex.toUpperCase()}`;
+      continue;
+    }
+    if (highBytes.length > 0 && !validUtf8(highBytes)) return refuse('escapes that are not valid UTF-8');
+    highBytes = [];
+    const decoded = String.fromCharCode(byte);
+    out += UNRESERVED.test(decoded) ? decoded : `%${hex.toUpperCase()}`;
+  }
+  if (highBytes.length > 0 && !validUtf8(highBytes)) return refuse('escapes that are not valid UTF-8');
+  return { ok: true, path: out };
+}
+
+/** Why an escaped byte is refused (`after` is the text following the escape), or null. */
+function unsafeByte(byte: number, after: string): string | null {
+  if (byte === 0x2f || byte === 0x5c) return 'an encoded slash or backslash';
+  if (byte < 0x20 || byte === 0x7f) return 'an encoded control character';
+  if (byte === 0x25 && HEX.test(after)) return 'a double-encoded escape (%25 followed by hex digits)';
+  return null;
+}
+
+function validUtf8(bytes: number[]): boolean {
+  try {
+    strict.decode(new Uint8Array(bytes));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when a segment is `.` or `..` (after decoding, so `%2e` spellings count too). */
+function hasDotSegment(path: string): boolean {
+  if (!path.includes('.')) return false;
+  return path.split('/').some((segment) => segment === '.' || segment === '..');
+}
+
+function refuse(what: string): CanonicalPath {
+  return { ok: false, reason: `The path holds ${what}` };
+}
+
+/**
+ * The path with `;` parameters cut from every segment, as Tomcat, Jetty and Spring read it
+ * (`/admin;x=1/panel` is `/admin/panel` to them), slashes merged; null when that reading holds a
+ * dot segment (`/x/..;/admin`). Used to make sure a `;` spelling reaches no other route.
+ * @example withoutParameters('/admin;jsessionid=1/panel') // '/admin/panel'
+ */
+export function withoutParameters(path: string): string | null {
+  const stripped = path
+    .split('/')
+    .map((segment) => {
+      const semicolon = segment.indexOf(';');
+      return semicolon === -1 ? segment : segment.slice(0, semicolon);
+    })
+    .join('/')
+    .replace(/\/{2,}/g, '/');
+  return hasDotSegment(stripped) ? null : stripped;
+}
