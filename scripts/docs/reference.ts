@@ -1,7 +1,7 @@
 /**
  * Renders the routes.yaml reference (Markdown tables: field, type, default, description) from
- * schema/routes.schema.json, so the README cannot drift from what `check` and editors enforce.
- * The README holds it between `<!-- reference:start -->` and `<!-- reference:end -->`.
+ * schema/routes.schema.json, so the docs cannot drift from what `check` and editors enforce.
+ * docs/reference.md holds it between `<!-- reference:start -->` and `<!-- reference:end -->`.
  */
 
 /** The subset of JSON Schema that routes.schema.json uses. */
@@ -35,7 +35,7 @@ import { createRequire } from 'node:module';
 export const START_MARKER = '<!-- reference:start -->';
 export const END_MARKER = '<!-- reference:end -->';
 
-/** An object with its own table, in README order. `path` is where it sits in routes.yaml. */
+/** An object with its own table, in the order of the reference. `path` is where it sits in routes.yaml. */
 interface Section {
   def: string | null;
   /** How type cells name it. */
@@ -90,7 +90,7 @@ const VALUE_HEADING = 'Value types';
 
 /**
  * The `$defs` the reference has a table or a value-type row for (a new object in the schema
- * needs a place here, or the README test fails).
+ * needs a place here, or the reference test fails).
  * @example documentedDefs().includes('cors') // true
  */
 export function documentedDefs(): string[] {
@@ -185,12 +185,12 @@ export function renderReference(schema: Schema): string {
   for (const section of SECTIONS) {
     const object = section.def ? defs[section.def] : schema;
     if (!object) throw new Error(`the schema has no $defs.${section.def}`);
-    out.push('', `### ${section.heading}`, '');
+    out.push('', `## ${section.heading}`, '');
     if (section.path) out.push(`In ${section.path}. ${prose(object.description ?? '')}`.trimEnd(), '');
     out.push(...table(object));
     if (section.def === 'route') out.push('', defaultsNote(schema));
   }
-  out.push('', `### ${VALUE_HEADING}`, '', '| Name | Type | Description |', '| --- | --- | --- |');
+  out.push('', `## ${VALUE_HEADING}`, '', '| Name | Type | Description |', '| --- | --- | --- |');
   for (const [def, name] of VALUE_TYPES) {
     const s = defs[def];
     if (!s) throw new Error(`the schema has no $defs.${def}`);
@@ -235,27 +235,27 @@ function cell(text: string): string {
 }
 
 /**
- * Replaces what lies between the markers in `readme` with `section`; fails without markers.
- * @example replaceSection(readme, renderReference(schema))
+ * Replaces what lies between the markers in `doc` with `section`; fails without markers.
+ * @example replaceSection(doc, renderReference(schema))
  */
-export function replaceSection(readme: string, section: string): string {
-  const start = readme.indexOf(START_MARKER);
-  const end = readme.indexOf(END_MARKER);
+export function replaceSection(doc: string, section: string): string {
+  const start = doc.indexOf(START_MARKER);
+  const end = doc.indexOf(END_MARKER);
   if (start < 0 || end < start) {
-    throw new Error(`README.md needs the markers ${START_MARKER} and ${END_MARKER}, in that order`);
+    throw new Error(`the reference needs the markers ${START_MARKER} and ${END_MARKER}, in that order`);
   }
-  return `${readme.slice(0, start + START_MARKER.length)}\n${section}${readme.slice(end)}`;
+  return `${doc.slice(0, start + START_MARKER.length)}\n${section}${doc.slice(end)}`;
 }
 
 /**
  * The text currently between the markers (to compare with a fresh rendering).
- * @example currentSection(readFileSync('README.md', 'utf8'))
+ * @example currentSection(readFileSync('docs/reference.md', 'utf8'))
  */
-export function currentSection(readme: string): string | null {
-  const start = readme.indexOf(START_MARKER);
-  const end = readme.indexOf(END_MARKER);
+export function currentSection(doc: string): string | null {
+  const start = doc.indexOf(START_MARKER);
+  const end = doc.indexOf(END_MARKER);
   if (start < 0 || end < start) return null;
-  return readme.slice(start + START_MARKER.length + 1, end);
+  return doc.slice(start + START_MARKER.length + 1, end);
 }
 
 /**
@@ -265,19 +265,19 @@ export function currentSection(readme: string): string | null {
  */
 export function formatMarkdown(text: string): string {
   const biome = createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome');
-  return execFileSync(process.execPath, [biome, 'format', '--stdin-file-path=README.md'], {
+  return execFileSync(process.execPath, [biome, 'format', '--stdin-file-path=reference.md'], {
     input: text,
     encoding: 'utf8',
   });
 }
 
 /**
- * The README with a freshly generated reference between the markers, formatted as Biome
+ * The document with a freshly generated reference between the markers, formatted as Biome
  * formats it. Text outside the markers is kept as it is.
- * @example writeFileSync('README.md', updateReadme(readme, schema))
+ * @example writeFileSync('docs/reference.md', updateReference(doc, schema))
  */
-export function updateReadme(readme: string, schema: Schema): string {
-  const section = currentSection(formatMarkdown(replaceSection(readme, renderReference(schema))));
+export function updateReference(doc: string, schema: Schema): string {
+  const section = currentSection(formatMarkdown(replaceSection(doc, renderReference(schema))));
   if (section === null) throw new Error('the formatter dropped the reference markers');
-  return replaceSection(readme, section);
+  return replaceSection(doc, section);
 }

@@ -8,6 +8,8 @@ export interface CommandResult {
   status: number;
   stdout: string;
   stderr: string;
+  /** stdout and stderr interleaved in the order they were printed, as a terminal shows them. */
+  output: string;
 }
 
 /**
@@ -20,16 +22,19 @@ export async function runCommand(
 ): Promise<CommandResult> {
   let stdout = '';
   let stderr = '';
+  let output = '';
   const { GITHUB_ACTIONS: _, ...base } = process.env;
   const status = await command(argv, {
     out: (text) => {
       stdout += `${text}\n`;
+      output += `${text}\n`;
     },
     err: (text) => {
       stderr += `${text}\n`;
+      output += `${text}\n`;
     },
     env: { ...base, NO_COLOR: '1', ...options.env },
     cwd: options.cwd ?? process.cwd(),
   });
-  return { status, stdout, stderr };
+  return { status, stdout, stderr, output };
 }

@@ -18,6 +18,7 @@ const commands: Record<string, () => Promise<{ main: Command }>> = {
   'build.ts': () => import('../../scripts/build.ts'),
   'explain.ts': () => import('../../scripts/explain.ts'),
   'plan.ts': () => import('../../scripts/plan.ts'),
+  'docs.ts': () => import('../../scripts/docs.ts'),
 };
 
 export interface RunOptions {
