@@ -9,7 +9,7 @@ export default defineConfig({
         // which workerd forbids).
         test: {
           name: 'cli',
-          include: ['test/compiler/**/*.test.ts', 'test/cli/**/*.test.ts'],
+          include: ['test/compiler/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/docs/**/*.test.ts'],
           testTimeout: 60_000,
         },
       },
