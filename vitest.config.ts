@@ -41,6 +41,9 @@ export default defineConfig({
               ratelimits: {
                 RL_LIMITED: { namespace_id: '1001', simple: { limit: 3, period: 60 } },
                 RL_KEYED: { namespace_id: '1002', simple: { limit: 2, period: 10 } },
+                RL_NETWORKS: { namespace_id: '1003', simple: { limit: 2, period: 60 } },
+                RL_BOTH: { namespace_id: '1004', simple: { limit: 3, period: 60 } },
+                RL_BOTH_2: { namespace_id: '1005', simple: { limit: 2, period: 60 } },
               },
             },
           })),

@@ -111,6 +111,14 @@ describe('explain', () => {
     expect(unsafe.stdout).toContain('refused before routing');
   });
 
+  it("never takes an object's built-in names for routed hosts (the Worker's own resolver decides)", async () => {
+    for (const host of ['constructor', 'hasownproperty', 'a.__proto__', 'tostring']) {
+      const result = await explain(`https://${host}/x`);
+      expect(result.status, host).toBe(2);
+      expect(result.stdout, host).toContain(`none: no route in the table serves host ${host}`);
+    }
+  });
+
   it('applies the Worker path normalisation before matching', async () => {
     const out = (await explain('https://docs.example.com//guide/%61pi/../x')).stdout;
     expect(out).toMatch(/route +docs/);

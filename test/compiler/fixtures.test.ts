@@ -236,6 +236,33 @@ describe('compiled values', () => {
     });
   });
 
+  it('compiles the three clocks, lists of rate limits merged with defaults, and path parameters', () => {
+    const table = compile('clocks-and-limit-lists.yaml');
+    const pair = routeOf(table, 'pair');
+    expect(pair).toMatchObject({
+      timeoutMs: 9000,
+      tryTimeoutMs: 4500,
+      idleTimeoutMs: 60_000,
+      pathParameters: false,
+    });
+    expect(pair.rateLimits).toEqual([
+      {
+        binding: 'RL_PAIR',
+        limit: 100,
+        period: 60,
+        key: { kind: 'header', name: 'x-api-key' },
+        ipv6Prefix: 64,
+      },
+      { binding: 'RL_PAIR_2', limit: 1000, period: 60, key: { kind: 'ip' }, ipv6Prefix: 56 },
+    ]);
+    expect(routeOf(table, 'pinned')).toMatchObject({
+      tryTimeoutMs: 2000,
+      idleTimeoutMs: 300_000,
+      pathParameters: true,
+      rateLimits: [],
+    });
+  });
+
   it('compiles access rules, rate limits, body limits and websocket', () => {
     const table = compile('access-and-limits.yaml');
     const admin = routeOf(table, 'admin');

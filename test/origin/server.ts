@@ -13,6 +13,7 @@
  *                        is cut); GET /__sink/KEY reads {seen, bytes, complete, ended}
  *   /fail-on/NAME/CODE   answers CODE on the origin named NAME, echo 200 elsewhere (?ms=N waits first)
  *   /ws                  WebSocket echo (websocket-echo.ts)
+ *   /stall-on/NAME       never answers on the origin named NAME, echo 200 elsewhere
  *   /stall-mid-body?ms=N sends headers and 1 kB, pauses N ms, then the last 1 kB
  *   /close-before-headers, /close-mid-body, /never, /bad-status-line: misbehaviours
  */
@@ -79,6 +80,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, counts: Map<str
     req.socket.end('HTTP/1.1 ABC Nonsense\r\ncontent-length: 2\r\n\r\nok');
     return;
   }
+  if (path === `/stall-on/${name}`) return; // holds the connection open, never answers
   if (path === '/stall-mid-body') {
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '2048' });
     res.write(patternChunk(0, 1024));

@@ -1,0 +1,182 @@
+/**
+ * The smaller holes of the adversarial review, each with what the origin received and what the
+ * client got: invalid `Connection` tokens, forwarding headers an origin may trust, methods a
+ * proxy must never relay, method overrides, unusable `${env}` values, and the public host in one
+ * spelling for Location, X-Forwarded-Host and the cache.
+ */
+import { describe, expect, it } from 'vitest';
+import { compileConfig } from '../../scripts/compiler/compile.ts';
+import { methodAllowed } from '../../src/pipeline/methods.ts';
+import type { CompiledRoute } from '../../src/table/types.ts';
+import { type Echo, originUrl, routerFor } from './harness.ts';
+
+const envRef = (name: string) => `\${env.${name}}`;
+const run = crypto.randomUUID().slice(0, 8);
+
+const router = routerFor(
+  [
+    { id: 'open', hosts: ['hd.test'], origin: originUrl() },
+    { id: 'limited', hosts: ['hd.test'], path: '/limited', origin: originUrl(), methods: ['GET', 'POST'] },
+    {
+      id: 'secret',
+      hosts: ['hd.test'],
+      path: '/secret',
+      origin: originUrl(),
+      headers: { request: { set: { 'X-Api-Key': envRef('TEST_SECRET') } } },
+    },
+    { id: 'cached', hosts: ['Spell.Test'], origin: originUrl(), cache: { ttl: 60 } },
+  ],
+  { secrets: ['TEST_SECRET'] },
+);
+
+async function echo(url: string, init?: RequestInit): Promise<Echo> {
+  const response = await router.fetch(url, init);
+  expect(response.status, url).toBe(200);
+  return (await response.json()) as Echo;
+}
+
+async function count(key: string): Promise<number> {
+  return ((await (await fetch(`${originUrl()}/__count/${key}`)).json()) as { count: number }).count;
+}
+
+describe('Connection tokens that name no header', () => {
+  it('from the client: skipped, never a 500; valid tokens still name headers to drop', async () => {
+    const received = await echo('https://hd.test/echo', {
+      headers: { Connection: 'keep-alive, foo bar, X-Drop, "quoted", ,', 'X-Drop': '1', 'X-Keep': '1' },
+    });
+    expect(received.headers['x-drop']).toBeUndefined();
+    expect(received.headers['x-keep']).toBe('1');
+  });
+
+  it('from the origin: skipped, never a 500', async () => {
+    const response = await router.fetch(
+      `https://hd.test/respond?h=${encodeURIComponent('Connection:keep-alive, foo bar, X-Hop')}&h=X-Hop:1&h=X-Stay:1`,
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-hop')).toBeNull();
+    expect(response.headers.get('x-stay')).toBe('1');
+    await response.body?.cancel();
+  });
+});
+
+describe('forwarding headers an origin may trust', () => {
+  it('are dropped by prefix (X-Forwarded-*, CF-*) and by name before the router sets its own', async () => {
+    const claimed = {
+      'X-Forwarded-For': '1.2.3.4',
+      'X-Forwarded-Ssl': 'on',
+      'X-Forwarded-Client-Cert': 'evil',
+      'X-Forwarded-Anything': 'evil',
+      'CF-Access-Client-Id': 'evil',
+      'CF-IPCountry': 'XX',
+      'X-Original-URL': '/admin',
+      'X-Rewrite-URL': '/admin',
+      'X-Host': 'evil.test',
+      'X-Original-Host': 'evil.test',
+      'Client-IP': '1.2.3.4',
+      'X-Client-IP': '1.2.3.4',
+      'X-Cluster-Client-IP': '1.2.3.4',
+      'X-Real-IP': '1.2.3.4',
+      'True-Client-IP': '1.2.3.4',
+      Forwarded: 'for=1.2.3.4',
+      'CF-Connecting-IP': '203.0.113.9',
+    };
+    const received = await echo('https://hd.test/echo', { headers: claimed });
+    for (const name of Object.keys(claimed)) {
+      if (name !== 'X-Forwarded-For') expect(received.headers[name.toLowerCase()], name).toBeUndefined();
+    }
+    expect(received.headers['x-forwarded-for']).toBe('203.0.113.9');
+    expect(JSON.stringify(received.headers)).not.toMatch(/evil|1\.2\.3\.4|\/admin/);
+  });
+});
+
+describe('methods', () => {
+  it('TRACE gets 405 on every route, and never reaches the origin', async () => {
+    for (const method of ['TRACE']) {
+      for (const path of [`/count/${method}-${run}`, `/limited/count/${method}-${run}`]) {
+        const response = await router.fetch(`https://hd.test${path}`, { method });
+        expect(response.status, `${method} ${path}`).toBe(405);
+        expect(((await response.json()) as { error: string }).error).toBe('method_not_allowed');
+      }
+      expect(await count(`${method}-${run}`)).toBe(0);
+    }
+  });
+
+  it('TRACK and CONNECT are refused by the same decision (workerd refuses to even build such requests)', () => {
+    const table = compileConfig({
+      version: 1,
+      routes: [{ id: 'open', hosts: ['x.test'], origin: originUrl() }],
+    });
+    const open = table.routes[0] as CompiledRoute;
+    for (const method of ['TRACE', 'TRACK', 'CONNECT'])
+      expect(methodAllowed(open, method), method).toBe(false);
+    for (const method of ['GET', 'PATCH', 'PROPFIND']) expect(methodAllowed(open, method), method).toBe(true);
+  });
+
+  it('drops method override headers on routes that limit methods, and only there', async () => {
+    const overrides = {
+      'X-HTTP-Method-Override': 'DELETE',
+      'X-HTTP-Method': 'DELETE',
+      'X-Method-Override': 'DELETE',
+    };
+    const limited = await echo('https://hd.test/limited/echo', {
+      method: 'POST',
+      headers: overrides,
+      body: 'x',
+    });
+    for (const name of Object.keys(overrides))
+      expect(limited.headers[name.toLowerCase()], name).toBeUndefined();
+    const open = await echo('https://hd.test/echo', { method: 'POST', headers: overrides, body: 'x' });
+    expect(open.headers['x-http-method-override']).toBe('DELETE');
+  });
+});
+
+describe('${env} values that no header may carry', () => {
+  it('answer 500 config_error and send nothing upstream, never an internal error', async () => {
+    for (const value of ['a\r\nX-Injected: 1', 'a\nb', 'a\u0000b']) {
+      const bad = routerFor(
+        [
+          {
+            id: 'secret',
+            hosts: ['bad.test'],
+            origin: originUrl(),
+            headers: { request: { set: { 'X-Api-Key': envRef('TEST_SECRET') } } },
+          },
+        ],
+        { secrets: ['TEST_SECRET'] },
+        { TEST_SECRET: value },
+      );
+      const response = await bad.fetch(`https://bad.test/count/env-${run}`);
+      expect(response.status).toBe(500);
+      const body = (await response.json()) as { error: string; message: string };
+      expect(body.error).toBe('config_error');
+      expect(body.message).not.toContain(value);
+    }
+    expect(await count(`env-${run}`)).toBe(0);
+  });
+});
+
+describe('the public host, in one spelling everywhere', () => {
+  it('X-Forwarded-Host and a rewritten Location use it, whatever case, dot or default port the client sent', async () => {
+    for (const host of ['SPELL.test', 'spell.TEST.', 'spell.test:443']) {
+      const received = await echo(`https://${host}/echo`);
+      expect(received.headers['x-forwarded-host'], host).toBe('spell.test');
+      const moved = await router.fetch(
+        `https://${host}/redirect?to=${encodeURIComponent(`${originUrl()}/next`)}`,
+      );
+      expect(moved.headers.get('location'), host).toBe('https://spell.test/next');
+      await moved.body?.cancel();
+    }
+  });
+
+  it('a cached Location is the canonical one, for every spelling that shares the entry', async () => {
+    const path = `/count/loc-${run}?h=${encodeURIComponent(`Location:${originUrl()}/there`)}&status=200`;
+    const first = await router.fetch(`https://SPELL.TEST.${path}`);
+    expect(first.headers.get('x-cache')).toBe('MISS');
+    await first.text();
+    const hit = await router.fetch(`https://spell.test${path}`);
+    expect(hit.headers.get('x-cache')).toBe('HIT');
+    expect(hit.headers.get('location')).toBe('https://spell.test/there');
+    await hit.text();
+    expect(await count(`loc-${run}`)).toBe(1);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * What a rate limit counts, on miniflare's real Rate Limiting simulation: IPv6 clients per /64
+ * network (one client holds a whole /64 and could rotate through it), IPv4 per address, header
+ * values trimmed, and a list of limits a request must all pass. vitest.config.ts declares
+ * RL_NETWORKS (2 per 60 s), RL_BOTH (3 per 60 s) and RL_BOTH_2 (2 per 60 s). Every test uses
+ * networks and keys of its own, so tests and reruns never share a counter.
+ */
+import { describe, expect, it } from 'vitest';
+import { originUrl, routerFor } from './harness.ts';
+
+const router = routerFor([
+  { id: 'networks', hosts: ['networks.test'], origin: originUrl(), rate_limit: { limit: 2, period: 60 } },
+  {
+    id: 'both',
+    hosts: ['both.test'],
+    origin: originUrl(),
+    rate_limit: [
+      { limit: 3, period: 60, key: 'ip' },
+      { limit: 2, period: 60, key: 'header:X-Api-Key' },
+    ],
+  },
+]);
+
+/** A random /64 of the documentation prefix, as its first four groups. */
+function freshNetwork(): string {
+  const [a, b] = crypto.getRandomValues(new Uint16Array(2));
+  return `2001:db8:${(a as number).toString(16)}:${(b as number).toString(16)}`;
+}
+
+function status(host: string, ip: string, headers: Record<string, string> = {}): Promise<number> {
+  return router
+    .fetch(`https://${host}/echo/x`, { headers: { 'cf-connecting-ip': ip, ...headers } })
+    .then(async (response) => {
+      await response.body?.cancel();
+      return response.status;
+    });
+}
+
+/**
+ * Runs `sends` (which sends requests on fresh keys and returns their statuses) inside one
+ * 60-second window of the simulation, whose windows are aligned to the wall clock: when the
+ * window turned while it ran (its counters reset), it runs again on fresh keys.
+ */
+async function inOneWindow(sends: () => Promise<number[]>): Promise<number[]> {
+  for (;;) {
+    const window = Math.floor(Date.now() / 60_000);
+    const statuses = await sends();
+    if (Math.floor(Date.now() / 60_000) === window) return statuses;
+  }
+}
+
+describe('rate-limit keys', () => {
+  it('counts IPv6 addresses of one /64 together: rotating through the network gains nothing', async () => {
+    const statuses = await inOneWindow(async () => {
+      const net = freshNetwork();
+      return [
+        await status('networks.test', `${net}::1`),
+        await status('networks.test', `${net}:ffff:1:2:3`),
+        await status('networks.test', `${net}:abcd::9`),
+        // Another /64 has its own counter.
+        await status('networks.test', `${freshNetwork()}::1`),
+      ];
+    });
+    expect(statuses).toEqual([200, 200, 429, 200]);
+  });
+
+  it('counts IPv4 addresses one by one', async () => {
+    const statuses = await inOneWindow(async () => {
+      const [a, b] = crypto.getRandomValues(new Uint8Array(2));
+      const base = `198.${a}.${b}`;
+      const sent = [];
+      for (const host of ['1', '1', '1', '2']) sent.push(await status('networks.test', `${base}.${host}`));
+      return sent;
+    });
+    expect(statuses).toEqual([200, 200, 429, 200]);
+  });
+
+  it('trims header keys: " k " and "k" are one counter', async () => {
+    const statuses = await inOneWindow(async () => {
+      const key = crypto.randomUUID();
+      const sent = [];
+      for (const value of [key, `  ${key}\t`, key]) {
+        sent.push(await status('both.test', `${freshNetwork()}::1`, { 'x-api-key': value }));
+      }
+      return sent;
+    });
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+
+  it('applies every limit of a list: per key, and per address whatever the key', async () => {
+    // Four keys from one /64: the address limit (3) trips on the fourth request.
+    const statuses = await inOneWindow(async () => {
+      const net = freshNetwork();
+      const sent = [];
+      for (const n of [1, 2, 3, 4]) {
+        sent.push(await status('both.test', `${net}::${n}`, { 'x-api-key': crypto.randomUUID() }));
+      }
+      return sent;
+    });
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * The route's clocks beyond `timeout` (time to response headers, all tries): `try_timeout`, so a
+ * failover route does not spend its whole budget on a first origin that never answers, and
+ * `idle_timeout`, so a body that stalls after its headers is cut instead of holding the client.
+ */
+import { describe, expect, it } from 'vitest';
+import { type Echo, originUrl, routerFor } from './harness.ts';
+
+const pair = [originUrl('primary'), originUrl('backup')];
+const router = routerFor([
+  { id: 'shared', hosts: ['shared.test'], origin: pair, timeout: '1s' },
+  { id: 'whole', hosts: ['whole.test'], origin: pair, timeout: '1s', try_timeout: '1s' },
+  { id: 'idle', hosts: ['idle.test'], origin: originUrl(), idle_timeout: '1s' },
+]);
+
+/** Reads a body as a client does: the bytes it got, and whether the stream failed. */
+async function readAll(response: Response): Promise<{ bytes: number; failed: boolean }> {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  let bytes = 0;
+  try {
+    for (let next = await reader.read(); !next.done; next = await reader.read())
+      bytes += next.value.byteLength;
+    return { bytes, failed: false };
+  } catch {
+    return { bytes, failed: true };
+  }
+}
+
+describe('try_timeout', () => {
+  it('by default shares the timeout between the origins: a silent first origin leaves time for the next', async () => {
+    const response = await router.fetch('https://shared.test/stall-on/primary');
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Echo).origin).toBe('backup');
+  });
+
+  it('set to the whole timeout, the silent first origin takes it all: 504 (the control)', async () => {
+    const response = await router.fetch('https://whole.test/stall-on/primary');
+    expect(response.status).toBe(504);
+    expect(((await response.json()) as { error: string }).error).toBe('gateway_timeout');
+  });
+});
+
+describe('idle_timeout', () => {
+  it('cuts a body that stalls longer than the idle timeout: the client sees it fail, never complete', async () => {
+    const response = await router.fetch('https://idle.test/stall-mid-body?ms=5000');
+    expect(response.status).toBe(200);
+    expect(await readAll(response)).toEqual({ bytes: 1024, failed: true });
+  });
+
+  it('lets a shorter pause through: the body arrives whole (the control)', async () => {
+    const response = await router.fetch('https://idle.test/stall-mid-body?ms=200');
+    expect(await readAll(response)).toEqual({ bytes: 2048, failed: false });
+  });
+});
