@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/serve/local-router.ts';
-import { groupMembers, portClosed, runScript, type Script, wranglerGroup } from './serve-helpers.ts';
+import {
+  groupMembers,
+  killWranglerOf,
+  portClosed,
+  runScript,
+  type Script,
+  wranglerGroup,
+} from './serve-helpers.ts';
 
 const run = promisify(execFile);
 
@@ -122,6 +129,7 @@ const outDir = mkdtempSync(join(tmpdir(), 'demo-test-'));
 
 afterAll(() => {
   demo?.kill();
+  killWranglerOf(outDir);
   rmSync(outDir, { recursive: true, force: true });
 });
 

@@ -12,8 +12,11 @@ import { type Origin, startOrigin } from '../origin/server.ts';
 import {
   eventually,
   get,
+  getWithin,
   groupMembers,
+  killWranglerOf,
   portClosed,
+  postChunked,
   runScript,
   type Script,
   wranglerGroup,
@@ -31,6 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   dev?.kill();
+  killWranglerOf(outDir);
   await origin?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -44,10 +48,18 @@ describe('npm run dev', () => {
   it('rebuilds on a valid edit and keeps the last good build on an invalid one', {
     timeout: 240_000,
   }, async () => {
-    writeFileSync(file, ['version: 1', 'routes:', route('one', 'one.test'), ''].join('\n'));
+    const small = route('small', 'small.test', '    max_body: 1kb');
+    writeFileSync(file, ['version: 1', 'routes:', route('one', 'one.test'), small, ''].join('\n'));
     const port = await freePort();
     dev = runScript('dev', [file, '--port', String(port), '--out', outDir]);
     await dev.waitFor('Ctrl-C stops it.');
+
+    // A chunked upload over max_body: 413, and the next request on any route is not held up
+    // (the refused body used to stay unread, and the next request waited 20 s or more).
+    for (let i = 0; i < 2; i++) {
+      expect((await postChunked(port, 'small.test', '/up', 64 * 1024)).status).toBe(413);
+      expect((await getWithin(port, 'one.test', '/after', 5_000)).status).toBe(200);
+    }
 
     const one = await get(port, 'one.test', '/a?b=1');
     expect(one.status).toBe(200);
@@ -57,7 +69,7 @@ describe('npm run dev', () => {
     // A valid edit: a new route, served after wrangler reloads.
     writeFileSync(
       file,
-      ['version: 1', 'routes:', route('one', 'one.test'), route('two', 'two.test'), ''].join('\n'),
+      ['version: 1', 'routes:', route('one', 'one.test'), small, route('two', 'two.test'), ''].join('\n'),
     );
     await eventually(async () => expect((await get(port, 'two.test', '/b')).status).toBe(200));
     expect(JSON.parse((await get(port, 'two.test', '/b')).body).url).toBe('/echo/two/b');

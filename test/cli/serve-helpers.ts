@@ -84,6 +84,20 @@ export function wranglerGroup(outDir: string): number | undefined {
   return undefined;
 }
 
+/**
+ * SIGKILLs the wrangler started over `outDir`, if any: wrangler runs in a process group of its
+ * own, so killing the npm script that started it (after a failed test) would leave it running.
+ */
+export function killWranglerOf(outDir: string): void {
+  const group = wranglerGroup(outDir);
+  if (group === undefined) return;
+  try {
+    process.kill(-group, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
 /** The processes still in a group (none once it is stopped). */
 export function groupMembers(pgid: number): string[] {
   return execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,args='], { encoding: 'utf8' })
@@ -113,6 +127,67 @@ export function get(port: number, host: string, path: string): Promise<Answer> {
     });
     req.on('error', fail);
     req.end();
+  });
+}
+
+/**
+ * Sends `bytes` random bytes as a chunked upload (no Content-Length), in 1 kB chunks, and reads
+ * the answer; fails after `timeoutMs`, so a hang shows as a failure, not a stuck suite.
+ * @example (await postChunked(port, 'up.test', '/x', 8192)).status // 413 under max_body: 1kb
+ */
+export function postChunked(
+  port: number,
+  host: string,
+  path: string,
+  bytes: number,
+  timeoutMs = 10_000,
+): Promise<Answer> {
+  return new Promise((done, fail) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        headers: { host, 'transfer-encoding': 'chunked' },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${host}${path} within ${timeoutMs} ms`)));
+    req.on('error', fail);
+    for (let sent = 0; sent < bytes; sent += 1024) req.write(Buffer.alloc(Math.min(1024, bytes - sent), 7));
+    req.end();
+  });
+}
+
+/**
+ * `get` with a deadline: fails after `timeoutMs` instead of waiting for a hung router.
+ * @example await getWithin(port, 'one.test', '/', 10_000)
+ */
+export function getWithin(port: number, host: string, path: string, timeoutMs: number): Promise<Answer> {
+  return new Promise((done, fail) => {
+    const timer = setTimeout(
+      () => fail(new Error(`no answer from ${host}${path} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    get(port, host, path).then(
+      (answer) => {
+        clearTimeout(timer);
+        done(answer);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        fail(error);
+      },
+    );
   });
 }
 
