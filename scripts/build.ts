@@ -1,8 +1,9 @@
 /**
- * `npm run build -- [FILE] [--out DIR] [--wrangler TOML]`: checks a route file and, when it is
- * clean, writes the compiled table and the deploy config (wrangler.json: wrangler.toml merged
- * with the table's custom domains, zone routes, vars and rate-limit bindings) to src/generated/
- * (or DIR). Deterministic: the same input, the same bytes.
+ * `npm run build -- [FILE] [--env NAME] [--out DIR] [--wrangler TOML]`: checks a route file and,
+ * when it is clean, writes the compiled table and the deploy config (wrangler.json: wrangler.toml
+ * merged with the table's Worker name, custom domains, zone routes, vars and rate-limit bindings)
+ * to src/generated/ (or DIR), for one environment when the file declares them (default:
+ * production). Deterministic: the same input, the same bytes.
  */
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
@@ -13,7 +14,7 @@ import { analyze } from './compiler/analyze.ts';
 import { writeTableModule } from './compiler/emit.ts';
 import { printAnalysis } from './compiler/report.ts';
 
-const USAGE = 'usage: npm run build -- [FILE] [--out DIR] [--wrangler TOML]';
+const USAGE = 'usage: npm run build -- [FILE] [--env NAME] [--out DIR] [--wrangler TOML]';
 
 /** @example await main(['routes.yaml', '--out', 'dist/build'], io) // 0 after writing table.ts and wrangler.json */
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -35,13 +36,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.err(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     return 1;
   }
-  const analysis = analyze(text);
+  const analysis = analyze(text, { env: values.env });
   if (!printAnalysis(file, text, analysis, io) || !analysis.table) return 1;
   const out = resolve(io.cwd, values.out ?? 'src/generated');
   try {
     // The deploy config first: when the table cannot be deployed, nothing is written.
     const deploy = writeDeployConfig(out, analysis.table, {
       wranglerToml: values.wrangler === undefined ? undefined : resolve(io.cwd, values.wrangler),
+      worker: analysis.worker,
     });
     for (const warning of deploy.warnings) io.err(`warning: ${warning}`);
     io.err(`wrote ${shown(io, writeTableModule(out, analysis.table, basename(file)))}`);
@@ -53,7 +55,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
-const OPTIONS = { out: { type: 'string' }, wrangler: { type: 'string' } } as const;
+const OPTIONS = { env: { type: 'string' }, out: { type: 'string' }, wrangler: { type: 'string' } } as const;
 
 /** A written file as the user named its folder: relative to where the command ran. */
 function shown(io: Io, file: string): string {

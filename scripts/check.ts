@@ -1,18 +1,20 @@
 /**
- * `npm run check -- [FILE] [--tests FILE] [--require-coverage]`: validates a route file (YAML,
- * schema, semantics) and reports every problem at once as FILE:LINE:COL; when it is clean, runs
- * the route tests beside it (routes.test.yaml) and reports routes no case reaches
- * (`--require-coverage` makes those errors). Exit 0 when clean and passing, 1 otherwise.
+ * `npm run check -- [FILE] [--env NAME] [--tests FILE] [--require-coverage]`: validates a route
+ * file (YAML, schema, semantics) and reports every problem at once as FILE:LINE:COL; when it is
+ * clean, runs the route tests beside it (routes.test.yaml) and reports routes no case reaches
+ * (`--require-coverage` makes those errors). A file with environments is checked in each of
+ * them (or only in --env). Exit 0 when clean and passing, 1 otherwise.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Io, runIfMain } from './cli/io.ts';
 import { checkRouteTests } from './cli/route-test-run.ts';
-import { analyze } from './compiler/analyze.ts';
+import { type Analysis, analyze } from './compiler/analyze.ts';
+import { declaredEnvironments } from './compiler/environments.ts';
 import { printAnalysis } from './compiler/report.ts';
 
-const USAGE = 'usage: npm run check -- [FILE] [--tests FILE] [--require-coverage]';
+const USAGE = 'usage: npm run check -- [FILE] [--env NAME] [--tests FILE] [--require-coverage]';
 
 /** @example await main(['routes.yaml', '--require-coverage'], io) // 0 when clean and covered */
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -34,22 +36,34 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.err(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     return 1;
   }
-  const analysis = analyze(text);
+  // One analysis checks every environment; route tests then run in each (or only in --env).
+  const first = analyze(text, { env: values.env });
+  if (!printAnalysis(file, text, first, io) || !first.table) return 1;
+  const environments = declaredEnvironments(text);
+  const others = values.env === undefined ? environments.slice(1) : [];
+  const analyses = [first, ...others.map((env) => analyze(text, { env }))];
   // Route tests need the compiled table, so they run only after a clean check.
-  if (!printAnalysis(file, text, analysis, io) || !analysis.table) return 1;
-  const passed = await checkRouteTests(
-    {
-      routesFile: file,
-      routesText: text,
-      table: analysis.table,
-      testsFile: values.tests,
-      requireCoverage: values['require-coverage'],
-    },
-    io,
-  );
-  return passed ? 0 : 1;
+  for (const analysis of analyses) {
+    const passed = await checkRouteTests(
+      {
+        routesFile: file,
+        routesText: text,
+        table: analysis.table as NonNullable<Analysis['table']>,
+        testsFile: values.tests,
+        requireCoverage: values['require-coverage'],
+        environments,
+      },
+      io,
+    );
+    if (!passed) return 1;
+  }
+  return 0;
 }
 
-const OPTIONS = { tests: { type: 'string' }, 'require-coverage': { type: 'boolean' } } as const;
+const OPTIONS = {
+  env: { type: 'string' },
+  tests: { type: 'string' },
+  'require-coverage': { type: 'boolean' },
+} as const;
 
 runIfMain(import.meta.url, main);

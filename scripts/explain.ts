@@ -1,5 +1,5 @@
 /**
- * `npm run explain -- URL [--method M] [--header 'K: V']... [--routes FILE] [--json]`: which route
+ * `npm run explain -- URL [--method M] [--header 'K: V']... [--routes FILE] [--env NAME] [--json]`: which route
  * a request matches and what the router does with it (upstream URL or redirect, methods, CORS,
  * cache, timeout, access, rate limit), decided by the Worker's own resolver and stages.
  * Exit 0 when a route matched, 2 when none did, 1 on an error.
@@ -10,7 +10,8 @@ import { type Io, runIfMain } from './cli/io.ts';
 import { loadRoutesFile } from './cli/routes-file.ts';
 import type { SimulatedRequest } from './cli/simulate.ts';
 
-const USAGE = "usage: npm run explain -- URL [--method M] [--header 'K: V']... [--routes FILE] [--json]";
+const USAGE =
+  "usage: npm run explain -- URL [--method M] [--header 'K: V']... [--routes FILE] [--env NAME] [--json]";
 
 /** @example await main(['api.example.com/x', '--json'], io) // 0 when a route matched, 2 when none did */
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -19,7 +20,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.err(args);
     return 1;
   }
-  const loaded = loadRoutesFile(args.routes, io);
+  const loaded = loadRoutesFile(args.routes, io, args.env);
   if (!loaded) return 1;
   try {
     const e = await explain(loaded.table, args.request);
@@ -34,7 +35,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
 /** Reads the command line into a request, or returns the message to print. */
 function readArguments(
   argv: string[],
-): { request: SimulatedRequest; routes: string; json: boolean } | string {
+): { request: SimulatedRequest; routes: string; json: boolean; env?: string } | string {
   let parsed: ReturnType<
     typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
   >;
@@ -62,6 +63,7 @@ function readArguments(
   return {
     request: { url, method: values.method ?? 'GET', headers },
     routes: values.routes ?? 'routes.yaml',
+    env: values.env,
     json: values.json ?? false,
   };
 }
@@ -70,6 +72,7 @@ const OPTIONS = {
   method: { type: 'string', short: 'X' },
   header: { type: 'string', short: 'H', multiple: true },
   routes: { type: 'string' },
+  env: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 

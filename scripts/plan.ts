@@ -6,14 +6,16 @@
  * Exit 0 when nothing changed, 2 when something did, 1 on an error (bad ref, invalid file).
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { readWranglerToml, workerName } from './cli/deploy-config.ts';
 import { readFileAtRef } from './cli/git-file.ts';
 import { type Io, runIfMain } from './cli/io.ts';
 import { diffPlan, EMPTY_SIDE, type PlanSide } from './cli/plan-diff.ts';
 import { renderPlanMarkdown } from './cli/plan-markdown.ts';
 import { analyze } from './compiler/analyze.ts';
 import { printAnalysis } from './compiler/report.ts';
+import { projectRoot } from './serve/local-router.ts';
 
 const USAGE = 'usage: npm run plan -- BASE_REF [--json] [--routes FILE]';
 
@@ -25,7 +27,12 @@ function side(label: string, text: string, io: Io): PlanSide | null {
     io.err(`plan: ${label} is not a valid route file`);
     return null;
   }
-  return { config: analysis.config, table: analysis.table };
+  const base = String(readWranglerToml(join(projectRoot, 'wrangler.toml')).name);
+  return {
+    config: analysis.config,
+    table: analysis.table,
+    worker: workerName(base, analysis.table.environment, analysis.worker),
+  };
 }
 
 /** @example await main(['origin/main', '--json'], io) // 0 when nothing changes, 2 when something does */

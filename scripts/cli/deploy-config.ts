@@ -42,13 +42,14 @@ export interface DeployTargets {
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
- * A stable Rate Limiting namespace id for a route: FNV-1a of the id, as a positive integer
- * string (the binding's namespace is a number unique within the account).
- * @example namespaceId('api') // the same string on every build
+ * A stable Rate Limiting namespace id for a Worker's limit: FNV-1a of the Worker name and the
+ * limit's key, as a positive integer string (the binding's namespace is a number unique within
+ * the account, so two Workers, staging and production, never share a counter).
+ * @example namespaceId('edge-router', 'api') // the same string on every build
  */
-export function namespaceId(routeId: string): string {
+export function namespaceId(worker: string, key: string): string {
   let hash = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(routeId)) {
+  for (const byte of new TextEncoder().encode(`${worker}/${key}`)) {
     hash ^= byte;
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
@@ -58,9 +59,13 @@ export function namespaceId(routeId: string): string {
 
 /**
  * What the table needs deployed: custom domains, zone routes and rate-limit bindings.
- * @example deployTargets(table).routes // [{ pattern: 'api.example.com', custom_domain: true }, ...]
+ * @example deployTargets(table, 'edge-router').routes // [{ pattern: 'api.example.com', custom_domain: true }, ...]
  */
-export function deployTargets(table: CompiledTable, takenIds: Iterable<string> = []): DeployTargets {
+export function deployTargets(
+  table: CompiledTable,
+  worker: string,
+  takenIds: Iterable<string> = [],
+): DeployTargets {
   const routes: DeployRoute[] = [];
   const skipped: DeployTargets['skipped'] = [];
   const errors: string[] = [];
@@ -88,7 +93,7 @@ export function deployTargets(table: CompiledTable, takenIds: Iterable<string> =
         continue;
       }
       // A collision of two hashes (or with a hand-kept id) moves to the next free number.
-      let id = Number(namespaceId(index === 0 ? route.id : `${route.id}#${index + 1}`));
+      let id = Number(namespaceId(worker, index === 0 ? route.id : `${route.id}#${index + 1}`));
       while (taken.has(String(id))) id++;
       taken.add(String(id));
       ratelimits.push({
@@ -116,11 +121,14 @@ export function deployConfig(
   hand: Record<string, unknown>,
   table: CompiledTable,
   paths: { main: string; schema?: string },
+  worker?: string,
 ): DeployConfigResult {
   const warnings: string[] = [];
   const handRateLimits = Array.isArray(hand.ratelimits) ? (hand.ratelimits as RateLimitBinding[]) : [];
+  const name = workerName(String(hand.name), table.environment, worker);
   const targets = deployTargets(
     table,
+    name,
     handRateLimits.map((b) => String(b.namespace_id)),
   );
   for (const { host, reason } of targets.skipped) {
@@ -139,10 +147,10 @@ export function deployConfig(
     ...targets.routes.filter((r) => !handRoutes.some((h) => h.pattern === r.pattern)),
   ];
 
-  const { main: _main, routes: _routes, vars: _vars, ratelimits: _rl, ...rest } = hand;
+  const { name: _name, main: _main, routes: _routes, vars: _vars, ratelimits: _rl, ...rest } = hand;
   const config: Record<string, unknown> = {
     ...(paths.schema ? { $schema: paths.schema } : {}),
-    name: hand.name,
+    name,
     main: paths.main,
     ...rest,
     routes,
@@ -152,6 +160,17 @@ export function deployConfig(
       : {}),
   };
   return { config, targets, warnings };
+}
+
+/**
+ * The Worker's name in an environment: the one it sets, else wrangler.toml's name for production
+ * (and for a table without environments), else NAME-ENVIRONMENT. Each environment is its own
+ * Worker, so nothing (domains, bindings, counters) is shared by accident.
+ * @example workerName('edge-router', 'staging') // 'edge-router-staging'
+ */
+export function workerName(base: string, environment?: string, override?: string): string {
+  if (override) return override;
+  return environment === undefined || environment === 'production' ? base : `${base}-${environment}`;
 }
 
 /**
@@ -185,16 +204,21 @@ function relativePath(from: string, to: string): string {
 export function writeDeployConfig(
   outDir: string,
   table: CompiledTable,
-  options: { wranglerToml?: string } = {},
+  options: { wranglerToml?: string; worker?: string } = {},
 ): DeployConfigResult & { file: string } {
   const dir = resolve(outDir);
   const hand = readWranglerToml(options.wranglerToml ?? join(projectRoot, 'wrangler.toml'));
   const ownEntry = dir !== join(projectRoot, 'src', 'generated');
   const entry = ownEntry ? join(dir, 'index.ts') : join(projectRoot, 'src', 'index.ts');
-  const result = deployConfig(hand, table, {
-    main: relativePath(dir, entry),
-    schema: relativePath(dir, join(projectRoot, 'node_modules', 'wrangler', 'config-schema.json')),
-  });
+  const result = deployConfig(
+    hand,
+    table,
+    {
+      main: relativePath(dir, entry),
+      schema: relativePath(dir, join(projectRoot, 'node_modules', 'wrangler', 'config-schema.json')),
+    },
+    options.worker,
+  );
   if (result.targets.errors.length > 0) throw new Error(result.targets.errors.join('\n'));
   mkdirSync(dir, { recursive: true });
   if (ownEntry) {

@@ -15,6 +15,8 @@ import { showHeaderValue } from './redact.ts';
 export interface PlanSide {
   config: RawConfig;
   table: CompiledTable;
+  /** The Worker's name (rate-limit namespaces derive from it). */
+  worker: string;
 }
 
 export interface FieldChange {
@@ -61,6 +63,7 @@ export interface Plan {
 
 /** A table with no routes: the base of a first commit. */
 export const EMPTY_SIDE: PlanSide = {
+  worker: '',
   config: { version: 1, routes: [] },
   table: { format: 1, routes: [], exact: {}, wildcard: {}, vars: {}, secrets: [] },
 };
@@ -82,8 +85,8 @@ export function diffPlan(base: string, before: PlanSide, after: PlanSide): Plan 
     }))
     .filter((c) => c.fields.length > 0);
 
-  const targetsBefore = deployTargets(before.table);
-  const targetsAfter = deployTargets(after.table);
+  const targetsBefore = deployTargets(before.table, before.worker);
+  const targetsAfter = deployTargets(after.table, after.worker);
   const key = (r: DeployRoute) => `${r.pattern} ${'zone_name' in r ? r.zone_name : 'custom'}`;
   const minus = (a: DeployRoute[], b: DeployRoute[]) => a.filter((r) => !b.some((s) => key(s) === key(r)));
   const skippedBefore = new Set(targetsBefore.skipped.map((s) => s.host));

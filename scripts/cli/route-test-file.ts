@@ -6,6 +6,7 @@
  * version: 1
  * cases:
  *   - name: GET is proxied to the origin
+ *     env: staging                        # only in this environment (default: production)
  *     request:
  *       url: https://api.example.com/v1/users?page=2
  *       method: GET                       # default GET
@@ -47,6 +48,8 @@ export interface RouteTestCase {
   col: number;
   request: SimulatedRequest & { method: string };
   expect: RouteTestExpect;
+  /** The environment the case is for (null: production, or a file without environments). */
+  env: string | null;
 }
 
 const HEADER_NAME = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
@@ -68,6 +71,7 @@ export const routeTestSchema = {
       required: ['request', 'expect'],
       properties: {
         name: { type: 'string', minLength: 1 },
+        env: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,30}$' },
         request: {
           type: 'object',
           additionalProperties: false,
@@ -108,11 +112,12 @@ let validate: ReturnType<Ajv2020['compile']> | undefined;
 
 /**
  * Parses and checks a route test file against the table it tests.
- * @example readRouteTests(text, table).diagnostics // [] for a good file
+ * @example readRouteTests(text, table, ['production', 'staging']).diagnostics // [] for a good file
  */
 export function readRouteTests(
   text: string,
   table: CompiledTable,
+  environments: string[] = [],
 ): { cases: RouteTestCase[]; diagnostics: Diagnostic[] } {
   const source = loadSource(text);
   const diagnostics = [...source.syntaxErrors];
@@ -134,7 +139,7 @@ export function readRouteTests(
 
   const ids = new Set(table.routes.map((r) => r.id));
   const data = source.data as {
-    cases: Array<{ name?: string; request: Record<string, unknown>; expect: RouteTestExpect }>;
+    cases: Array<{ name?: string; env?: string; request: Record<string, unknown>; expect: RouteTestExpect }>;
   };
   const cases: RouteTestCase[] = [];
   for (const [i, raw] of data.cases.entries()) {
@@ -148,6 +153,12 @@ export function readRouteTests(
       ok = false;
     }
     const expect = { ...raw.expect };
+    if (raw.env !== undefined && !environments.includes(raw.env)) {
+      const declared =
+        environments.length > 0 ? `declared: ${environments.join(', ')}` : 'routes.yaml declares none';
+      at(['env'], `"${raw.env}" is not an environment (${declared})`);
+      ok = false;
+    }
     if (typeof expect.route === 'string' && !ids.has(expect.route)) {
       at(
         ['expect', 'route'],
@@ -186,6 +197,7 @@ export function readRouteTests(
       col,
       request: { url, method, headers },
       expect,
+      env: raw.env ?? null,
     });
   }
   return { cases, diagnostics: sortDiagnostics(diagnostics) };

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CompiledRoute, CompiledTable } from '../../src/table/types.ts';
 import { type Diagnostic, formatDiagnostic, githubAnnotation } from '../compiler/diagnostics.ts';
+import { DEFAULT_ENVIRONMENT } from '../compiler/environments.ts';
 import { loadSource } from '../compiler/source.ts';
 import type { Io } from './io.ts';
 import { type RouteTestCase, readRouteTests } from './route-test-file.ts';
@@ -110,6 +111,8 @@ export interface CheckRouteTestsOptions {
   testsFile?: string;
   /** Uncovered routes are errors instead of warnings. */
   requireCoverage?: boolean;
+  /** The environments routes.yaml declares (empty when none): cases run in the table's own. */
+  environments?: string[];
 }
 
 /**
@@ -129,7 +132,11 @@ export async function checkRouteTests(options: CheckRouteTestsOptions, io: Io): 
     return !options.requireCoverage;
   }
   const text = readFileSync(resolve(io.cwd, file), 'utf8');
-  const { cases, diagnostics } = readRouteTests(text, options.table);
+  const environments = options.environments ?? [];
+  const { cases: all, diagnostics } = readRouteTests(text, options.table, environments);
+  const env = options.table.environment ?? null;
+  const cases = all.filter((c) => (c.env ?? DEFAULT_ENVIRONMENT) === (env ?? DEFAULT_ENVIRONMENT));
+  const label = env === null ? file : `${file} [${env}]`;
   if (diagnostics.length > 0) {
     for (const d of diagnostics) {
       io.err(`${formatDiagnostic(file, text, d)}\n`);
@@ -142,6 +149,10 @@ export async function checkRouteTests(options: CheckRouteTestsOptions, io: Io): 
     }
   }
 
+  if (cases.length === 0 && env !== null && env !== DEFAULT_ENVIRONMENT) {
+    io.err(`${label}: no cases for this environment (mark cases with env: ${env})`);
+    return !options.requireCoverage;
+  }
   const run = await runRouteTests(options.table, cases);
   const failed = run.results.filter((r) => r.mismatches.length > 0);
   for (const result of failed) {
@@ -177,6 +188,6 @@ export async function checkRouteTests(options: CheckRouteTestsOptions, io: Io): 
     failed.length === 0
       ? `all ${total} case${total === 1 ? '' : 's'} pass`
       : `${failed.length} of ${total} case${total === 1 ? '' : 's'} failed`;
-  io.err(`${file}: ${verdict}; cases reach ${covered} of ${options.table.routes.length} routes`);
+  io.err(`${label}: ${verdict}; cases reach ${covered} of ${options.table.routes.length} routes`);
   return failed.length === 0 && !(options.requireCoverage && run.uncovered.length > 0);
 }

@@ -17,6 +17,7 @@ import type { Io } from './io.ts';
 export function loadRoutesFile(
   file: string,
   io: Io,
+  env?: string,
 ): { text: string; analysis: Analysis; table: CompiledTable } | null {
   let text: string;
   try {
@@ -25,7 +26,7 @@ export function loadRoutesFile(
     io.err(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     return null;
   }
-  const analysis = analyze(text);
+  const analysis = analyze(text, { env });
   if (!analysis.table || analysis.diagnostics.some((d) => d.severity === 'error')) {
     printAnalysis(file, text, analysis, io);
     return null;

@@ -1,28 +1,45 @@
 /**
  * The whole check of a routes.yaml text: YAML syntax, JSON Schema, then semantic checks and
- * compilation. Every problem is collected with its position; nothing stops at the first.
+ * compilation, in every environment the file declares. Every problem is collected with its
+ * position; nothing stops at the first.
  */
 
 import type { CompiledTable } from '../../src/table/types.ts';
-import { compileConfig } from './compile.ts';
+import { compileConfig, type Reporter } from './compile.ts';
 import type { RawConfig } from './config.ts';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.ts';
+import { applyEnvironment, DEFAULT_ENVIRONMENT, environmentNames } from './environments.ts';
 import { type SchemaError, validateSchema } from './schema.ts';
-import { type DataPath, loadSource } from './source.ts';
+import { type DataPath, loadSource, type Source } from './source.ts';
 
 export interface Analysis {
   diagnostics: Diagnostic[];
   /** The compiled table, when there is no error. */
   table?: CompiledTable;
-  /** The parsed file, when it fits the schema (used by plan and route tests). */
+  /** The parsed file as the environment sees it, when it fits the schema (used by plan and route tests). */
   config?: RawConfig;
+  /** The Worker name the environment asks for (`environments.NAME.worker`), if it sets one. */
+  worker?: string;
+}
+
+export interface AnalyzeOptions {
+  /** Only this environment, for a file that declares environments (default: all, production's table). */
+  env?: string;
+}
+
+interface Pruned {
+  config: RawConfig;
+  /** Each kept route's index in the file. */
+  indexOf: number[];
 }
 
 /**
- * Checks and compiles routes.yaml text.
+ * Checks and compiles routes.yaml text. Without `env`, every environment the file declares is
+ * checked and the table is production's.
  * @example analyze(readFileSync('routes.yaml', 'utf8')).diagnostics // [] for a good file
+ * @example analyze(text, { env: 'staging' }).table?.environment // 'staging'
  */
-export function analyze(text: string): Analysis {
+export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const source = loadSource(text);
   const diagnostics = [...source.syntaxErrors];
   if (source.fatal) return { diagnostics: sortDiagnostics(diagnostics) };
@@ -31,31 +48,75 @@ export function analyze(text: string): Analysis {
   diagnostics.push(...schemaErrors.map((e) => e.diagnostic));
   const pruned = prune(source.data, schemaErrors);
   if (!pruned) return { diagnostics: sortDiagnostics(diagnostics) };
-  const { config, indexOf } = pruned;
-  const table = compileConfig(config, (path, message, severity) => {
-    const real: DataPath =
-      path[0] === 'routes' ? ['routes', indexOf[path[1] as number] as number, ...path.slice(2)] : path;
-    const fromDefaults: DataPath = ['defaults', ...real.slice(2)];
-    const where = real[0] === 'routes' && !source.has(real) && source.has(fromDefaults) ? fromDefaults : real;
-    diagnostics.push(source.at(where, message, { severity }));
-  });
+  const chosen = chooseEnvironment(pruned.config, options.env);
+  if (chosen !== null && typeof chosen === 'object') {
+    return { diagnostics: sortDiagnostics([...diagnostics, source.at(chosen.at, chosen.message)]) };
+  }
+  const compile = (env: string | null) => {
+    const report: Reporter = (path, message, severity) =>
+      diagnostics.push(source.at(sourcePath(source, pruned, env, path), message, { severity }));
+    const config = env === null ? pruned.config : applyEnvironment(pruned.config, env, report);
+    const table = compileConfig(config, report);
+    if (env !== null) table.environment = env;
+    return { config, table };
+  };
+  const { config, table } = compile(chosen);
+  if (options.env === undefined) {
+    for (const other of environmentNames(pruned.config)) if (other !== chosen) compile(other);
+  }
   const sorted = sortDiagnostics(diagnostics);
   const clean = !sorted.some((d) => d.severity === 'error');
-  return { diagnostics: sorted, ...(clean ? { table, config: source.data as RawConfig } : {}) };
+  const worker = chosen === null ? undefined : pruned.config.environments?.[chosen]?.worker;
+  return { diagnostics: sorted, ...(clean ? { table, config, ...(worker ? { worker } : {}) } : {}) };
+}
+
+/** The environment to compile (null for a file without environments), or the problem with the choice. */
+function chooseEnvironment(
+  config: RawConfig,
+  wanted: string | undefined,
+): string | null | { at: DataPath; message: string } {
+  const names = environmentNames(config);
+  if (names.length === 0) {
+    return wanted === undefined || wanted === DEFAULT_ENVIRONMENT
+      ? null
+      : { at: [], message: `--env ${wanted}: this file declares no environments` };
+  }
+  const env = wanted ?? DEFAULT_ENVIRONMENT;
+  if (names.includes(env)) return env;
+  return {
+    at: ['environments'],
+    message: `--env ${env}: no such environment (declared: ${names.join(', ')})`,
+  };
+}
+
+/**
+ * Where a problem the compiler found sits in the file: the route as written (its index before
+ * broken routes were pruned), else the environment's override of that field, else defaults.
+ */
+function sourcePath(source: Source, pruned: Pruned, env: string | null, path: DataPath): DataPath {
+  if (path[0] !== 'routes') return path;
+  const real: DataPath = ['routes', pruned.indexOf[path[1] as number] as number, ...path.slice(2)];
+  if (source.has(real)) return real;
+  const id = pruned.config.routes[path[1] as number]?.id ?? '';
+  const override: DataPath = ['environments', env ?? '', 'routes', id, ...path.slice(2)];
+  if (env !== null && source.has(override)) return override;
+  const fromDefaults: DataPath = ['defaults', ...path.slice(2)];
+  return source.has(fromDefaults) ? fromDefaults : real;
 }
 
 /**
  * Removes what broke the schema so semantic checks can run on everything else: a bad field is
- * left out of its route (or of defaults), a route with a bad id or hosts is left out whole.
- * Returns null when the top level itself is unusable.
+ * left out of its route (or of defaults), a route with a bad id or hosts is left out whole, and
+ * so is a broken environment. Returns null when the top level itself is unusable.
  */
-function prune(data: unknown, errors: SchemaError[]): { config: RawConfig; indexOf: number[] } | null {
+function prune(data: unknown, errors: SchemaError[]): Pruned | null {
   const isObject = (v: unknown): v is Record<string, unknown> =>
     typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(data) || !Array.isArray(data.routes)) return null;
   const routes = data.routes.map((r) => (isObject(r) ? { ...r } : null));
   const defaults = isObject(data.defaults) ? { ...data.defaults } : {};
-  const config = { ...data, defaults } as Record<string, unknown>;
+  const environments = isObject(data.environments) ? { ...data.environments } : undefined;
+  const config = { ...data, defaults, environments } as Record<string, unknown>;
   for (const { path, key } of errors) {
     const [top, second, third] = path;
     if (top === 'routes' && typeof second === 'number') {
@@ -73,8 +134,12 @@ function prune(data: unknown, errors: SchemaError[]): { config: RawConfig; index
       else delete defaults[field as string];
     } else if ((top === 'vars' || top === 'secrets') && path.length === 1) {
       config[top] = top === 'vars' ? {} : [];
+    } else if (top === 'environments') {
+      if (typeof second === 'string' && environments) delete environments[second];
+      else config.environments = undefined;
     }
   }
+  if (config.environments === undefined) delete config.environments;
   const indexOf = routes.flatMap((route, i) => (route ? [i] : []));
   config.routes = indexOf.map((i) => routes[i]);
   return { config: config as unknown as RawConfig, indexOf };

@@ -46,11 +46,21 @@ export interface RawRoute {
   websocket?: boolean;
 }
 
+/** What differs in one environment (see scripts/compiler/environments.ts). */
+export interface RawEnvironment {
+  worker?: string;
+  hosts?: Record<string, string>;
+  origins?: Record<string, string>;
+  vars?: Record<string, string>;
+  routes?: Record<string, Partial<Omit<RawRoute, 'id' | 'path'>>>;
+}
+
 export interface RawConfig {
   version: 1;
   vars?: Record<string, string>;
   secrets?: string[];
   defaults?: Partial<RawRoute>;
+  environments?: Record<string, RawEnvironment>;
   routes: RawRoute[];
 }
 

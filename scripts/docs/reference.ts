@@ -73,7 +73,19 @@ const SECTIONS: Section[] = [
     def: 'rateLimit',
     label: 'rate_limit',
     heading: '`rate_limit` fields',
-    path: '`routes[].rate_limit`, `defaults.rate_limit`',
+    path: '`routes[].rate_limit` (one, or a list of them), `defaults.rate_limit`',
+  },
+  {
+    def: 'environment',
+    label: 'environment',
+    heading: 'Environment fields',
+    path: 'each entry of `environments` (`environments.staging`, `environments.production`)',
+  },
+  {
+    def: 'routeOverride',
+    label: 'route override',
+    heading: 'Route override fields',
+    path: '`environments.NAME.routes.ROUTE_ID`',
   },
 ];
 
@@ -84,6 +96,7 @@ const VALUE_TYPES: Array<[def: string, name: string]> = [
   ['method', 'method'],
   ['headerName', 'header name'],
   ['envName', 'env name'],
+  ['environmentName', 'environment name'],
   ['origin', 'origin URL'],
 ];
 const VALUE_HEADING = 'Value types';

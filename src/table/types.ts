@@ -127,4 +127,6 @@ export interface CompiledTable {
   /** Names `${env.NAME}` may use: declared vars and secrets. */
   vars: Record<string, string>;
   secrets: string[];
+  /** The environment this table was compiled for, when routes.yaml declares environments. */
+  environment?: string;
 }

@@ -236,6 +236,39 @@ describe('compiled values', () => {
     });
   });
 
+  it('compiles each environment from one file: hosts and origins mapped, vars and overrides applied', () => {
+    const text = read('valid', 'environments.yaml');
+    const production = analyze(text).table as CompiledTable;
+    const staging = analyze(text, { env: 'staging' }).table as CompiledTable;
+    expect(production.environment).toBe('production');
+    expect(Object.keys(production.exact).sort()).toEqual([
+      'admin.example.com',
+      'api.example.com',
+      'example.org',
+    ]);
+    expect(Object.keys(production.wildcard)).toEqual(['example.com']);
+    expect(staging.environment).toBe('staging');
+    expect(Object.keys(staging.exact).sort()).toEqual([
+      'admin-staging.example.net',
+      'api.staging.example.com',
+      'staging.example.net',
+    ]);
+    expect(Object.keys(staging.wildcard)).toEqual(['staging.example.com']);
+    expect(staging.vars).toEqual({ REGION: 'eu-staging' });
+    expect(routeOf(staging, 'api').origins).toEqual([
+      { origin: 'https://staging-o.example.net', basePath: '/v1' },
+    ]);
+    expect(routeOf(staging, 'tenants').origins.map((o) => o.origin)).toEqual([
+      'https://staging-o.example.net',
+      'https://backup.example.net',
+    ]);
+    expect(routeOf(staging, 'admin').rateLimits[0]?.limit).toBe(1000);
+    expect(routeOf(production, 'admin').rateLimits[0]?.limit).toBe(10);
+    expect(analyze(text, { env: 'qa' }).diagnostics[0]?.message).toBe(
+      '--env qa: no such environment (declared: production, staging)',
+    );
+  });
+
   it('compiles the three clocks, lists of rate limits merged with defaults, and path parameters', () => {
     const table = compile('clocks-and-limit-lists.yaml');
     const pair = routeOf(table, 'pair');

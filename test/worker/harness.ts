@@ -7,6 +7,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { compileConfig } from '../../scripts/compiler/compile.ts';
 import type { RawConfig, RawRoute } from '../../scripts/compiler/config.ts';
+import { applyEnvironment } from '../../scripts/compiler/environments.ts';
 import type { Env } from '../../src/exchange.ts';
 import { createWorker } from '../../src/worker.ts';
 
@@ -31,22 +32,30 @@ export interface TestRouter {
 }
 
 /**
- * A router over routes written in code, as they would be in routes.yaml.
+ * A router over routes written in code, as they would be in routes.yaml (in one of its
+ * environments, when `environment` is given). Its vars reach the Worker as a deploy sets them.
  * @example const router = routerFor([{ id: 'api', hosts: ['api.test'], origin: originUrl() }]);
  */
 export function routerFor(
   routes: RawRoute[],
   extra: Omit<Partial<RawConfig>, 'routes'> = {},
   envOverride: Partial<Env> = {},
+  environment?: string,
 ): TestRouter {
-  const worker = createWorker(compileConfig({ version: 1, ...extra, routes }));
+  const config: RawConfig = { version: 1, ...extra, routes };
+  const fail = (path: unknown[], message: string) => {
+    throw new Error(`${path.join('.')}: ${message}`);
+  };
+  const table = compileConfig(environment ? applyEnvironment(config, environment, fail) : config);
+  if (environment) table.environment = environment;
+  const worker = createWorker(table);
   return {
     async fetch(input, init) {
       const request = typeof input === 'string' ? new Request(input, init) : input;
       const ctx = createExecutionContext();
       const response = await (worker.fetch as NonNullable<typeof worker.fetch>)(
         request as Request<unknown, IncomingRequestCfProperties>,
-        { ...testEnv, ...envOverride },
+        { ...testEnv, ...table.vars, ...envOverride },
         ctx,
       );
       await waitOnExecutionContext(ctx);

@@ -1,0 +1,151 @@
+/**
+ * Environments: one routes.yaml, several Workers. An environment says only what differs: a host
+ * mapping by domain, an origin mapping, var values, and per-route overrides where a mapping does
+ * not fit. Applying one turns the file into a plain table for that environment, which the rest
+ * of the compiler handles as it handles a file without environments.
+ *
+ * Outside production every host must be mapped (or its route's hosts overridden), and no mapped
+ * host may be one production serves: a staging Worker never claims production's domains.
+ */
+import type { Reporter } from './compile.ts';
+import { mergeDefaults, type RawConfig, type RawEnvironment, type RawRoute } from './config.ts';
+import { loadSource } from './source.ts';
+
+/** The environment commands use when none is named. */
+export const DEFAULT_ENVIRONMENT = 'production';
+
+/**
+ * The environments a file declares, production first; empty for a file without any.
+ * @example environmentNames(config) // ['production', 'staging']
+ */
+export function environmentNames(config: Pick<RawConfig, 'environments'>): string[] {
+  const names = Object.keys(config.environments ?? {});
+  return names.sort((a, b) =>
+    a === DEFAULT_ENVIRONMENT ? -1 : b === DEFAULT_ENVIRONMENT ? 1 : a < b ? -1 : 1,
+  );
+}
+
+/**
+ * The file as the named environment sees it: mappings and overrides applied, no environments
+ * left. Problems are reported at the environment's keys or at the route hosts they concern.
+ * @example applyEnvironment(config, 'staging', report).routes[0].hosts // ['api.staging.example.com']
+ */
+export function applyEnvironment(config: RawConfig, name: string, report: Reporter): RawConfig {
+  const { environments, ...rest } = config;
+  const environment = environments?.[name] ?? {};
+  const at = ['environments', name];
+  const ids = new Set(config.routes.map((route) => route.id));
+  for (const id of Object.keys(environment.routes ?? {})) {
+    if (!ids.has(id)) report([...at, 'routes', id], `environments.${name}.routes: there is no route "${id}"`);
+  }
+  for (const varName of Object.keys(environment.vars ?? {})) {
+    if (!(varName in (config.vars ?? {}))) {
+      report(
+        [...at, 'vars', varName],
+        `environments.${name}.vars: ${varName} is not declared in vars: at the top`,
+      );
+    }
+  }
+  const routes = config.routes.map((route, index) =>
+    environmentRoute(route, index, name, environment, report),
+  );
+  const vars = { ...(config.vars ?? {}), ...(environment.vars ?? {}) };
+  const table = { ...rest, vars, routes };
+  if (name !== DEFAULT_ENVIRONMENT && environments?.[DEFAULT_ENVIRONMENT] !== undefined) {
+    const production = applyEnvironment(config, DEFAULT_ENVIRONMENT, () => undefined);
+    refuseSharedHosts(table.routes, production.routes, name, report);
+  }
+  return table;
+}
+
+/** One route in one environment: its override merged over it, hosts and origins mapped. */
+function environmentRoute(
+  route: RawRoute,
+  index: number,
+  name: string,
+  environment: RawEnvironment,
+  report: Reporter,
+): RawRoute {
+  const override = environment.routes?.[route.id];
+  const merged = override ? mergeDefaults(route, { ...override, id: route.id } as RawRoute) : route;
+  const hosts = override?.hosts
+    ? merged.hosts
+    : merged.hosts.flatMap((host, h) => {
+        const mapped = mapHost(host, environment.hosts ?? {});
+        if (mapped !== null || name === DEFAULT_ENVIRONMENT) return [mapped ?? host];
+        report(
+          ['routes', index, 'hosts', h],
+          `host ${host} has no ${name} spelling: map its domain under environments.${name}.hosts, or set the route's hosts under environments.${name}.routes.${route.id}`,
+        );
+        return [];
+      });
+  const origin =
+    override?.origin !== undefined || merged.origin === undefined
+      ? merged.origin
+      : Array.isArray(merged.origin)
+        ? merged.origin.map((o) => mapOrigin(o, environment.origins ?? {}))
+        : mapOrigin(merged.origin, environment.origins ?? {});
+  return { ...merged, hosts, ...(origin === undefined ? {} : { origin }) };
+}
+
+/**
+ * A host through a domain mapping: the longest key it equals or ends in (after a dot) wins;
+ * null when no key covers it.
+ * @example mapHost('api.example.com', { 'example.com': 'staging.example.com' }) // 'api.staging.example.com'
+ */
+export function mapHost(host: string, mapping: Record<string, string>): string | null {
+  const lower = host.toLowerCase().replace(/\.$/, '');
+  let best: string | null = null;
+  for (const key of Object.keys(mapping)) {
+    const domain = key.toLowerCase().replace(/^\*\./, '');
+    if ((lower === domain || lower.endsWith(`.${domain}`)) && (best === null || domain.length > best.length))
+      best = key;
+  }
+  if (best === null) return null;
+  const domain = best.toLowerCase().replace(/^\*\./, '');
+  return `${lower.slice(0, lower.length - domain.length)}${mapping[best]}`;
+}
+
+/** An origin URL through an origin mapping (scheme://host[:port] compared, base path kept). */
+function mapOrigin(origin: string, mapping: Record<string, string>): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return origin;
+  }
+  const key = Object.keys(mapping).find((k) => k.replace(/\/+$/, '').toLowerCase() === parsed.origin);
+  if (key === undefined) return origin;
+  const basePath = origin.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
+  return `${(mapping[key] as string).replace(/\/+$/, '')}${basePath}`;
+}
+
+/** No host of another environment may be one production serves (the domain would move). */
+function refuseSharedHosts(routes: RawRoute[], production: RawRoute[], name: string, report: Reporter): void {
+  const taken = new Set(
+    production.flatMap((route) => route.hosts.map((h) => h.toLowerCase().replace(/\.$/, ''))),
+  );
+  for (const [index, route] of routes.entries()) {
+    for (const [h, host] of route.hosts.entries()) {
+      if (taken.has(host.toLowerCase().replace(/\.$/, ''))) {
+        report(
+          ['routes', index, 'hosts', h],
+          `host ${host} is also served in production: ${name} needs hosts of its own`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * The environments a routes.yaml text declares (production first), read without compiling it;
+ * empty when it declares none or does not parse.
+ * @example declaredEnvironments(readFileSync('routes.yaml', 'utf8')) // ['production', 'staging']
+ */
+export function declaredEnvironments(text: string): string[] {
+  const data = loadSource(text).data as Pick<RawConfig, 'environments'> | undefined;
+  const environments = data?.environments;
+  return environments && typeof environments === 'object' && !Array.isArray(environments)
+    ? environmentNames(data)
+    : [];
+}
