@@ -14,8 +14,9 @@ import { access } from './pipeline/access.ts';
 import { bodyLimit } from './pipeline/body-limit.ts';
 import { corsHeaders, preflight } from './pipeline/cors.ts';
 import { jsonError } from './pipeline/errors.ts';
-import { logLine } from './pipeline/log.ts';
+import { logLine, logRecord } from './pipeline/log.ts';
 import { methods } from './pipeline/methods.ts';
+import { recordMetrics } from './pipeline/metrics.ts';
 import { pathSafety } from './pipeline/path-safety.ts';
 import { proxy } from './pipeline/proxy.ts';
 import { rateLimit } from './pipeline/rate-limit.ts';
@@ -66,13 +67,14 @@ export function beforeStages(table: CompiledTable) {
   ] as const;
 }
 
-/** The last stage: CORS headers, the request id, the log line. */
-function finish(response: Response | undefined, x: Exchange): Response {
+/** The last stage: CORS headers, the request id, the log line and the metrics data point. */
+function finish(response: Response | undefined, x: Exchange, env: Env): Response {
   const out = response ?? jsonError(x, 500, 'internal_error', 'No stage answered this request');
   if (out.status !== 101) {
     corsHeaders(out, x);
     out.headers.set('x-request-id', x.id);
   }
   logLine(x, out.status);
+  recordMetrics(env, logRecord(x, out.status));
   return out;
 }
