@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Io, runIfMain } from './cli/io.ts';
+import { checkRouteId } from './cli/route-id.ts';
 import { type TargetWorker, targetWorker } from './cli/target-worker.ts';
 import {
   DEFAULT_MIN_REQUESTS,
@@ -24,7 +25,7 @@ import {
 import { renderStatsPage } from './stats/html-page.ts';
 import { querySeries, queryStats } from './stats/query-stats.ts';
 import { type RouteStats, statsJson } from './stats/route-stats.ts';
-import { checkRouteId, checkVersionId, type QueryScope } from './stats/sql.ts';
+import { checkVersionId, type QueryScope } from './stats/sql.ts';
 import { type SqlApi, sqlApiFrom } from './stats/sql-api.ts';
 import { renderStatsTable } from './stats/table.ts';
 import { bucketMinutes, parseWindow, type Window } from './stats/window.ts';

@@ -5,16 +5,10 @@
  * quoted and escaped on top of that. Counts and percentiles are weighted by `_sample_interval`,
  * so sampled data still gives the true totals.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { checkRouteId } from '../cli/route-id.ts';
 import { COLUMNS } from './columns.ts';
 import type { Window } from './window.ts';
 
-const schema = JSON.parse(
-  readFileSync(join(import.meta.dirname, '..', '..', 'schema', 'routes.schema.json'), 'utf8'),
-) as { $defs: { route: { properties: { id: { pattern: string; maxLength: number } } } } };
-const ROUTE_ID = schema.$defs.route.properties.id;
-const ROUTE_PATTERN = new RegExp(ROUTE_ID.pattern);
 const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
@@ -34,17 +28,6 @@ export interface QueryScope {
  */
 export function sqlString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/**
- * Checks a `--route` value against the route-id pattern of schema/routes.schema.json.
- * @example checkRouteId('api') // 'api'
- */
-export function checkRouteId(id: string): string {
-  if (id.length > ROUTE_ID.maxLength || !ROUTE_PATTERN.test(id)) {
-    throw new Error(`--route "${id}" is not a route id (${ROUTE_ID.pattern}, at most ${ROUTE_ID.maxLength})`);
-  }
-  return id;
 }
 
 /**

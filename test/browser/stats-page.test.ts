@@ -51,7 +51,8 @@ const summaryRow = (route: string, requests: number, errors: number): StandInRow
 });
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
   api = await startSqlStandIn({ account: 'acc', token: 'tok' });
   api.answer = (sql) => {
     if (sql.includes('toStartOfInterval')) return [...series('api', 12, 100, 7), ...series('www', 5, 20, 0)];
@@ -69,7 +70,13 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     timeout: 120_000,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+    ],
   });
   page = await browser.newPage();
   page.on('request', (request) => requested.push(request.url()));
@@ -125,11 +132,18 @@ describe('the stats page in Chromium', () => {
     }
     expect(sections[0]?.charts[0]?.label).toBe('api: requests and error rates over time');
     expect(sections.map((s) => s.bars)).toEqual([12, 5]);
-    expect(sections[0]?.facts).toMatchObject({ requests: '1,200', '5xx': '0.6%', 'router errors': 'bad_gateway 7' });
+    expect(sections[0]?.facts).toMatchObject({
+      requests: '1,200',
+      '5xx': '0.6%',
+      'router errors': 'bad_gateway 7',
+    });
   });
 
   it('tells the numbers of a bucket on hover, and the 5xx spike is where the data put it', async () => {
-    const last = await page.$eval('section[data-route="api"] svg.traffic rect.bar:last-of-type title', (t) => t.textContent);
+    const last = await page.$eval(
+      'section[data-route="api"] svg.traffic rect.bar:last-of-type title',
+      (t) => t.textContent,
+    );
     expect(last).toBe('12:11 UTC: 100 requests, 4xx 0.0%, 5xx 7.0%');
     const rates = await page.$$eval('section[data-route="api"] g.rate-5xx circle', (dots) =>
       dots.map((dot) => Number(dot.getAttribute('cy'))),
@@ -141,11 +155,18 @@ describe('the stats page in Chromium', () => {
 
   it('loads nothing but itself: no script, no external asset, a policy that forbids them', async () => {
     expect(requested).toEqual([pathToFileURL(file).href]);
-    const resources = await page.evaluate(() => performance.getEntriesByType('resource').length);
+    // Runs in the page, where performance is the browser's (Node's types do not list this method).
+    const resources = await page.evaluate(
+      () =>
+        (performance as unknown as { getEntriesByType(type: string): unknown[] }).getEntriesByType('resource')
+          .length,
+    );
     expect(resources).toBe(0);
     expect(await page.$$('script, link, img, iframe, object, embed')).toEqual([]);
     expect(await page.$$eval('[src], [href]', (els) => els.length)).toBe(0);
-    const policy = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.getAttribute('content'));
+    const policy = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) =>
+      m.getAttribute('content'),
+    );
     expect(policy).toBe("default-src 'none'; style-src 'unsafe-inline'");
   });
 });
