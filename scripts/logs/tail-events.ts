@@ -75,10 +75,20 @@ export function routerLines(event: unknown): RouterLine[] {
   for (const log of logs) {
     const message = (log as { message?: unknown } | null)?.message;
     if (!Array.isArray(message) || message.length !== 1 || typeof message[0] !== 'string') continue;
-    const record = parse(message[0]);
-    if (isRouterRecord(record)) lines.push({ text: message[0], record });
+    const record = parseRouterLine(message[0]);
+    if (record) lines.push({ text: message[0], record });
   }
   return lines;
+}
+
+/**
+ * The router's record when `text` is one of its log lines, else undefined.
+ * @example parseRouterLine('{"request_id":"r1","route":"api","host":"a.test","status":200}')?.route // 'api'
+ */
+export function parseRouterLine(text: string): RouterRecord | undefined {
+  if (!text.startsWith('{')) return undefined;
+  const value = parse(text);
+  return isRouterRecord(value) ? value : undefined;
 }
 
 function isRouterRecord(value: unknown): value is RouterRecord {

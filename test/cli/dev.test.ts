@@ -46,11 +46,13 @@ describe('npm run dev', () => {
   }, async () => {
     writeFileSync(file, ['version: 1', 'routes:', route('one', 'one.test'), ''].join('\n'));
     const port = await freePort();
-    dev = runScript('dev', [file, '--port', String(port), '--out', outDir]);
+    dev = runScript('dev', [file, '--port', String(port), '--out', outDir, '--stats-every', '1s']);
     await dev.waitFor('Ctrl-C stops it.');
 
     const one = await get(port, 'one.test', '/a?b=1');
     expect(one.status).toBe(200);
+    // --stats-every: the per-route table comes back on its own, with this request in it.
+    await dev.waitFor(/^one +1 +0\.0% +0\.0% /m, 30_000);
     expect(JSON.parse(one.body).url).toBe('/echo/one/a?b=1');
     expect((await get(port, 'two.test', '/')).status).toBe(404);
 
