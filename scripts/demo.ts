@@ -18,7 +18,7 @@ import {
   projectRoot,
   startWrangler,
 } from './serve/local-router.ts';
-import { localStats, localSummary, statsEvery } from './stats/local-stats.ts';
+import { countAndEcho, localStats, localSummary, statsEvery } from './stats/local-stats.ts';
 
 /** The origin port written in demo/routes.yaml; replaced by the chosen one before building. */
 const DEMO_FILE_ORIGIN = 'http://127.0.0.1:8788';
@@ -102,12 +102,8 @@ async function main(): Promise<void> {
   const router = await startWrangler({
     outDir,
     port,
-    onLine: (line) => {
-      stats.add(line);
-      console.log(`[router] ${line}`);
-    },
+    onLine: countAndEcho(stats, every),
   });
-  if (every) setInterval(() => console.log(`\n${localSummary(stats)}`), every).unref();
 
   let stopping = false;
   const shutdown = async (why: string, code: number) => {

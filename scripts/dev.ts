@@ -17,7 +17,7 @@ import {
   type RunningRouter,
   startWrangler,
 } from './serve/local-router.ts';
-import { localStats, localSummary, statsEvery } from './stats/local-stats.ts';
+import { countAndEcho, localStats, localSummary, statsEvery } from './stats/local-stats.ts';
 
 /** Editors save in bursts (truncate, write, rename): wait for the file to settle. */
 const DEBOUNCE_MS = 150;
@@ -61,15 +61,7 @@ async function main(): Promise<void> {
     }
     if (!router) {
       console.log(`Starting the router on http://127.0.0.1:${port} (wrangler dev, local mode)...`);
-      router = await startWrangler({
-        outDir,
-        port,
-        onLine: (line) => {
-          stats.add(line);
-          console.log(`[router] ${line}`);
-        },
-      });
-      if (every) setInterval(() => console.log(`\n${localSummary(stats)}`), every).unref();
+      router = await startWrangler({ outDir, port, onLine: countAndEcho(stats, every) });
       router.exited.then((code) => void shutdown(`wrangler exited (${code})`, 1));
       printHelp(router.url, label, analysis.table.routes[0]?.hosts[0]);
     } else if (changed) {

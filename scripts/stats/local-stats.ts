@@ -91,6 +91,19 @@ export function localSummary(stats: LocalStats): string {
 }
 
 /**
+ * The `onLine` of a local router: counts the router's lines and prints every line as
+ * `[router] ...`; with `everyMs`, prints the summary that often too.
+ * @example startWrangler({ outDir, port, onLine: countAndEcho(stats, 30_000) })
+ */
+export function countAndEcho(stats: LocalStats, everyMs?: number): (line: string) => void {
+  if (everyMs) setInterval(() => console.log(`\n${localSummary(stats)}`), everyMs).unref();
+  return (line) => {
+    stats.add(line);
+    console.log(`[router] ${line}`);
+  };
+}
+
+/**
  * Reads `--stats-every` (a duration such as 30s or 1m, at least 1s) into milliseconds.
  * @example statsEvery('30s') // 30000
  */
