@@ -5,11 +5,9 @@
  * at the edges of the threshold, version comparison, and the errors a user can meet (missing
  * credentials, a refused token) without the token ever being printed.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/serve/local-router.ts';
 import { COLUMNS } from '../../scripts/stats/columns.ts';
@@ -18,7 +16,6 @@ import { main } from '../../scripts/stats.ts';
 import { metricsPoint } from '../../src/pipeline/metrics.ts';
 import { type SqlStandIn, type StandInRow, startSqlStandIn } from '../stand-ins/analytics-sql.ts';
 import { runCommand } from './in-process.ts';
-import { root } from './run-cli.ts';
 
 const ACCOUNT = '0123456789abcdef0123456789abcdef';
 const TOKEN = 'stand-in-token-4f9b2c';
@@ -453,26 +450,5 @@ describe('--html', () => {
     const html = readFileSync(file, 'utf8');
     expect(html).toContain('<section class="route" data-route="api">');
     expect((await stats(['--html', 'x.html', '--version', V1])).stderr).toContain('--html shows routes');
-  });
-});
-
-describe('npm run stats', () => {
-  it('exits 2 through npm when a route trips the rule, as the alert workflow runs it', async () => {
-    answerWith({ summary: [summary('api', { requests: 40, '5xx': 3 })] });
-    const run = promisify(execFile);
-    const result = await run(
-      'npm',
-      ['run', '--silent', 'stats', '--', '--since', '15m', '--fail-above', '5%'],
-      {
-        cwd: root,
-        env: { ...process.env, ...env(), npm_config_update_notifier: 'false' },
-      },
-    ).then(
-      () => ({ code: 0, stderr: '' }),
-      (error: { code: number; stderr: string }) => error,
-    );
-    expect(result.code).toBe(2);
-    expect(result.stderr).toBe('5xx rate above 5% on api (7.5% of 40 requests)\n');
-    expect(summarySql()).toContain('FROM edge_router\n');
   });
 });
