@@ -53,18 +53,20 @@ export async function runSql(api: SqlApi, sql: string): Promise<SqlRow[]> {
     const why = cause?.code ?? cause?.message ?? (error as Error).message;
     throw new Error(`cannot reach the Analytics Engine SQL API at ${api.url}: ${why}`);
   }
-  const text = hide(await response.text(), api.token);
+  const text = await response.text();
   if (!response.ok) {
     const hint =
       response.status === 401 || response.status === 403 ? ' (the token needs Account Analytics: Read)' : '';
-    throw new Error(`the Analytics Engine SQL API answered ${response.status}${hint}: ${text.slice(0, 500)}`);
+    throw new Error(
+      `the Analytics Engine SQL API answered ${response.status}${hint}: ${hide(text, api.token).slice(0, 500)}`,
+    );
   }
   let body: { data?: unknown };
   try {
     body = JSON.parse(text) as { data?: unknown };
   } catch {
     throw new Error(
-      `the Analytics Engine SQL API answered something that is not JSON: ${text.slice(0, 200)}`,
+      `the Analytics Engine SQL API answered something that is not JSON: ${hide(text, api.token).slice(0, 200)}`,
     );
   }
   if (!Array.isArray(body.data)) throw new Error('the Analytics Engine SQL API answer has no "data" rows');

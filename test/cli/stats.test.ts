@@ -392,6 +392,21 @@ describe('errors a user can meet', () => {
     expect(stdout + stderr).not.toContain(TOKEN);
   });
 
+  it('reads answers whatever the token looks like (hiding it only ever touches error text)', async () => {
+    const short = await startSqlStandIn({ account: ACCOUNT, token: 'a' });
+    try {
+      short.answer = (sql) => (sql.includes('AS error') ? [] : [summary('api', { requests: 3 })]);
+      const { status, stdout } = await stats(['--json'], {
+        CLOUDFLARE_API_BASE_URL: short.base,
+        CLOUDFLARE_API_TOKEN: 'a',
+      });
+      expect(status).toBe(0);
+      expect(JSON.parse(stdout).routes[0]).toMatchObject({ route: 'api', requests: 3 });
+    } finally {
+      await short.close();
+    }
+  });
+
   it('an API that cannot be reached: exit 1, naming the address', async () => {
     const port = await freePort();
     const { status, stderr } = await stats([], {
