@@ -40,7 +40,10 @@ export function cacheHitRatio(stats: RouteStats): number | null {
   return rate(stats.cacheHits, stats.cacheHits + stats.cacheMisses);
 }
 
-/** The JSON form `npm run stats -- --json` prints, one object per route (and version). */
+/**
+ * The JSON form `npm run stats -- --json` prints, one object per route (and version).
+ * @example statsJson(row).rate_5xx // 0.002
+ */
 export function statsJson(stats: RouteStats) {
   return {
     route: stats.route,

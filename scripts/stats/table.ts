@@ -35,7 +35,10 @@ export function formatErrors(errors: Record<string, number>): string {
   return entries.length === 0 ? '-' : entries.map(([code, n]) => `${code} ${formatCount(n)}`).join(', ');
 }
 
-/** Column headings and cell text of one row, in order. */
+/**
+ * The cell texts of one row, in the order of statsHeadings.
+ * @example statsCells(row, false).slice(0, 2) // ['api', '1,204']
+ */
 export function statsCells(row: RouteStats, withVersion: boolean): string[] {
   return [
     row.route,
@@ -52,7 +55,10 @@ export function statsCells(row: RouteStats, withVersion: boolean): string[] {
   ];
 }
 
-/** The headings matching statsCells. */
+/**
+ * The column headings of the table.
+ * @example statsHeadings(false)[0] // 'ROUTE'
+ */
 export function statsHeadings(withVersion: boolean): string[] {
   return [
     'ROUTE',
