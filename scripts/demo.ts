@@ -1,7 +1,9 @@
 /**
- * `npm start [-- --port N] [--origin-port N] [--out DIR]`: the demo. Starts the demo origin
- * (demo/origin.ts) and the real router under `wrangler dev` with demo/routes.yaml, prints
- * ready-to-paste curl lines, and stops both on Ctrl-C. Needs no internet.
+ * `npm start [-- --port N] [--origin-port N] [--out DIR] [--stats-every 30s]`: the demo. Starts
+ * the demo origin (demo/origin.ts) and the real router under `wrangler dev` with demo/routes.yaml,
+ * prints ready-to-paste curl lines, counts the router's log lines per route (the table
+ * `npm run stats` prints, on Ctrl-C and every --stats-every), and stops both on Ctrl-C. Needs no
+ * internet.
  *
  * Ports: --port / PORT (router, default 8787), --origin-port / ORIGIN_PORT (default 8788).
  */
@@ -16,6 +18,7 @@ import {
   projectRoot,
   startWrangler,
 } from './serve/local-router.ts';
+import { countAndEcho, localStats, localSummary, statsEvery } from './stats/local-stats.ts';
 
 /** The origin port written in demo/routes.yaml; replaced by the chosen one before building. */
 const DEMO_FILE_ORIGIN = 'http://127.0.0.1:8788';
@@ -74,8 +77,10 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       'origin-port': { type: 'string' },
       out: { type: 'string' },
+      'stats-every': { type: 'string' },
     },
   });
+  const every = values['stats-every'] === undefined ? undefined : statsEvery(values['stats-every']);
   const port = portOption(values.port, 'PORT', 8787);
   const originPort = portOption(values['origin-port'], 'ORIGIN_PORT', 8788);
   if (port === originPort) throw new Error(`the router and the origin need different ports (both ${port})`);
@@ -93,17 +98,18 @@ async function main(): Promise<void> {
   }
 
   console.log(`Starting the router on http://127.0.0.1:${port} (wrangler dev, local mode)...`);
+  const stats = localStats();
   const router = await startWrangler({
     outDir,
     port,
-    onLine: (line) => console.log(`[router] ${line}`),
+    onLine: countAndEcho(stats, every),
   });
 
   let stopping = false;
   const shutdown = async (why: string, code: number) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${why}: stopping the router and the origin...`);
+    console.log(`\n${localSummary(stats)}\n${why}: stopping the router and the origin...`);
     await router.stop();
     await origin.close();
     console.log('Stopped.');
@@ -120,7 +126,8 @@ async function main(): Promise<void> {
     '',
     ...demoRequests(router.url).flatMap((r) => [`  # ${r.title}`, `  ${r.command}`, '']),
     `Browsers resolve *.localhost to this machine: open http://www.localhost:${port}/ too.`,
-    'Each request prints a JSON log line below. Ctrl-C stops everything.',
+    'Each request prints a JSON log line below; Ctrl-C prints a table of them per route.',
+    'Ctrl-C stops everything.',
     '',
   ];
   console.log(lines.join('\n'));

@@ -1,8 +1,10 @@
 /**
- * `npm run dev -- [FILE] [--port N] [--out DIR]`: serves a route file (default routes.yaml)
- * locally with the real Worker under `wrangler dev`, and rebuilds whenever the file changes.
- * An invalid edit prints the same FILE:LINE:COL errors as `npm run check` and the last good
- * build keeps serving. Port: --port / PORT (default 8787). Ctrl-C stops everything.
+ * `npm run dev -- [FILE] [--port N] [--out DIR] [--stats-every 30s]`: serves a route file
+ * (default routes.yaml) locally with the real Worker under `wrangler dev`, and rebuilds whenever
+ * the file changes. An invalid edit prints the same FILE:LINE:COL errors as `npm run check` and
+ * the last good build keeps serving. Port: --port / PORT (default 8787). The router's log lines
+ * are counted per route (the table `npm run stats` prints, on Ctrl-C and every --stats-every).
+ * Ctrl-C stops everything.
  */
 import { existsSync, type FSWatcher, readFileSync, watch } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -15,6 +17,7 @@ import {
   type RunningRouter,
   startWrangler,
 } from './serve/local-router.ts';
+import { countAndEcho, localStats, localSummary, statsEvery } from './stats/local-stats.ts';
 
 /** Editors save in bursts (truncate, write, rename): wait for the file to settle. */
 const DEBOUNCE_MS = 150;
@@ -22,8 +25,10 @@ const DEBOUNCE_MS = 150;
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { port: { type: 'string' }, out: { type: 'string' } },
+    options: { port: { type: 'string' }, out: { type: 'string' }, 'stats-every': { type: 'string' } },
   });
+  const every = values['stats-every'] === undefined ? undefined : statsEvery(values['stats-every']);
+  const stats = localStats();
   const file = resolve(positionals[0] ?? 'routes.yaml');
   if (!existsSync(file)) throw new Error(`${positionals[0] ?? 'routes.yaml'} does not exist`);
   const port = portOption(values.port, 'PORT', 8787);
@@ -56,7 +61,7 @@ async function main(): Promise<void> {
     }
     if (!router) {
       console.log(`Starting the router on http://127.0.0.1:${port} (wrangler dev, local mode)...`);
-      router = await startWrangler({ outDir, port, onLine: (line) => console.log(`[router] ${line}`) });
+      router = await startWrangler({ outDir, port, onLine: countAndEcho(stats, every) });
       router.exited.then((code) => void shutdown(`wrangler exited (${code})`, 1));
       printHelp(router.url, label, analysis.table.routes[0]?.hosts[0]);
     } else if (changed) {
@@ -85,7 +90,7 @@ async function main(): Promise<void> {
   const shutdown = async (why: string, code: number) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${why}: stopping the router...`);
+    console.log(`\n${localSummary(stats)}\n${why}: stopping the router...`);
     watcher.close();
     clearTimeout(timer);
     await router?.stop();
@@ -106,6 +111,7 @@ function printHelp(url: string, label: string, host: string | undefined): void {
       `Serving ${label} on ${url}. Send the route's host in the Host header:`,
       `  curl -i -H 'Host: ${example}' ${url}/`,
       `Edit ${label} and save: the router rebuilds; an invalid edit keeps the last good build.`,
+      'Each request prints a JSON log line; Ctrl-C prints a table of them per route.',
       'Ctrl-C stops it.',
       '',
     ].join('\n'),

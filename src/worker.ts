@@ -1,13 +1,14 @@
 /**
  * The Worker: itty-router dispatches every request to the one shared pipeline
- * (src/pipeline/pipeline.ts); its `finally` turns the pipeline's Answer into the response and
- * writes the log line. The pipeline never reads what itty-router writes onto its request object
+ * (src/pipeline/pipeline.ts); its `finally` turns the pipeline's Answer into the response,
+ * writes the log line and the request's metrics data point. The pipeline never reads what itty-router writes onto its request object
  * (params, query, route): itty gets a small object of its own.
  */
 import { Router } from 'itty-router';
 import { createExchange, type Env, type Exchange } from './exchange.ts';
 import { type Answer, jsonError } from './pipeline/answer.ts';
 import { logLine, logRecord } from './pipeline/log.ts';
+import { recordMetrics } from './pipeline/metrics.ts';
 import { createPipeline } from './pipeline/pipeline.ts';
 import type { Platform } from './pipeline/stage.ts';
 import type { CompiledTable } from './table/types.ts';
@@ -39,9 +40,11 @@ export function createWorker(table: CompiledTable, platform: Platform = EDGE): E
   };
 }
 
-/** The last step of every request: the request id on the response, and the log line. */
+/** The last step of every request: the request id on the response, the log line, the metrics. */
 function finish(answer: Answer, x: Exchange): Response {
   if (answer.response.status !== 101) answer.response.headers.set('x-request-id', x.id);
-  logLine(logRecord(x, answer));
+  const record = logRecord(x, answer);
+  logLine(record);
+  recordMetrics(x.env, record);
   return answer.response;
 }

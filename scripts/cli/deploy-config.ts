@@ -9,7 +9,9 @@
  *   found with the Public Suffix List (Custom Domains cannot be wildcards);
  * - `vars` from routes.yaml join the Worker's vars;
  * - each route with a `rate_limit` gets its Rate Limiting binding, with a namespace id derived
- *   from the route id so it stays the same from deploy to deploy.
+ *   from the route id so it stays the same from deploy to deploy;
+ * - the metrics bindings: an Analytics Engine dataset named after the Worker (`METRICS`) and the
+ *   version metadata (`CF_VERSION_METADATA`), so each request's data point names its version.
  *
  * Output is deterministic: the same inputs give the same bytes.
  */
@@ -17,6 +19,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
+import { METRICS_BINDING, VERSION_BINDING } from '../../src/pipeline/metrics.ts';
 import type { CompiledTable } from '../../src/table/types.ts';
 import { renderEntryModule, srcImportFrom } from '../compiler/emit.ts';
 import { zoneOf } from './zone.ts';
@@ -55,6 +58,17 @@ export function namespaceId(worker: string, key: string): string {
   }
   // Kept clear of small hand-picked ids (1001, ...) and inside a signed 32-bit integer.
   return String(1_000_000 + (hash % 2_000_000_000));
+}
+
+/**
+ * The Analytics Engine dataset a Worker writes its metrics to, named after the Worker: every
+ * character outside `a-z 0-9 _` becomes `_` (so the name is a plain SQL identifier), and a
+ * leading digit gets a `_` in front. `npm run stats` queries the same name.
+ * @example metricsDataset('edge-router') // 'edge_router'
+ */
+export function metricsDataset(workerName: string): string {
+  const name = workerName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  return /^[a-z_]/.test(name) ? name : `_${name}`;
 }
 
 /**
@@ -148,6 +162,7 @@ export function deployConfig(
   ];
 
   const { name: _name, main: _main, routes: _routes, vars: _vars, ratelimits: _rl, ...rest } = hand;
+  const metrics = metricsBindings(hand, name, warnings);
   const config: Record<string, unknown> = {
     ...(paths.schema ? { $schema: paths.schema } : {}),
     name,
@@ -158,8 +173,30 @@ export function deployConfig(
     ...(handRateLimits.length + targets.ratelimits.length > 0
       ? { ratelimits: [...handRateLimits, ...targets.ratelimits] }
       : {}),
+    ...metrics,
   };
   return { config, targets, warnings };
+}
+
+/** The metrics bindings, kept beside any other dataset wrangler.toml declares. */
+function metricsBindings(hand: Record<string, unknown>, worker: string, warnings: string[]) {
+  const dataset = metricsDataset(worker);
+  const handDatasets = Array.isArray(hand.analytics_engine_datasets)
+    ? (hand.analytics_engine_datasets as Array<{ binding: string; dataset?: string }>)
+    : [];
+  const replaced = handDatasets.find((d) => d.binding === METRICS_BINDING);
+  if (replaced && replaced.dataset !== dataset)
+    warnings.push(`wrangler.toml's ${METRICS_BINDING} binding is replaced by the metrics dataset ${dataset}`);
+  const version = hand.version_metadata as { binding?: string } | undefined;
+  if (version && version.binding !== VERSION_BINDING)
+    warnings.push(`wrangler.toml's version_metadata binding is renamed ${VERSION_BINDING}`);
+  return {
+    analytics_engine_datasets: [
+      ...handDatasets.filter((d) => d.binding !== METRICS_BINDING),
+      { binding: METRICS_BINDING, dataset },
+    ],
+    version_metadata: { binding: VERSION_BINDING },
+  };
 }
 
 /**

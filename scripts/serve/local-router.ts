@@ -221,7 +221,8 @@ export async function startWrangler(options: WranglerOptions): Promise<RunningRo
   return { url, pid, exited, stop };
 }
 
-function wranglerBin(): string {
+/** The wrangler CLI of this project (run with this Node). */
+export function wranglerBin(): string {
   const require = createRequire(import.meta.url);
   const manifest = require.resolve('wrangler/package.json');
   const bin = (JSON.parse(readFileSync(manifest, 'utf8')) as { bin: Record<string, string> }).bin.wrangler;

@@ -168,6 +168,25 @@ describe('npm start', () => {
 
     await demo.interrupt();
     expect(demo.output()).toContain('Stopped.');
+    // Before stopping, the requests above summed up per route: the table `npm run stats` prints.
+    const table = demo
+      .output()
+      .split('Requests per route since the router started:\n\n')[1]
+      ?.split('\n\n')[0];
+    const rows = Object.fromEntries((table ?? '').split('\n').map((l) => [l.split(/\s+/)[0], l]));
+    expect(Object.keys(rows)).toEqual(['ROUTE', '(none)', 'api', 'assets', 'old-site', 'site', 'slow']);
+    const requests = (route: string) => rows[route]?.split(/\s+/)[1];
+    expect(['(none)', 'api', 'assets', 'old-site', 'site', 'slow'].map(requests)).toEqual([
+      '1',
+      '3',
+      '2',
+      '1',
+      '1',
+      '1',
+    ]);
+    expect(rows.assets).toContain('50.0%'); // MISS then HIT
+    expect(rows.slow).toContain('gateway_timeout 1');
+    expect(rows['(none)']).toContain('no_route 1');
     expect(groupMembers(group ?? 0)).toEqual([]);
     expect(await portClosed(port)).toBe(true);
     expect(await portClosed(originPort)).toBe(true);

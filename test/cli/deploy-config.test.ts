@@ -20,6 +20,7 @@ import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   deployConfig,
+  metricsDataset,
   namespaceId,
   readWranglerToml,
   renderDeployConfig,
@@ -131,6 +132,35 @@ describe('deploy config', () => {
     ]);
   });
 
+  it('binds the metrics dataset named after the Worker and the version metadata', () => {
+    expect(metricsDataset('edge-router')).toBe('edge_router');
+    expect(metricsDataset('edge-router-staging')).toBe('edge_router_staging');
+    expect(metricsDataset('9lives')).toBe('_9lives');
+    const plain = deployConfig(handKept(), fixtureTable(), { main: 'index.ts' });
+    expect(plain.config.analytics_engine_datasets).toEqual([{ binding: 'METRICS', dataset: 'edge_router' }]);
+    expect(plain.config.version_metadata).toEqual({ binding: 'CF_VERSION_METADATA' });
+
+    const hand = {
+      ...handKept(),
+      name: 'shop-edge',
+      analytics_engine_datasets: [
+        { binding: 'EVENTS', dataset: 'events' },
+        { binding: 'METRICS', dataset: 'old_metrics' },
+      ],
+      version_metadata: { binding: 'VERSION' },
+    };
+    const { config, warnings } = deployConfig(hand, fixtureTable(), { main: 'index.ts' });
+    expect(config.analytics_engine_datasets).toEqual([
+      { binding: 'EVENTS', dataset: 'events' },
+      { binding: 'METRICS', dataset: 'shop_edge' },
+    ]);
+    expect(config.version_metadata).toEqual({ binding: 'CF_VERSION_METADATA' });
+    expect(warnings).toEqual([
+      "wrangler.toml's METRICS binding is replaced by the metrics dataset shop_edge",
+      "wrangler.toml's version_metadata binding is renamed CF_VERSION_METADATA",
+    ]);
+  });
+
   it('leaves local names out with a warning, and refuses a wildcard on a public suffix', async () => {
     const local = deployConfig(
       handKept(),
@@ -180,6 +210,8 @@ routes:
     expect(result.stdout).toContain('--dry-run: exiting now');
     expect(result.stdout).toMatch(/env\.RL_API_V2 \(100 requests\/60s\) +Rate Limit/);
     expect(result.stdout).toMatch(/env\.API_REGION \("eu"\) +Environment Variable/);
+    expect(result.stdout).toMatch(/env\.METRICS \(edge_router\) +Analytics Engine Dataset/);
+    expect(result.stdout).toMatch(/env\.CF_VERSION_METADATA +Worker Version Metadata/);
     expect(existsSync(join(tmp, 'dry-bundle', 'index.js'))).toBe(true);
   });
 

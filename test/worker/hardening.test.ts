@@ -130,7 +130,7 @@ describe('methods', () => {
   });
 });
 
-describe('${env} values that no header may carry', () => {
+describe('env values that no header may carry', () => {
   it('answer 500 config_error and send nothing upstream, never an internal error', async () => {
     for (const value of ['a\r\nX-Injected: 1', 'a\nb', 'a\u0000b']) {
       const bad = routerFor(

@@ -79,8 +79,8 @@ describe('a stray % cannot build a new escape', () => {
   });
 
   it('encoded /, \\, NUL and CR LF built from stray % never reach the origin', async () => {
-    for (const escape of ['%2%66', '%2%46', '%5%63', '%5%43', '%0%30', '%0%64%0%61', '%%32%66', '%252f']) {
-      await expectRefused(`/count/a${escape}b-${run}`);
+    for (const spelled of ['%2%66', '%2%46', '%5%63', '%5%43', '%0%30', '%0%64%0%61', '%%32%66', '%252f']) {
+      await expectRefused(`/count/a${spelled}b-${run}`);
     }
     expect(await count(`a/b-${run}`)).toBe(0);
   });

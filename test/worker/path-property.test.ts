@@ -55,7 +55,7 @@ const SPELLINGS = [
   (b: number) => `%%${hex((hex(b)[0] as string).charCodeAt(0))}%${hex((hex(b)[1] as string).charCodeAt(0))}`,
   (b: number) => `%25${hex(b)}`,
 ];
-const escape = fc
+const escaped = fc
   .tuple(fc.constantFrom(...BYTES), fc.constantFrom(...SPELLINGS))
   .map(([b, spell]) => spell(b));
 /** The alphabet: `%`, hex digits, `.`, `\`, `;`, letters and multi-byte characters. */
@@ -64,7 +64,7 @@ const word = fc.constantFrom('admin', 'panel', 'api', 'pp', 'a', 'b', 'caf', '.'
 const segment = fc
   .array(
     fc.oneof(
-      { weight: 3, arbitrary: escape },
+      { weight: 3, arbitrary: escaped },
       { weight: 3, arbitrary: word },
       { weight: 2, arbitrary: char },
     ),
