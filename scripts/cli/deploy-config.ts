@@ -9,7 +9,8 @@
  *   found with the Public Suffix List (Custom Domains cannot be wildcards);
  * - `vars` from routes.yaml join the Worker's vars;
  * - each route with a `rate_limit` gets its Rate Limiting binding, with a namespace id derived
- *   from the route id so it stays the same from deploy to deploy.
+ *   from the Worker's name and the route id: it stays the same from deploy to deploy, and two
+ *   Workers of one account (staging and production) never count in the same namespace.
  *
  * Output is deterministic: the same inputs give the same bytes.
  */
@@ -42,13 +43,14 @@ export interface DeployTargets {
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
- * A stable Rate Limiting namespace id for a route: FNV-1a of the id, as a positive integer
- * string (the binding's namespace is a number unique within the account).
- * @example namespaceId('api') // the same string on every build
+ * A stable Rate Limiting namespace id for a route of a Worker: FNV-1a of `worker/route`, as a
+ * positive integer string (the binding's namespace is a number unique within the account, so the
+ * Worker's name is part of it: staging and production keep separate counters).
+ * @example namespaceId('edge-router', 'api') // the same string on every build
  */
-export function namespaceId(routeId: string): string {
+export function namespaceId(workerName: string, routeId: string): string {
   let hash = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(routeId)) {
+  for (const byte of new TextEncoder().encode(`${workerName}/${routeId}`)) {
     hash ^= byte;
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
@@ -57,10 +59,15 @@ export function namespaceId(routeId: string): string {
 }
 
 /**
- * What the table needs deployed: custom domains, zone routes and rate-limit bindings.
- * @example deployTargets(table).routes // [{ pattern: 'api.example.com', custom_domain: true }, ...]
+ * What the table needs deployed by the Worker `workerName`: custom domains, zone routes and
+ * rate-limit bindings.
+ * @example deployTargets(table, 'edge-router').routes // [{ pattern: 'api.example.com', custom_domain: true }, ...]
  */
-export function deployTargets(table: CompiledTable, takenIds: Iterable<string> = []): DeployTargets {
+export function deployTargets(
+  table: CompiledTable,
+  workerName: string,
+  takenIds: Iterable<string> = [],
+): DeployTargets {
   const routes: DeployRoute[] = [];
   const skipped: DeployTargets['skipped'] = [];
   const errors: string[] = [];
@@ -86,7 +93,7 @@ export function deployTargets(table: CompiledTable, takenIds: Iterable<string> =
       continue;
     }
     // A collision of two hashes (or with a hand-kept id) moves to the next free number.
-    let id = Number(namespaceId(route.id));
+    let id = Number(namespaceId(workerName, route.id));
     while (taken.has(String(id))) id++;
     taken.add(String(id));
     ratelimits.push({
@@ -118,6 +125,7 @@ export function deployConfig(
   const handRateLimits = Array.isArray(hand.ratelimits) ? (hand.ratelimits as RateLimitBinding[]) : [];
   const targets = deployTargets(
     table,
+    String(hand.name ?? ''),
     handRateLimits.map((b) => String(b.namespace_id)),
   );
   for (const { host, reason } of targets.skipped) {

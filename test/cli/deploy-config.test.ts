@@ -95,27 +95,43 @@ describe('deploy config', () => {
       observability: { enabled: true },
       vars: { API_REGION: 'eu' },
       ratelimits: [
-        { name: 'RL_API_V2', namespace_id: namespaceId('api-v2'), simple: { limit: 100, period: 60 } },
+        {
+          name: 'RL_API_V2',
+          namespace_id: namespaceId('edge-router', 'api-v2'),
+          simple: { limit: 100, period: 60 },
+        },
       ],
     });
     expect(validateWrangler(config), JSON.stringify(validateWrangler.errors)).toBe(true);
   });
 
-  it('derives stable namespace ids from route ids, and moves off a taken one', async () => {
-    expect(namespaceId('api-v2')).toBe(namespaceId('api-v2'));
-    expect(namespaceId('api-v2')).not.toBe(namespaceId('api-v3'));
-    expect(Number(namespaceId('x'))).toBeGreaterThan(0);
+  it('derives stable namespace ids from the Worker name and route id, and moves off a taken one', async () => {
+    expect(namespaceId('edge-router', 'api-v2')).toBe(namespaceId('edge-router', 'api-v2'));
+    expect(namespaceId('edge-router', 'api-v2')).not.toBe(namespaceId('edge-router', 'api-v3'));
+    expect(Number(namespaceId('edge-router', 'x'))).toBeGreaterThan(0);
+    // Two Workers of one account (staging, production) never share a counter namespace.
+    const staging = deployConfig({ ...handKept(), name: 'edge-router-staging' }, fixtureTable(), {
+      main: 'index.ts',
+    }).config.ratelimits as Array<{ namespace_id: string }>;
+    const production = deployConfig(handKept(), fixtureTable(), { main: 'index.ts' }).config
+      .ratelimits as Array<{ namespace_id: string }>;
+    expect(staging[0]?.namespace_id).toBe(namespaceId('edge-router-staging', 'api-v2'));
+    expect(staging[0]?.namespace_id).not.toBe(production[0]?.namespace_id);
     const hand = {
       ...handKept(),
       vars: { API_REGION: 'us', KEPT: 'yes' },
       ratelimits: [
-        { name: 'RL_HAND', namespace_id: namespaceId('api-v2'), simple: { limit: 1, period: 10 } },
+        {
+          name: 'RL_HAND',
+          namespace_id: namespaceId('edge-router', 'api-v2'),
+          simple: { limit: 1, period: 10 },
+        },
       ],
     };
     const { config, warnings } = deployConfig(hand, fixtureTable(), { main: 'index.ts' });
     const limits = config.ratelimits as Array<{ name: string; namespace_id: string }>;
     expect(limits.map((l) => l.name)).toEqual(['RL_HAND', 'RL_API_V2']);
-    expect(limits[1]?.namespace_id).toBe(String(Number(namespaceId('api-v2')) + 1));
+    expect(limits[1]?.namespace_id).toBe(String(Number(namespaceId('edge-router', 'api-v2')) + 1));
     expect(config.vars).toEqual({ API_REGION: 'eu', KEPT: 'yes' });
     expect(warnings).toEqual([
       "var API_REGION is set in both wrangler.toml and routes.yaml; routes.yaml's value is used",
