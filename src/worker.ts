@@ -13,6 +13,7 @@ import { createExchange, type Env, type Exchange } from './exchange.ts';
 import { access } from './pipeline/access.ts';
 import { bodyLimit } from './pipeline/body-limit.ts';
 import { corsHeaders, preflight } from './pipeline/cors.ts';
+import { addDebugHeaders, decisionOf, takeDebugToken } from './pipeline/debug.ts';
 import { jsonError } from './pipeline/errors.ts';
 import { logLine } from './pipeline/log.ts';
 import { methods } from './pipeline/methods.ts';
@@ -43,7 +44,12 @@ export function createWorker(table: CompiledTable): ExportedHandler<Env> {
   router.all('*', proxy);
 
   return {
-    fetch: (request, env, ctx) => router.fetch(createExchange(request), env, ctx) as Promise<Response>,
+    fetch: async (request, env, ctx) => {
+      const debug = takeDebugToken(request);
+      const x = createExchange(debug.request);
+      const response = (await router.fetch(x, env, ctx)) as Response;
+      return debug.token === null ? response : addDebugHeaders(response, debug.token, env, decisionOf(x));
+    },
   };
 }
 
