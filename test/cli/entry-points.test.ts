@@ -31,6 +31,12 @@ describe('command entry points', () => {
     expect(result.stdout).toContain('none: no route in the table serves host nope.example.com');
   });
 
+  it('smoke refuses --host-header without --base, naming the flag', () => {
+    const result = spawnCli('smoke.ts', ['--host-header', '--routes', fixture('routes.yaml')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('--host-header needs --base');
+  });
+
   it('plan refuses an unknown ref with exit 1', () => {
     const result = spawnCli('plan.ts', ['no-such-ref', '--routes', fixture('routes.yaml')]);
     expect(result.status).toBe(1);

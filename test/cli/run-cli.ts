@@ -18,6 +18,7 @@ const commands: Record<string, () => Promise<{ main: Command }>> = {
   'build.ts': () => import('../../scripts/build.ts'),
   'explain.ts': () => import('../../scripts/explain.ts'),
   'plan.ts': () => import('../../scripts/plan.ts'),
+  'smoke.ts': () => import('../../scripts/smoke.ts'),
 };
 
 export interface RunOptions {
