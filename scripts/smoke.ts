@@ -10,15 +10,9 @@
  * router's debug headers let the route and upstream of each case be checked too.
  * Exit 0 when every case passes, 1 when one fails or on a bad argument or file.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Io, runIfMain } from './cli/io.ts';
-import { readRouteTests } from './cli/route-test-file.ts';
-import { testFileFor } from './cli/route-test-run.ts';
-import { analyze } from './compiler/analyze.ts';
-import { formatDiagnostic } from './compiler/diagnostics.ts';
-import { printAnalysis } from './compiler/report.ts';
+import { loadSmokeCases } from './smoke/cases.ts';
 import { runSmoke } from './smoke/run.ts';
 
 const USAGE =
@@ -47,7 +41,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.err(`${flags}\n${USAGE}`);
     return 1;
   }
-  const loaded = loadCases(values.routes ?? 'routes.yaml', values.tests, io);
+  const loaded = loadSmokeCases(values.routes ?? 'routes.yaml', values.tests, io);
   if (!loaded) return 1;
   const token = io.env.ROUTER_DEBUG_TOKEN || undefined;
   const report = await runSmoke(
@@ -81,31 +75,6 @@ function parseFlags(values: {
     headers.push([header.slice(0, colon).trim(), header.slice(colon + 1).trim()]);
   }
   return { base, hostHeader: values['host-header'] ?? false, headers };
-}
-
-/** The route file (checked: route ids in the cases must exist) and its test cases. */
-function loadCases(routesFile: string, testsFlag: string | undefined, io: Io) {
-  const routesPath = resolve(io.cwd, routesFile);
-  if (!existsSync(routesPath)) {
-    io.err(`${routesFile}: no such file`);
-    return null;
-  }
-  const routesText = readFileSync(routesPath, 'utf8');
-  const analysis = analyze(routesText);
-  if (!printAnalysis(routesFile, routesText, analysis, io) || !analysis.table) return null;
-  const file = testsFlag ?? testFileFor(routesFile);
-  if (!existsSync(resolve(io.cwd, file))) {
-    io.err(`${file}: no such file (route tests are what smoke runs)`);
-    return null;
-  }
-  const text = readFileSync(resolve(io.cwd, file), 'utf8');
-  const { cases, diagnostics } = readRouteTests(text, analysis.table);
-  for (const d of diagnostics) io.err(`${formatDiagnostic(file, text, d)}\n`);
-  if (diagnostics.some((d) => d.severity === 'error')) {
-    io.err(`${file}: has errors; no case run`);
-    return null;
-  }
-  return { file, cases };
 }
 
 runIfMain(import.meta.url, main);

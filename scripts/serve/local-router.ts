@@ -223,7 +223,11 @@ export async function startWrangler(options: WranglerOptions): Promise<RunningRo
   return { url, pid, exited, stop };
 }
 
-function wranglerBin(): string {
+/**
+ * The project's own wrangler entry script (node_modules, the pinned version).
+ * @example spawn(process.execPath, [wranglerBin(), 'dev'])
+ */
+export function wranglerBin(): string {
   const require = createRequire(import.meta.url);
   const manifest = require.resolve('wrangler/package.json');
   const bin = (JSON.parse(readFileSync(manifest, 'utf8')) as { bin: Record<string, string> }).bin.wrangler;

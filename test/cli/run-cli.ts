@@ -19,6 +19,8 @@ const commands: Record<string, () => Promise<{ main: Command }>> = {
   'explain.ts': () => import('../../scripts/explain.ts'),
   'plan.ts': () => import('../../scripts/plan.ts'),
   'smoke.ts': () => import('../../scripts/smoke.ts'),
+  'deploy.ts': () => import('../../scripts/deploy.ts'),
+  'rollback.ts': () => import('../../scripts/rollback.ts'),
 };
 
 export interface RunOptions {
