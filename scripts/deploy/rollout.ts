@@ -11,12 +11,11 @@
  * failure stops the rollout and restores what was live: the previous triggers first (so no new
  * host is left pointing at the old version), then the previous version at 100 %.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { DeployRoute } from '../cli/deploy-config.ts';
 import type { Io } from '../cli/io.ts';
 import type { Cloudflare } from './cloudflare.ts';
-import { type LiveState, readLiveState, readTriggers, servesHost, type Triggers } from './live-state.ts';
+import { type LiveState, readLiveState, servesHost, type Triggers } from './live-state.ts';
 import { type Commit, makeRecord, writeRecord } from './record.ts';
 import { secretsGate } from './secrets-gate.ts';
 import { type SmokeSetup, smokeHosts, untilPasses } from './smoke-step.ts';
@@ -112,30 +111,23 @@ function describeLive(live: LiveState, io: Io): void {
   io.err(`    serving: ${hosts.join(', ') || 'no domain or route'}`);
 }
 
-/** Uploads the version (a new Worker is created by `wrangler deploy`, with no triggers yet). */
+/**
+ * Uploads the version. A Worker that does not exist yet is created by `wrangler deploy`, which
+ * also attaches its domains and routes: with no previous version, no host can reach an old one.
+ */
 async function upload(options: RolloutOptions, before: LiveState, progress: Progress): Promise<string> {
   const { target, io, commit } = options;
-  const tagged = ['--tag', commit.tag, '--message', commit.message];
+  const tagged = ['--config', target.configPath, '--tag', commit.tag, '--message', commit.message];
   if (before.exists) {
     step(io, 'upload', `wrangler versions upload --tag ${commit.tag} (not serving traffic yet)`);
-    const result = await wrangler(options, ['versions', 'upload', '--config', target.configPath, ...tagged]);
+    const result = await wrangler(options, ['versions', 'upload', ...tagged]);
     return eventVersion(result.events, 'version-upload');
   }
-  step(
-    io,
-    'upload',
-    `wrangler deploy --tag ${commit.tag}: creates the Worker, no domain or route attached yet`,
-  );
-  const config = join(dirname(target.configPath), 'wrangler.first.json');
-  const generated = JSON.parse(readFileSync(target.configPath, 'utf8')) as Record<string, unknown>;
-  writeFileSync(config, `${JSON.stringify({ ...generated, routes: [] }, null, 2)}\n`);
-  try {
-    progress.trafficChanged = true;
-    const result = await wrangler(options, ['deploy', '--config', config, ...tagged]);
-    return eventVersion(result.events, 'deploy');
-  } finally {
-    rmSync(config, { force: true });
-  }
+  step(io, 'upload', `wrangler deploy --tag ${commit.tag}: the first version creates the Worker`);
+  progress.trafficChanged = true;
+  progress.triggersChanged = true;
+  const result = await wrangler(options, ['deploy', ...tagged]);
+  return eventVersion(result.events, 'deploy');
 }
 
 /** Puts the new version in the deployment at 0 %, so the override header can reach it, and smoke-tests it. */
@@ -210,7 +202,7 @@ async function switchTriggers(options: RolloutOptions, progress: Progress): Prom
   step(io, 'domains and routes', what.join(', ') || 'no change');
   if (what.length === 0) return progress.before.triggers;
   progress.triggersChanged = true;
-  const live = await applyTriggers(wanted, progress.before.triggers, { api, target, io });
+  const live = await applyTriggers(wanted, { api, target, io });
   const added = (host: string) => servesHost(live, host) && !servesHost(progress.before.triggers, host);
   if (changes.attach.length > 0) {
     step(io, 'smoke', 'the newly attached hosts');
@@ -236,7 +228,7 @@ async function restore(options: RolloutOptions, progress: Progress): Promise<num
   try {
     if (progress.triggersChanged) {
       step(io, 'rollback', 'restoring the previous domains and routes');
-      await applyTriggers(asWanted(before.triggers), await readTriggers(api, target), { api, target, io });
+      await applyTriggers(asWanted(before.triggers), { api, target, io });
     }
     if (progress.trafficChanged && before.current) {
       step(io, 'rollback', `version ${before.current} at 100 %`);

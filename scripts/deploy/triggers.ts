@@ -46,7 +46,7 @@ export function triggerChanges(wanted: DeployRoute[], live: Triggers): TriggerCh
 
 /**
  * The live triggers as a wanted list: what a rollback puts back.
- * @example await applyTriggers(asWanted(before), ...)
+ * @example await applyTriggers(asWanted(before), { api, target, io })
  */
 export function asWanted(live: Triggers): DeployRoute[] {
   return [
@@ -57,17 +57,18 @@ export function asWanted(live: Triggers): DeployRoute[] {
 
 /**
  * Attaches and detaches until the Worker's triggers are exactly `wanted`; returns what is live.
- * @example const now = await applyTriggers(wanted, live, { api, target, io })
+ * Wrangler runs only when something must be attached; detaching alone is done through the API.
+ * @example const now = await applyTriggers(wanted, { api, target, io })
  */
 export async function applyTriggers(
   wanted: DeployRoute[],
-  live: Triggers,
   context: { api: Cloudflare; target: DeployTarget; io: Io },
 ): Promise<Triggers> {
   const { api, target, io } = context;
+  const live = await readTriggers(api, target);
   const changes = triggerChanges(wanted, live);
   if (changes.attach.length + changes.detach.length === 0) return live;
-  if (wanted.length > 0) {
+  if (changes.attach.length > 0) {
     const config = join(dirname(target.configPath), 'wrangler.triggers.json');
     const generated = JSON.parse(readFileSync(target.configPath, 'utf8')) as Record<string, unknown>;
     writeFileSync(config, `${JSON.stringify({ ...generated, routes: wanted }, null, 2)}\n`);
@@ -78,8 +79,7 @@ export async function applyTriggers(
       rmSync(config, { force: true });
     }
   }
-  const after = await readTriggers(api, target);
-  await detachUnwanted(wanted, after, context);
+  await detachUnwanted(wanted, changes.attach.length > 0 ? await readTriggers(api, target) : live, context);
   return readTriggers(api, target);
 }
 

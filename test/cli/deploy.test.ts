@@ -5,11 +5,12 @@
  * workerd, so the smoke tests exercise the code wrangler uploaded). One stand-in serves the whole
  * file; each scenario asserts the sequence of calls that change something:
  *
- * - a first deploy creates the Worker and only then attaches its domain;
+ * - a first deploy creates the Worker with its domain (no older version a host could reach);
  * - a new version is staged at 0 %, smoke-tested pinned to it, rolled out, then the new host attached;
  * - a failed smoke test leaves production on the previous version, no domain touched;
  * - a missing secret stops the deploy before anything is uploaded;
- * - removing the last custom domain really detaches it (wrangler alone would not).
+ * - removing the last custom domain really detaches it (wrangler alone would not);
+ * - a new host failing its smoke test is detached before the previous version is restored.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,33 +52,44 @@ afterAll(async () => {
   rmSync(project, { recursive: true, force: true });
 });
 
-/** A route table: `api` on the given hosts, proxied to the local origin (or to a dead port). */
-function table(hosts: string[], options: { dead?: boolean; secret?: boolean } = {}): string {
+/**
+ * A route table: `api` on the given hosts, proxied to the local origin (or to a dead port), and
+ * the `downHost` on a route of its own whose origin is down.
+ */
+function table(hosts: string[], options: Scenario = {}): string {
   const target = options.dead ? `http://127.0.0.1:${deadPort}` : `http://127.0.0.1:${origin.port}/echo/api`;
+  const apiHosts = hosts.filter((h) => h !== options.downHost);
   return [
     'version: 1',
     ...(options.secret ? ['secrets: [ORIGIN_KEY]'] : []),
     'routes:',
     '  - id: api',
-    `    hosts: [${hosts.map((h) => JSON.stringify(h)).join(', ')}]`,
+    `    hosts: [${apiHosts.map((h) => JSON.stringify(h)).join(', ')}]`,
     `    origin: ${target}`,
     ...(options.secret ? [`    headers: { request: { set: { X-Key: "\${env.ORIGIN_KEY}" } } }`] : []),
+    ...(options.downHost
+      ? ['  - id: down', `    hosts: [${options.downHost}]`, `    origin: http://127.0.0.1:${deadPort}`]
+      : []),
     '',
   ].join('\n');
 }
 
-/** One smoke case per host: proxied to the origin, with the upstream the route maps it to. */
-function cases(hosts: string[], dead = false): string {
-  const upstream = dead
-    ? `http://127.0.0.1:${deadPort}/ping`
-    : `http://127.0.0.1:${origin.port}/echo/api/ping`;
+/**
+ * One smoke case per host: proxied, with the upstream its route maps it to. `check` accepts them
+ * all (it does not reach origins); over HTTP, a dead origin answers 502.
+ */
+function cases(hosts: string[], options: Scenario = {}): string {
   const lines = ['version: 1', 'cases:'];
   for (const host of hosts) {
     const concrete = host.replace('*', 'tenant');
+    const down = options.dead || host === options.downHost;
+    const upstream = down
+      ? `http://127.0.0.1:${deadPort}/ping`
+      : `http://127.0.0.1:${origin.port}/echo/api/ping`;
     lines.push(
       `  - name: ${concrete} is proxied`,
       `    request: { url: "https://${concrete}/ping" }`,
-      `    expect: { route: api, status: proxied, upstream: "${upstream}" }`,
+      `    expect: { route: ${host === options.downHost ? 'down' : 'api'}, status: proxied, upstream: "${upstream}" }`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -93,9 +105,18 @@ const ciEnv = (token = TOKEN) => ({
   WRANGLER_LOG_PATH: join(project, 'wrangler-logs'),
 });
 
-async function deploy(hosts: string[], options: { dead?: boolean; secret?: boolean; token?: boolean } = {}) {
+interface Scenario {
+  dead?: boolean;
+  secret?: boolean;
+  token?: boolean;
+  /** A host on a route of its own whose origin is down: its smoke case fails. */
+  downHost?: string;
+  steps?: string;
+}
+
+async function deploy(hosts: string[], options: Scenario = {}) {
   writeFileSync(join(project, 'routes.yaml'), table(hosts, options));
-  writeFileSync(join(project, 'routes.test.yaml'), cases(hosts, options.dead));
+  writeFileSync(join(project, 'routes.test.yaml'), cases(hosts, options));
   api.state.calls = [];
   const args = [
     '--smoke-base',
@@ -106,6 +127,8 @@ async function deploy(hosts: string[], options: { dead?: boolean; secret?: boole
     '0s',
     '--message',
     'test deploy',
+    '--steps',
+    options.steps ?? '100',
   ];
   args.push('--out', join(project, 'build'), '--record', join(project, 'record.json'));
   return run('deploy.ts', args, { cwd: project, env: ciEnv(options.token === false ? '' : TOKEN) });
@@ -133,14 +156,12 @@ const versionIds = () => worker()?.versions.map((v) => v.id) ?? [];
 const domains = () => api.state.domains.map((d) => d.hostname).sort();
 
 describe('npm run deploy against the Cloudflare stand-in', { timeout: 240_000 }, () => {
-  it('a first deploy creates the Worker, then attaches its domain and smoke-tests it', async () => {
+  it('a first deploy creates the Worker with its domain, then smoke-tests it', async () => {
     const result = await deploy(['api.example.com'], { token: false });
     expect(result.status, result.stderr).toBe(0);
+    // wrangler deploy: the Worker, its first version at 100 %, then its domain.
     expect(changes(api.state.calls)).toEqual([
-      // wrangler deploy, of a config with no domain or route: the Worker exists, reachable nowhere.
       'PUT /SCRIPT',
-      'POST /SCRIPT/subdomain',
-      // wrangler triggers deploy: the domain, attached once the version serves.
       'POST /SCRIPT/subdomain',
       'PUT /SCRIPT/domains/records',
     ]);
@@ -238,9 +259,22 @@ describe('npm run deploy against the Cloudflare stand-in', { timeout: 240_000 },
     expect(domains()).toEqual(['api.example.com', 'www.example.com']);
   });
 
-  it('removing the last custom domain detaches it, which wrangler alone would not do', async () => {
-    const result = await deploy(['*.shop.example.com']);
+  it('removing the last custom domain detaches it, which wrangler alone would not do (a rollout in steps)', async () => {
+    const [first] = versionIds();
+    const result = await deploy(['*.shop.example.com'], { steps: '50,100' });
     expect(result.status, result.stderr).toBe(0);
+    const next = versionIds().at(-1);
+    expect(trafficSplits()).toEqual([
+      [
+        { version_id: first, percentage: 100 },
+        { version_id: next, percentage: 0 },
+      ],
+      [
+        { version_id: next, percentage: 50 },
+        { version_id: first, percentage: 50 },
+      ],
+      [{ version_id: next, percentage: 100 }],
+    ]);
     const detached = api.state.calls.filter((c) => c.method === 'DELETE').map((c) => c.path);
     expect(changes(api.state.calls).slice(-4)).toEqual([
       'POST /SCRIPT/subdomain',
@@ -256,5 +290,39 @@ describe('npm run deploy against the Cloudflare stand-in', { timeout: 240_000 },
     ]);
     expect(result.stderr).toContain('detaching custom domain api.example.com');
     expect(existsSync(join(project, 'record.json'))).toBe(true);
+  });
+
+  it('a new host that fails its smoke test is detached before the previous version is restored', async () => {
+    const [current] = live() ?? [];
+    const result = await deploy(['*.shop.example.com', 'new.example.com'], { downHost: 'new.example.com' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /new\.example\.com is proxied\n.*\n {4}status +expected "proxied" +actual 502/,
+    );
+    const failed = versionIds().at(-1);
+    const calls = changes(api.state.calls);
+    const restore = calls.lastIndexOf('POST /SCRIPT/deployments');
+    // Attached after the rollout; on failure detached first, and only then the old version restored.
+    expect(calls.slice(0, 5)).toEqual([
+      'POST /SCRIPT/versions',
+      'POST /SCRIPT/deployments',
+      'POST /SCRIPT/deployments',
+      'POST /SCRIPT/subdomain',
+      'PUT /SCRIPT/routes',
+    ]);
+    expect(calls[5]).toBe('PUT /SCRIPT/domains/records');
+    expect(calls.slice(6)).toEqual([
+      `DELETE /workers/domains/${api.state.calls
+        .find((c) => c.method === 'DELETE')
+        ?.path.split('/')
+        .pop()}`,
+      'POST /SCRIPT/deployments',
+    ]);
+    expect(restore).toBe(calls.length - 1);
+    expect(trafficSplits().at(-1)).toEqual([{ version_id: current?.version_id, percentage: 100 }]);
+    expect(failed).not.toBe(current?.version_id);
+    expect(domains()).toEqual([]);
+    expect(api.state.routes.map((r) => r.pattern)).toEqual(['*.shop.example.com/*']);
+    expect(result.stderr).toContain(`rolled back: version ${current?.version_id} serves 100 %`);
   });
 });
