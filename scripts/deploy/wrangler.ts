@@ -57,28 +57,43 @@ export async function runWrangler(
     WRANGLER_SEND_ERROR_REPORTS: 'false',
     WRANGLER_HIDE_BANNER: 'true',
     WRANGLER_OUTPUT_FILE_PATH: outputFile,
+    // The root-command guard (scripts/wrangler-guard.ts) lets the deploy's own `wrangler deploy` pass.
+    EDGE_ROUTER_DEPLOY: '1',
   });
   try {
-    const child = spawn(process.execPath, [wranglerBin(), ...args], {
-      cwd: target.cwd,
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-    });
-    const code = await new Promise<number>((done, fail) => {
-      child.once('error', fail);
-      child.once('close', (status) => done(status ?? 1));
-    });
+    const { code, output } = await spawnWrangler(args, target.cwd, childEnv);
     return { code, output, events: readEvents(outputFile) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs the project's wrangler with exactly `env`, collecting its output, without blocking the
+ * event loop.
+ * @example const { code, output } = await spawnWrangler(['deploy'], root, env);
+ */
+export async function spawnWrangler(
+  args: string[],
+  cwd: string,
+  env: Record<string, string | undefined>,
+): Promise<{ code: number; output: string }> {
+  const child = spawn(process.execPath, [wranglerBin(), ...args], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const code = await new Promise<number>((done, fail) => {
+    child.once('error', fail);
+    child.once('close', (status) => done(status ?? 1));
+  });
+  return { code, output };
 }
 
 function readEvents(file: string): WranglerResult['events'] {

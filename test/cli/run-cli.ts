@@ -21,6 +21,7 @@ const commands: Record<string, () => Promise<{ main: Command }>> = {
   'smoke.ts': () => import('../../scripts/smoke.ts'),
   'deploy.ts': () => import('../../scripts/deploy.ts'),
   'rollback.ts': () => import('../../scripts/rollback.ts'),
+  'wrangler-guard.ts': () => import('../../scripts/wrangler-guard.ts'),
 };
 
 export interface RunOptions {
