@@ -15,7 +15,7 @@
  * Exit 0 deployed; 1 stopped, with production as it was; 2 the rollback itself failed.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { main as build } from './build.ts';
 import { main as check } from './check.ts';
@@ -77,7 +77,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
   io.err(`==> check: npm run check -- ${target.routesFile}`);
   if ((await check([target.routesFile], io)) !== 0) return 1;
-  io.err(`==> build: npm run build -- ${target.routesFile} --out ${target.outDir}`);
+  io.err(`==> build: npm run build -- ${target.routesFile} --out ${relative(io.cwd, target.outDir)}`);
   if ((await build([target.routesFile, '--out', target.outDir, '--wrangler', target.wranglerToml], io)) !== 0)
     return 1;
   const table = analyze(readFileSync(resolve(io.cwd, target.routesFile), 'utf8')).table;
