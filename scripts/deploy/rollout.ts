@@ -18,9 +18,9 @@ import type { Cloudflare } from './cloudflare.ts';
 import { type LiveState, readLiveState, servesHost, type Triggers } from './live-state.ts';
 import { type Commit, makeRecord, writeRecord } from './record.ts';
 import { secretsGate } from './secrets-gate.ts';
-import { type SmokeSetup, smokeHosts, untilPasses } from './smoke-step.ts';
+import { caseHost, type SmokeSetup, smokeHosts, untilPasses } from './smoke-step.ts';
 import type { DeployTarget } from './target.ts';
-import { applyTriggers, asWanted, triggerChanges } from './triggers.ts';
+import { applyTriggers, asTriggers, asWanted, triggerChanges } from './triggers.ts';
 import { runWrangler, tail } from './wrangler.ts';
 
 export interface RolloutOptions {
@@ -42,6 +42,8 @@ export interface RolloutOptions {
 /** What the rollout has changed so far: what a rollback must undo. */
 interface Progress {
   before: LiveState;
+  /** The custom domains and zone routes of the new build. */
+  wanted: DeployRoute[];
   version: string | null;
   trafficChanged: boolean;
   triggersChanged: boolean;
@@ -68,7 +70,9 @@ export async function rollout(options: RolloutOptions): Promise<number> {
     io.err(gate.message);
     return ROLLED_BACK;
   }
-  const progress: Progress = { before, version: null, trafficChanged: false, triggersChanged: false };
+  const wanted =
+    (JSON.parse(readFileSync(target.configPath, 'utf8')) as { routes?: DeployRoute[] }).routes ?? [];
+  const progress: Progress = { before, wanted, version: null, trafficChanged: false, triggersChanged: false };
   try {
     progress.version = await upload(options, before, progress);
     if (before.current) await stageAndSmoke(options, progress);
@@ -134,6 +138,14 @@ async function upload(options: RolloutOptions, before: LiveState, progress: Prog
 async function stageAndSmoke(options: RolloutOptions, progress: Progress): Promise<void> {
   const { before } = progress;
   const version = progress.version as string;
+  if (!options.smoke.cases.some((c) => servesHost(before.triggers, caseHost(c)))) {
+    step(
+      options.io,
+      'smoke',
+      'no case of the route tests reaches a host attached now: tested after the rollout',
+    );
+    return;
+  }
   step(
     options.io,
     'smoke',
@@ -150,11 +162,7 @@ async function stageAndSmoke(options: RolloutOptions, progress: Progress): Promi
   );
   const passed = await smokeHosts(
     options.smoke,
-    {
-      reaches: (host) => servesHost(before.triggers, host),
-      version,
-      why: 'not attached yet: tested after the rollout',
-    },
+    { reaches: (host) => servesHost(before.triggers, host), version, why: laterOrNever(progress) },
     options.io,
   );
   if (!passed) throw new StepFailed('the smoke test failed on the new version; it never served traffic');
@@ -182,7 +190,7 @@ async function moveTraffic(options: RolloutOptions, progress: Progress): Promise
     await new Promise((resolve) => setTimeout(resolve, options.stepWaitMs));
     const passed = await smokeHosts(
       options.smoke,
-      { reaches: (host) => servesHost(progress.before.triggers, host), version, why: 'not attached yet' },
+      { reaches: (host) => servesHost(progress.before.triggers, host), version, why: laterOrNever(progress) },
       io,
     );
     if (!passed) throw new StepFailed(`the smoke test failed at ${percent} %`);
@@ -192,8 +200,7 @@ async function moveTraffic(options: RolloutOptions, progress: Progress): Promise
 /** Attaches and detaches domains and routes (after 100 %), then smoke-tests the new hosts. */
 async function switchTriggers(options: RolloutOptions, progress: Progress): Promise<Triggers> {
   const { io, target, api } = options;
-  const wanted =
-    (JSON.parse(readFileSync(target.configPath, 'utf8')) as { routes?: DeployRoute[] }).routes ?? [];
+  const { wanted } = progress;
   const changes = triggerChanges(wanted, progress.before.triggers);
   const what = [
     ...changes.attach.map((r) => `attach ${r.pattern}`),
@@ -210,7 +217,13 @@ async function switchTriggers(options: RolloutOptions, progress: Progress): Prom
       (quiet) =>
         smokeHosts(
           options.smoke,
-          { reaches: added, why: 'tested before the rollout, or not attached' },
+          {
+            reaches: added,
+            why: (host) =>
+              servesHost(live, host)
+                ? 'tested before the rollout'
+                : 'no domain or route of this Worker serves it',
+          },
           quiet,
         ),
       options.attachTimeoutMs,
@@ -219,6 +232,15 @@ async function switchTriggers(options: RolloutOptions, progress: Progress): Prom
     if (!passed) throw new StepFailed('the smoke test failed on the newly attached hosts');
   }
   return live;
+}
+
+/** Why a case is not sent before the rollout: its host is attached later, or never by this Worker. */
+function laterOrNever(progress: Progress): (host: string) => string {
+  const after = asTriggers(progress.wanted);
+  return (host) =>
+    servesHost(after, host)
+      ? 'attached after the rollout, tested then'
+      : 'no domain or route of this Worker serves it';
 }
 
 /** Puts back what was live: the triggers first, then the previous version at 100 %. */

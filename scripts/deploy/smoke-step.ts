@@ -32,7 +32,7 @@ export function caseHost(testCase: RouteTestCase): string {
  */
 export async function smokeHosts(
   setup: SmokeSetup,
-  options: { reaches: (host: string) => boolean; version?: string; why: string },
+  options: { reaches: (host: string) => boolean; version?: string; why: (host: string) => string },
   io: Io,
 ): Promise<boolean> {
   const pin: Array<[string, string]> = options.version
@@ -47,7 +47,10 @@ export async function smokeHosts(
       token: setup.token,
       headers: pin,
       version: options.version,
-      skip: (testCase) => (options.reaches(caseHost(testCase)) ? null : options.why),
+      skip: (testCase) => {
+        const host = caseHost(testCase);
+        return options.reaches(host) ? null : options.why(host);
+      },
     },
     io,
   );

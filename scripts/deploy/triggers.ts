@@ -56,6 +56,21 @@ export function asWanted(live: Triggers): DeployRoute[] {
 }
 
 /**
+ * A wanted list in the shape of live triggers (ids unknown): what will serve once applied.
+ * @example servesHost(asTriggers(wanted), 'api.example.com')
+ */
+export function asTriggers(wanted: DeployRoute[]): Triggers {
+  return {
+    customDomains: wanted
+      .filter((r) => 'custom_domain' in r)
+      .map((r) => ({ id: '', hostname: r.pattern, zone_name: '' })),
+    zoneRoutes: wanted.flatMap((r) =>
+      'zone_name' in r ? [{ id: '', pattern: r.pattern, zone_name: r.zone_name }] : [],
+    ),
+  };
+}
+
+/**
  * Attaches and detaches until the Worker's triggers are exactly `wanted`; returns what is live.
  * Wrangler runs only when something must be attached; detaching alone is done through the API.
  * @example const now = await applyTriggers(wanted, { api, target, io })
