@@ -36,8 +36,8 @@ export function printDryRun(plan: DryRunPlan, io: Io): void {
     `==> live state: read the current deployment, the secret names, custom domains and zone routes of ${target.workerName}`,
     `==> secrets gate: ${plan.secrets.length ? `${plan.secrets.join(', ')} must have a value in the Worker` : 'no secrets declared'}; otherwise stop before uploading`,
     `==> upload: wrangler versions upload --config ${config} --tag ${commit.tag} --message "${commit.message}"`,
-    '    (first deploy: wrangler deploy with no domain or route, which creates the Worker)',
-    `==> smoke: wrangler versions deploy CURRENT@100 NEW@0, then ${smoke.cases.length} cases of ${smoke.file} on the hosts already attached (${hosts.join(', ') || 'none'}), with ${VERSION_OVERRIDE_HEADER}: ${target.workerName}="NEW"`,
+    '    (first deploy, when the Worker does not exist: wrangler deploy, which creates it with its domains and routes)',
+    `==> smoke: wrangler versions deploy CURRENT@100 NEW@0, then the cases of ${smoke.file} whose host is already attached (of ${hosts.join(', ') || 'none'}), with ${VERSION_OVERRIDE_HEADER}: ${target.workerName}="NEW"`,
     ...plan.steps.map(
       (p) =>
         `==> roll out: wrangler versions deploy NEW@${p}${p < 100 ? ` CURRENT@${100 - p}, hold, smoke again` : ''}`,
