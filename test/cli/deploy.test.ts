@@ -156,6 +156,44 @@ const versionIds = () => worker()?.versions.map((v) => v.id) ?? [];
 const domains = () => api.state.domains.map((d) => d.hostname).sort();
 
 describe('npm run deploy against the Cloudflare stand-in', { timeout: 240_000 }, () => {
+  it('--dry-run prints every step and calls nothing, without credentials', async () => {
+    writeFileSync(join(project, 'routes.yaml'), table(['api.example.com']));
+    writeFileSync(join(project, 'routes.test.yaml'), cases(['api.example.com']));
+    api.state.calls = [];
+    const result = await run(
+      'deploy.ts',
+      ['--dry-run', '--out', join(project, 'build'), '--steps', '10,100'],
+      {
+        cwd: project,
+        env: { ...ciEnv(), CLOUDFLARE_API_TOKEN: '', CLOUDFLARE_ACCOUNT_ID: '' },
+      },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    const steps = result.stderr.split('\n').filter((line) => line.startsWith('==> '));
+    expect(steps.map((line) => line.slice(4, line.indexOf(':')))).toEqual([
+      'check',
+      'build',
+      'live state',
+      'secrets gate',
+      'upload',
+      'smoke',
+      'roll out',
+      'roll out',
+      'domains and routes',
+      'smoke',
+      'record',
+    ]);
+    expect(result.stderr).toContain(
+      `wrangler versions upload --config build/wrangler.json --tag ${SHA.slice(0, 12)}`,
+    );
+    expect(result.stderr).toContain(
+      '==> roll out: wrangler versions deploy NEW@10 CURRENT@90, hold, smoke again',
+    );
+    expect(result.stderr).toContain('make them exactly api.example.com (custom domain)');
+    expect(api.state.calls).toEqual([]);
+    expect(worker()).toBeUndefined();
+  });
+
   it('a first deploy creates the Worker with its domain, then smoke-tests it', async () => {
     const result = await deploy(['api.example.com'], { token: false });
     expect(result.status, result.stderr).toBe(0);
