@@ -1,38 +1,41 @@
 /**
- * `npm run plan -- BASE_REF [--json] [--routes FILE]`: what merging the working tree's route file
- * will change against BASE_REF: routes added, removed and changed field by field, custom
- * domains and zone routes attached or detached, rate-limit bindings, vars and secrets.
+ * `npm run plan -- BASE_REF [--env NAME] [--json] [--routes FILE]`: what merging the working tree
+ * will change in one environment's Worker (default: production) against BASE_REF: routes added, removed and changed field by field (each with its effective
+ * policy), custom domains and zone routes attached or detached, rate-limit bindings, vars and
+ * secrets, and changes to the Worker's own code and settings (src/, wrangler.toml, lockfile).
  * Markdown (for a pull-request comment) by default, JSON with --json. Never prints a secret.
  * Exit 0 when nothing changed, 2 when something did, 1 on an error (bad ref, invalid file).
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readWranglerToml, workerName } from './cli/deploy-config.ts';
+import { parse as parseToml } from 'smol-toml';
+import { workerName as nameInEnvironment } from './cli/deploy-config.ts';
 import { readFileAtRef } from './cli/git-file.ts';
 import { type Io, runIfMain } from './cli/io.ts';
+import { type CodeChanges, workerCodeChanges } from './cli/plan-code.ts';
 import { diffPlan, EMPTY_SIDE, type PlanSide } from './cli/plan-diff.ts';
 import { renderPlanMarkdown } from './cli/plan-markdown.ts';
 import { analyze } from './compiler/analyze.ts';
+import { declaredEnvironments } from './compiler/environments.ts';
 import { printAnalysis } from './compiler/report.ts';
-import { projectRoot } from './serve/local-router.ts';
 
-const USAGE = 'usage: npm run plan -- BASE_REF [--json] [--routes FILE]';
+const USAGE = 'usage: npm run plan -- BASE_REF [--env NAME] [--json] [--routes FILE]';
 
-/** Checks one side; prints its diagnostics and returns null when it has errors. */
-function side(label: string, text: string, io: Io): PlanSide | null {
-  const analysis = analyze(text);
+/**
+ * Checks one side in the environment; prints its diagnostics and returns null when it has
+ * errors. `base` is wrangler.toml's Worker name on that side.
+ */
+function side(label: string, text: string, env: string | undefined, base: string, io: Io): PlanSide | null {
+  // A side without environments is the one Worker every environment starts from.
+  const analysis = analyze(text, declaredEnvironments(text).length > 0 ? { env } : {});
   if (!analysis.table || !analysis.config) {
     printAnalysis(label, text, analysis, io);
     io.err(`plan: ${label} is not a valid route file`);
     return null;
   }
-  const base = String(readWranglerToml(join(projectRoot, 'wrangler.toml')).name);
-  return {
-    config: analysis.config,
-    table: analysis.table,
-    worker: workerName(base, analysis.table.environment, analysis.worker),
-  };
+  const workerName = base ? nameInEnvironment(base, analysis.table.environment, analysis.worker) : '';
+  return { config: analysis.config, table: analysis.table, workerName };
 }
 
 /** @example await main(['origin/main', '--json'], io) // 0 when nothing changes, 2 when something does */
@@ -55,23 +58,38 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const file = values.routes ?? 'routes.yaml';
   let headText: string;
   let baseText: string | null;
+  let code: CodeChanges;
+  let names: { base: string; head: string };
   try {
     headText = readFileSync(resolve(io.cwd, file), 'utf8');
     baseText = readFileAtRef(ref, resolve(io.cwd, file));
+    code = workerCodeChanges(ref, io.cwd);
+    names = workerNames(ref, io.cwd);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     io.err(`plan: ${e.code === 'ENOENT' ? `${file} does not exist` : e.message}`);
     return 1;
   }
-  const head = side(file, headText, io);
+  const head = side(file, headText, values.env, names.head, io);
   // A file that did not exist at the base (the first commit) compares as an empty table.
-  const base = baseText === null ? EMPTY_SIDE : side(`${ref}:${file}`, baseText, io);
+  const base = baseText === null ? EMPTY_SIDE : side(`${ref}:${file}`, baseText, values.env, names.base, io);
   if (!head || !base) return 1;
-  const plan = diffPlan(ref, base, head);
+  const plan = diffPlan(ref, base, head, code);
   io.out(values.json ? JSON.stringify(plan, null, 2) : renderPlanMarkdown(plan).trimEnd());
   return plan.changeCount === 0 ? 0 : 2;
 }
 
-const OPTIONS = { json: { type: 'boolean' }, routes: { type: 'string' } } as const;
+const OPTIONS = { env: { type: 'string' }, json: { type: 'boolean' }, routes: { type: 'string' } } as const;
+
+/** The Worker's name in wrangler.toml at the ref and in the working tree ('' without one). */
+function workerNames(ref: string, cwd: string): { base: string; head: string } {
+  const toml = resolve(cwd, 'wrangler.toml');
+  const nameOf = (text: string | null) => {
+    const name = text === null ? undefined : (parseToml(text) as { name?: unknown }).name;
+    return typeof name === 'string' ? name : '';
+  };
+  const head = existsSync(toml) ? nameOf(readFileSync(toml, 'utf8')) : '';
+  return { base: existsSync(toml) ? nameOf(readFileAtRef(ref, toml)) : head, head };
+}
 
 runIfMain(import.meta.url, main);

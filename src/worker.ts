@@ -1,12 +1,13 @@
 /**
  * The Worker: itty-router dispatches every request to the one shared pipeline
  * (src/pipeline/pipeline.ts); its `finally` turns the pipeline's Answer into the response,
- * writes the log line and the request's metrics data point. The pipeline never reads what itty-router writes onto its request object
+ * writes the log line and the request's metrics data point, and adds the debug headers. The pipeline never reads what itty-router writes onto its request object
  * (params, query, route): itty gets a small object of its own.
  */
 import { Router } from 'itty-router';
 import { createExchange, type Env, type Exchange } from './exchange.ts';
 import { type Answer, jsonError } from './pipeline/answer.ts';
+import { addDebugHeaders, DEBUG_HEADER, decisionOf } from './pipeline/debug.ts';
 import { logLine, logRecord } from './pipeline/log.ts';
 import { recordMetrics } from './pipeline/metrics.ts';
 import { createPipeline } from './pipeline/pipeline.ts';
@@ -40,11 +41,17 @@ export function createWorker(table: CompiledTable, platform: Platform = EDGE): E
   };
 }
 
-/** The last step of every request: the request id on the response, the log line, the metrics. */
-function finish(answer: Answer, x: Exchange): Response {
+/**
+ * The last step of every request: the request id on the response, the log line, the metrics,
+ * and the debug headers for a request that carries the operator's debug token.
+ */
+function finish(answer: Answer, x: Exchange): Response | Promise<Response> {
   if (answer.response.status !== 101) answer.response.headers.set('x-request-id', x.id);
   const record = logRecord(x, answer);
   logLine(record);
   recordMetrics(x.env, record);
-  return answer.response;
+  const token = x.request.headers.get(DEBUG_HEADER);
+  return token === null
+    ? answer.response
+    : addDebugHeaders(answer.response, token, x.env, decisionOf(answer, x));
 }

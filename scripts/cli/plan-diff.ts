@@ -3,20 +3,25 @@
  * Routes are compared by id, each with `defaults:` merged in (a changed default shows on every
  * route it reaches), field by field. Domains and bindings are compared as the deploy config
  * will declare them (deploy-config.ts), so the plan shows exactly what `wrangler deploy`
- * attaches and detaches. Secret values never appear: a header set from `${env.X}` shows the
- * reference, and a literal in a credential header is hidden (redact.ts).
+ * attaches and detaches. Added and changed routes carry their full effective policy
+ * (route-policy.ts). Changes to the Worker's own code and settings come from plan-code.ts.
+ * Secret values never appear: a header set from `${env.X}` shows the reference, and literal
+ * header values and redirect query values are hidden unless allow-listed (redact.ts).
  */
 import type { CompiledTable } from '../../src/table/types.ts';
 import { mergeDefaults, type RawConfig, type RawRoute } from '../compiler/config.ts';
 import { type DeployRoute, deployTargets, type RateLimitBinding } from './deploy-config.ts';
-import { showHeaderValue } from './redact.ts';
+import type { CodeChanges } from './plan-code.ts';
+import { showHeaderValue, showRedirectTarget } from './redact.ts';
+import { type PolicyRow, routePolicy } from './route-policy.ts';
+import { zoneOf } from './zone.ts';
 
 /** One side of the comparison: the parsed file and its compiled table. */
 export interface PlanSide {
   config: RawConfig;
   table: CompiledTable;
-  /** The Worker's name (rate-limit namespaces derive from it). */
-  worker: string;
+  /** The Worker's name (wrangler.toml), which rate-limit namespace ids derive from. */
+  workerName?: string;
 }
 
 export interface FieldChange {
@@ -32,6 +37,8 @@ export interface RouteSummary {
   path: string;
   /** `https://origin`, `a, then b` for failover, or `redirect 301 to https://...`. */
   target: string;
+  /** The route's full effective policy (defaults and built-in values included). */
+  policy: PolicyRow[];
 }
 
 export interface Plan {
@@ -39,10 +46,18 @@ export interface Plan {
   routes: {
     added: RouteSummary[];
     removed: RouteSummary[];
-    changed: Array<{ id: string; fields: FieldChange[] }>;
+    /** Field by field, then the route's effective policy after the change. */
+    changed: Array<{ id: string; fields: FieldChange[]; policy: PolicyRow[] }>;
   };
   /** Custom domains and zone routes the deploy attaches or detaches. */
   domains: { attached: DeployRoute[]; detached: DeployRoute[] };
+  /**
+   * Attached wildcards two or more labels below their zone (`*.preview.example.com`): Universal
+   * SSL covers the zone and one label below it only, so their names need another certificate.
+   */
+  tls: Array<{ pattern: string; zone: string }>;
+  /** Changes to what the Worker runs that routes.yaml does not show (source, settings, lockfile). */
+  code: CodeChanges;
   /** Hosts newly in the table that are not deployed (local names such as *.localhost). */
   localOnly: string[];
   rateLimits: {
@@ -63,7 +78,6 @@ export interface Plan {
 
 /** A table with no routes: the base of a first commit. */
 export const EMPTY_SIDE: PlanSide = {
-  worker: '',
   config: { version: 1, routes: [] },
   table: { format: 1, routes: [], exact: {}, wildcard: {}, vars: {}, secrets: [] },
 };
@@ -72,9 +86,18 @@ export const EMPTY_SIDE: PlanSide = {
  * Compares two route tables.
  * @example diffPlan('origin/main', base, head).changeCount // 0 when nothing changed
  */
-export function diffPlan(base: string, before: PlanSide, after: PlanSide): Plan {
+export function diffPlan(
+  base: string,
+  before: PlanSide,
+  after: PlanSide,
+  code: CodeChanges = { files: [], compatibilityDate: null },
+): Plan {
   const routesBefore = effectiveRoutes(before.config);
   const routesAfter = effectiveRoutes(after.config);
+  const policyOf = (id: string) => {
+    const compiled = after.table.routes.find((r) => r.id === id);
+    return compiled ? routePolicy(compiled) : [];
+  };
   const added = [...routesAfter.keys()].filter((id) => !routesBefore.has(id));
   const removed = [...routesBefore.keys()].filter((id) => !routesAfter.has(id));
   const changed = [...routesAfter.keys()]
@@ -82,11 +105,12 @@ export function diffPlan(base: string, before: PlanSide, after: PlanSide): Plan 
     .map((id) => ({
       id,
       fields: diffFields(routesBefore.get(id) as RawRoute, routesAfter.get(id) as RawRoute),
+      policy: policyOf(id),
     }))
     .filter((c) => c.fields.length > 0);
 
-  const targetsBefore = deployTargets(before.table, before.worker);
-  const targetsAfter = deployTargets(after.table, after.worker);
+  const targetsBefore = deployTargets(before.table, before.workerName ?? '');
+  const targetsAfter = deployTargets(after.table, after.workerName ?? '');
   const key = (r: DeployRoute) => `${r.pattern} ${'zone_name' in r ? r.zone_name : 'custom'}`;
   const minus = (a: DeployRoute[], b: DeployRoute[]) => a.filter((r) => !b.some((s) => key(s) === key(r)));
   const skippedBefore = new Set(targetsBefore.skipped.map((s) => s.host));
@@ -106,14 +130,16 @@ export function diffPlan(base: string, before: PlanSide, after: PlanSide): Plan 
   const plan: Plan = {
     base,
     routes: {
-      added: added.map((id) => summarize(routesAfter.get(id) as RawRoute)),
-      removed: removed.map((id) => summarize(routesBefore.get(id) as RawRoute)),
+      added: added.map((id) => ({ ...summarize(routesAfter.get(id) as RawRoute), policy: policyOf(id) })),
+      removed: removed.map((id) => ({ ...summarize(routesBefore.get(id) as RawRoute), policy: [] })),
       changed,
     },
     domains: {
       attached: minus(targetsAfter.routes, targetsBefore.routes),
       detached: minus(targetsBefore.routes, targetsAfter.routes),
     },
+    tls: minus(targetsAfter.routes, targetsBefore.routes).flatMap(deepWildcard),
+    code,
     localOnly: targetsAfter.skipped.map((s) => s.host).filter((h) => !skippedBefore.has(h)),
     rateLimits: {
       added: [...limitsAfter.values()].filter((b) => !limitsBefore.has(b.name)),
@@ -156,8 +182,17 @@ export function diffPlan(base: string, before: PlanSide, after: PlanSide): Plan 
     plan.vars.removed.length +
     plan.vars.changed.length +
     plan.secrets.added.length +
-    plan.secrets.removed.length;
+    plan.secrets.removed.length +
+    plan.code.files.length;
   return plan;
+}
+
+/** A zone route whose names sit two or more labels below the zone. */
+function deepWildcard(route: DeployRoute): Plan['tls'] {
+  if (!('zone_name' in route)) return [];
+  const suffix = route.pattern.replace(/^\*\./, '').replace(/\/\*$/, '');
+  const zone = zoneOf(suffix);
+  return zone.kind === 'zone' && zone.zone !== suffix ? [{ pattern: route.pattern, zone: zone.zone }] : [];
 }
 
 /** Routes by id, with defaults merged in (sorted by id for a stable plan). */
@@ -166,11 +201,11 @@ function effectiveRoutes(config: RawConfig): Map<string, RawRoute> {
   return new Map(routes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((r) => [r.id, r]));
 }
 
-function summarize(route: RawRoute): RouteSummary {
+function summarize(route: RawRoute): Omit<RouteSummary, 'policy'> {
   const origins =
     route.origin === undefined ? [] : Array.isArray(route.origin) ? route.origin : [route.origin];
   const target = route.redirect
-    ? `redirect ${route.redirect.status ?? 301} to ${route.redirect.to}`
+    ? `redirect ${route.redirect.status ?? 301} to ${showRedirectTarget(route.redirect.to)}`
     : origins.join(', then ');
   return { id: route.id, hosts: route.hosts, path: route.path ?? '/', target };
 }
@@ -187,6 +222,7 @@ function flatten(value: unknown, prefix: string, out: Map<string, string>): Map<
   let shown = Array.isArray(value) ? `[${value.map((v) => printable(v)).join(', ')}]` : printable(value);
   const header = /^headers\.(request|response)\.set\.(.+)$/.exec(prefix);
   if (header) shown = showHeaderValue(header[2] as string, shown);
+  if (prefix === 'redirect.to') shown = showRedirectTarget(shown);
   out.set(prefix, shown);
   return out;
 }

@@ -1,9 +1,11 @@
 /**
- * The plan as Markdown, for a pull-request comment: a one-line summary, then routes, domains,
- * rate-limit bindings, vars and secrets, each section only when it has changes.
+ * The plan as Markdown, for a pull-request comment: a one-line summary, then routes (each added
+ * or changed one with its effective policy), domains, rate-limit bindings, vars and secrets, and
+ * the Worker's own code, each section only when it has changes.
  */
 import type { DeployRoute } from './deploy-config.ts';
 import type { Plan } from './plan-diff.ts';
+import type { PolicyRow } from './route-policy.ts';
 
 /** Inline code that survives any content (backticks inside widen the fence) and table pipes. */
 function code(text: string): string {
@@ -18,10 +20,29 @@ function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-function domainRow(change: string, route: DeployRoute): string {
-  return 'custom_domain' in route
-    ? `| ${change} | ${code(route.pattern)} | custom domain | DNS record and certificate managed by Cloudflare |`
-    : `| ${change} | ${code(route.pattern)} | zone route | zone ${code(route.zone_name)}; its names need proxied DNS records (e.g. a wildcard record) |`;
+function domainRow(change: string, route: DeployRoute, plan: Plan): string {
+  if ('custom_domain' in route)
+    return `| ${change} | ${code(route.pattern)} | custom domain | DNS record and certificate managed by Cloudflare |`;
+  const deep = change === 'attach' && plan.tls.some((t) => t.pattern === route.pattern);
+  const tls = deep
+    ? `; **TLS:** Universal SSL covers ${code(route.zone_name)} and ${code(`*.${route.zone_name}`)} only, not these names: order an Advanced certificate (or enable Total TLS) for ${code(route.pattern.replace(/\/\*$/, ''))} first`
+    : '';
+  return `| ${change} | ${code(route.pattern)} | zone route | zone ${code(route.zone_name)}; its names need proxied DNS records (e.g. a wildcard record)${tls} |`;
+}
+
+/** A collapsible table of a route's effective policy. */
+function policyBlock(id: string, policy: PolicyRow[], when: string): string[] {
+  if (policy.length === 0) return [];
+  return [
+    `<details><summary>Effective policy of ${code(id)} ${when}</summary>`,
+    '',
+    '| Setting | Value |',
+    '| --- | --- |',
+    ...policy.map((p) => `| ${p.setting} | ${code(p.value)} |`),
+    '',
+    '</details>',
+    '',
+  ];
 }
 
 /**
@@ -33,7 +54,7 @@ export function renderPlanMarkdown(plan: Plan): string {
   const { routes, domains, rateLimits, vars, secrets } = plan;
   out.push(`### Route plan against ${code(plan.base)}`, '');
   if (plan.changeCount === 0) {
-    out.push('No changes: merging this deploys the same routes, domains and bindings.');
+    out.push('No changes: merging this deploys the same routes, domains, bindings and Worker code.');
     return `${out.join('\n')}\n`;
   }
   const parts = [
@@ -42,6 +63,7 @@ export function renderPlanMarkdown(plan: Plan): string {
     routes.changed.length && `${count(routes.changed.length, 'route')} changed`,
     domains.attached.length && `${count(domains.attached.length, 'domain')} attached`,
     domains.detached.length && `${count(domains.detached.length, 'domain')} detached`,
+    plan.code.files.length && `Worker code changed (${count(plan.code.files.length, 'file')})`,
   ].filter(Boolean);
   out.push(`**${count(plan.changeCount, 'change')}**${parts.length ? `: ${parts.join(', ')}` : ''}.`, '');
 
@@ -63,11 +85,12 @@ export function renderPlanMarkdown(plan: Plan): string {
       }
     }
     out.push('');
+    for (const r of routes.added) out.push(...policyBlock(r.id, r.policy, '(added)'));
   }
-  for (const { id, fields } of routes.changed) {
+  for (const { id, fields, policy } of routes.changed) {
     out.push(`#### Route ${code(id)} changed`, '', '| Field | Before | After |', '| --- | --- | --- |');
     for (const f of fields) out.push(`| ${code(f.field)} | ${cell(f.before)} | ${cell(f.after)} |`);
-    out.push('');
+    out.push('', ...policyBlock(id, policy, 'after this change'));
   }
 
   if (domains.attached.length + domains.detached.length > 0) {
@@ -79,8 +102,8 @@ export function renderPlanMarkdown(plan: Plan): string {
       '| Change | Pattern | Kind | Notes |',
       '| --- | --- | --- | --- |',
     );
-    for (const r of domains.attached) out.push(domainRow('attach', r));
-    for (const r of domains.detached) out.push(domainRow('detach', r));
+    for (const r of domains.attached) out.push(domainRow('attach', r, plan));
+    for (const r of domains.detached) out.push(domainRow('detach', r, plan));
     out.push('');
   }
   if (plan.localOnly.length > 0) {
@@ -121,5 +144,27 @@ export function renderPlanMarkdown(plan: Plan): string {
     for (const s of secrets.removed) out.push(`| secret no longer declared | ${code(s)} | _(secret)_ | |`);
     out.push('');
   }
+  out.push(...codeSection(plan));
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** The Worker's own code and settings: what routes.yaml does not show but the merge deploys. */
+function codeSection(plan: Plan): string[] {
+  const { files, compatibilityDate } = plan.code;
+  if (files.length === 0) return [];
+  const out = [
+    '#### Worker code changed',
+    '',
+    'Merging this deploys a new Worker build even where the routes above are unchanged. Files that differ from the base:',
+    '',
+    ...files.map((f) => `- ${code(f)}`),
+    '',
+  ];
+  if (compatibilityDate) {
+    out.push(
+      `Compatibility date: ${cell(compatibilityDate.before)} → ${cell(compatibilityDate.after)} (runtime behaviour may change: read the compatibility flags it turns on).`,
+      '',
+    );
+  }
+  return out;
 }

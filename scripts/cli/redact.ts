@@ -1,41 +1,76 @@
 /**
- * What the CLI may print of a header value. A `${env.NAME}` reference is shown as written (it
- * names the secret, it is not the secret); a literal written straight into a header that carries
- * credentials (Authorization, Cookie, *token*, *api-key*, ...) is hidden, so a plan posted on a
- * pull request never repeats a credential someone pasted into routes.yaml.
+ * What the CLI may print of a value written in routes.yaml. Every literal header value is hidden
+ * unless the header's name is on a short allow list of headers that never carry a credential
+ * (Cache-Control, Content-Type, X-Frame-Options, ...); a `${env.NAME}` reference is always shown
+ * as written (it names the secret, it is not the secret). Query values of a redirect target are
+ * hidden the same way unless the parameter is on a short allow list (utm_*, lang, ...).
+ *
+ * Hiding by default, not by guessing from the name, is the point: a plan posted on a pull request
+ * must never repeat a credential someone pasted under a header name nobody thought of.
  */
 import type { Template } from '../../src/table/types.ts';
 
-const SENSITIVE =
-  /^(authorization|proxy-authorization|cookie|set-cookie)$|api[-_]?key|token|secret|passw(or)?d|session|signature|credential|auth/i;
+/** Headers whose values are policy, never a credential: shown as written. */
+const VISIBLE_HEADERS = new Set([
+  'accept',
+  'access-control-max-age',
+  'cache-control',
+  'content-language',
+  'content-security-policy',
+  'content-type',
+  'cross-origin-opener-policy',
+  'cross-origin-resource-policy',
+  'permissions-policy',
+  'referrer-policy',
+  'strict-transport-security',
+  'vary',
+  'x-content-type-options',
+  'x-frame-options',
+  'x-robots-tag',
+]);
+
+/** Query parameters of a redirect target that are campaign or display settings. */
+const VISIBLE_PARAMS = new Set([
+  'lang',
+  'locale',
+  'ref',
+  'utm_campaign',
+  'utm_content',
+  'utm_medium',
+  'utm_source',
+  'utm_term',
+]);
+
 const REFERENCE = /(\$\{env\.[A-Za-z_][A-Za-z0-9_]*\})/;
-/** Literals that are only an auth scheme (`Bearer `) say nothing secret. */
+/** Literals that are only an auth scheme (`Bearer `) or spacing say nothing secret. */
 const SCHEME_ONLY = /^\s*(bearer|basic|digest|token)?\s*$/i;
+const SCHEME = /^\s*(bearer|basic|digest|token)\s+/i;
 
 /** Placeholder printed instead of a hidden literal. */
 export const HIDDEN = '(hidden)';
 
 /**
- * True when a header name suggests its value is a credential.
- * @example isSensitiveHeader('X-Api-Key') // true
+ * True when a header's literal values may be printed.
+ * @example isVisibleHeader('Cache-Control') // true
+ * @example isVisibleHeader('X-Tenant') // false
  */
-export function isSensitiveHeader(name: string): boolean {
-  return SENSITIVE.test(name);
+export function isVisibleHeader(name: string): boolean {
+  return VISIBLE_HEADERS.has(name.toLowerCase());
 }
 
 /**
  * The printable form of a header value as written in routes.yaml.
  * @example showHeaderValue('Authorization', 'Bearer ${env.TOKEN}') // 'Bearer ${env.TOKEN}'
- * @example showHeaderValue('Authorization', 'Bearer abc123') // 'Bearer (hidden)'
+ * @example showHeaderValue('X-Tenant', 'acme-42') // '(hidden)'
+ * @example showHeaderValue('Cache-Control', 'no-store') // 'no-store'
  */
 export function showHeaderValue(name: string, value: string): string {
-  if (!isSensitiveHeader(name)) return value;
+  if (isVisibleHeader(name)) return value;
   return value
     .split(REFERENCE)
     .map((part, i) => {
       if (i % 2 === 1 || SCHEME_ONLY.test(part)) return part;
-      const scheme = /^\s*(bearer|basic|digest|token)\s+/i.exec(part)?.[0] ?? '';
-      return `${scheme}${HIDDEN}`;
+      return `${SCHEME.exec(part)?.[0] ?? ''}${HIDDEN}`;
     })
     .join('');
 }
@@ -49,4 +84,37 @@ export function showTemplate(name: string, template: Template): string {
     name,
     template.map((part) => (typeof part === 'string' ? part : `\${env.${part.env}}`)).join(''),
   );
+}
+
+/**
+ * A redirect target with every query value hidden unless its name is on the allow list.
+ * Parameter names, the path and the host stay visible.
+ * @example showRedirectTarget('https://example.com/in?token=abc&lang=en') // 'https://example.com/in?token=(hidden)&lang=en'
+ */
+export function showRedirectTarget(target: string): string {
+  const hash = target.indexOf('#');
+  const beforeHash = hash === -1 ? target : target.slice(0, hash);
+  // A fragment can carry a token too (OAuth implicit flows): it is never shown.
+  const fragment = hash === -1 ? '' : `#${HIDDEN}`;
+  const query = beforeHash.indexOf('?');
+  if (query === -1) return `${beforeHash}${fragment}`;
+  const params = beforeHash
+    .slice(query + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq === -1) return pair;
+      const name = pair.slice(0, eq);
+      const visible = VISIBLE_PARAMS.has(decodeName(name).toLowerCase()) || eq === pair.length - 1;
+      return visible ? pair : `${name}=${HIDDEN}`;
+    });
+  return `${beforeHash.slice(0, query + 1)}${params.join('&')}${fragment}`;
+}
+
+function decodeName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name;
+  }
 }

@@ -31,7 +31,12 @@ export interface RouteTestRun {
   uncovered: Array<{ index: number; route: CompiledRoute }>;
 }
 
-const show = (value: string | number | null | undefined): string =>
+/**
+ * How an expected or actual value is printed in a failure report.
+ * @example show(204) // '204'
+ * @example show('proxied') // '"proxied"'
+ */
+export const show = (value: string | number | null | undefined): string =>
   value === null || value === undefined
     ? '(none)'
     : typeof value === 'number'
@@ -79,18 +84,33 @@ export async function runRouteTests(table: CompiledTable, cases: RouteTestCase[]
  * @example formatFailure('routes.test.yaml', result)
  */
 export function formatFailure(file: string, result: CaseResult): string {
-  const { testCase, outcome } = result;
-  const width = Math.max(8, ...result.mismatches.map((m) => m.field.length));
-  const valueWidth = Math.max(10, ...result.mismatches.map((m) => m.expected.length));
+  const { outcome } = result;
+  const note =
+    outcome.message && outcome.error ? `the router answered ${outcome.error}: ${outcome.message}` : null;
+  return formatCaseFailure(file, result.testCase, result.mismatches, note);
+}
+
+/**
+ * Formats one failed case from any runner (the simulator, or real HTTP for `smoke`): where it is
+ * in the test file, the request, each field as expected vs actual, and an optional note.
+ * @example formatCaseFailure('routes.test.yaml', testCase, [{ field: 'status', expected: '200', actual: '204' }], null)
+ */
+export function formatCaseFailure(
+  file: string,
+  testCase: RouteTestCase,
+  mismatches: Mismatch[],
+  note: string | null,
+): string {
+  const width = Math.max(8, ...mismatches.map((m) => m.field.length));
+  const valueWidth = Math.max(10, ...mismatches.map((m) => m.expected.length));
   const lines = [
     `${file}:${testCase.line}:${testCase.col}  FAIL  ${testCase.name}`,
     `    ${testCase.request.method} ${testCase.request.url}`,
-    ...result.mismatches.map(
+    ...mismatches.map(
       (m) => `    ${m.field.padEnd(width)}  expected ${m.expected.padEnd(valueWidth)}  actual ${m.actual}`,
     ),
   ];
-  if (outcome.message && outcome.error)
-    lines.push(`    (the router answered ${outcome.error}: ${outcome.message})`);
+  if (note) lines.push(`    (${note})`);
   return lines.join('\n');
 }
 

@@ -122,6 +122,8 @@ export interface WranglerOptions {
   onLine?: (line: string) => void;
   /** How long to wait for the router to answer (default 90 s: a cold start on a busy machine). */
   readyTimeoutMs?: number;
+  /** Local secrets, one NAME=value a line (default: the project's .dev.vars, when it exists). */
+  envFile?: string;
 }
 
 export interface RunningRouter {
@@ -166,7 +168,7 @@ export async function startWrangler(options: WranglerOptions): Promise<RunningRo
   ];
   // Local secrets: the project's .dev.vars, which wrangler would otherwise look for next to
   // the generated config.
-  const devVars = join(projectRoot, '.dev.vars');
+  const devVars = options.envFile ?? join(projectRoot, '.dev.vars');
   if (existsSync(devVars)) args.push('--env-file', devVars);
 
   const child = spawn(process.execPath, args, {
@@ -221,7 +223,10 @@ export async function startWrangler(options: WranglerOptions): Promise<RunningRo
   return { url, pid, exited, stop };
 }
 
-/** The wrangler CLI of this project (run with this Node). */
+/**
+ * The project's own wrangler entry script (node_modules, the pinned version).
+ * @example spawn(process.execPath, [wranglerBin(), 'dev'])
+ */
 export function wranglerBin(): string {
   const require = createRequire(import.meta.url);
   const manifest = require.resolve('wrangler/package.json');

@@ -38,7 +38,7 @@ export type StageName =
 
 /** What the upstream stage did: the URL it sent, the tries, and which origin answered. */
 export interface UpstreamReport {
-  /** The URL of the first try (the route's first origin). */
+  /** The URL of the last try: the answering origin's, when one answered. */
   url: URL;
   tries: number;
   /** The origin whose response is returned, and its place in the failover list. */

@@ -25,6 +25,8 @@ const DROPPED = new Set([
   'x-host',
   'x-original-host',
   'cdn-loop',
+  // The operator's debug token (src/pipeline/debug.ts) is for the router, never the origin.
+  'x-router-debug',
 ]);
 
 /** Method override headers: dropped where the route limits methods, so no other method slips in. */

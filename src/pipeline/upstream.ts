@@ -45,6 +45,7 @@ export async function fetchUpstream(
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), Math.min(remaining, route.tryTimeoutMs));
     report.tries++;
+    report.url = urls[i] as URL;
     try {
       const response = await platform.fetch(urls[i] as URL, {
         method: x.method,

@@ -20,6 +20,7 @@ import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   deployConfig,
+  GENERATED_GUARD,
   metricsDataset,
   namespaceId,
   readWranglerToml,
@@ -47,12 +48,16 @@ const validateWrangler = new Ajv({ allErrors: true, strict: false, allowUnionTyp
   JSON.parse(readFileSync(join(root, 'node_modules', 'wrangler', 'config-schema.json'), 'utf8')),
 );
 
-/** `wrangler deploy --dry-run` as CI runs it, with no Cloudflare credentials at all. */
-function dryRun(config: string, outdir: string) {
+/**
+ * A wrangler dry run with no Cloudflare credentials at all: `deploy` for a build folder of its
+ * own, `versions upload` (what the deploy sends, and what CI dry-runs) for src/generated, whose
+ * guard refuses `wrangler deploy`.
+ */
+function dryRun(config: string, outdir: string, command: string[] = ['deploy']) {
   const { CLOUDFLARE_API_TOKEN: _t, CLOUDFLARE_ACCOUNT_ID: _a, ...env } = process.env;
   return spawnSync(
     join(root, 'node_modules', '.bin', 'wrangler'),
-    ['deploy', '--dry-run', '--outdir', outdir, '--config', config],
+    [...command, '--dry-run', '--outdir', outdir, '--config', config],
     {
       cwd: root,
       encoding: 'utf8',
@@ -111,6 +116,14 @@ describe('deploy config', () => {
     expect(namespaceId('edge-router', 'api-v2')).not.toBe(namespaceId('edge-router', 'api-v3'));
     expect(Number(namespaceId('edge-router', 'x'))).toBeGreaterThan(0);
     expect(namespaceId('edge-router', 'api-v2')).not.toBe(namespaceId('edge-router-staging', 'api-v2'));
+    // Two Workers of one account (staging, production) never share a counter namespace.
+    const staging = deployConfig({ ...handKept(), name: 'edge-router-staging' }, fixtureTable(), {
+      main: 'index.ts',
+    }).config.ratelimits as Array<{ namespace_id: string }>;
+    const production = deployConfig(handKept(), fixtureTable(), { main: 'index.ts' }).config
+      .ratelimits as Array<{ namespace_id: string }>;
+    expect(staging[0]?.namespace_id).toBe(namespaceId('edge-router-staging', 'api-v2'));
+    expect(staging[0]?.namespace_id).not.toBe(production[0]?.namespace_id);
     const hand = {
       ...handKept(),
       vars: { API_REGION: 'us', KEPT: 'yes' },
@@ -215,7 +228,7 @@ routes:
     expect(existsSync(join(tmp, 'dry-bundle', 'index.js'))).toBe(true);
   });
 
-  it('passes wrangler deploy --dry-run on src/generated/wrangler.json, the config npm run deploy uses', async () => {
+  it('passes wrangler versions upload --dry-run on src/generated/wrangler.json, the config npm run deploy uses', async () => {
     const generated = join(root, 'src', 'generated', 'wrangler.json');
     expect(existsSync(generated), 'src/generated/wrangler.json is missing: run npm run build').toBe(true);
     // It is up to date with routes.yaml and wrangler.toml, and main points at src/index.ts from there.
@@ -223,9 +236,9 @@ routes:
       main: '../index.ts',
       schema: '../../node_modules/wrangler/config-schema.json',
     }).config;
-    expect(readFileSync(generated, 'utf8')).toBe(renderDeployConfig(expected));
+    expect(readFileSync(generated, 'utf8')).toBe(renderDeployConfig({ ...expected, build: GENERATED_GUARD }));
     mkdirSync(join(tmp, 'generated-bundle'), { recursive: true });
-    const result = dryRun(generated, join(tmp, 'generated-bundle'));
+    const result = dryRun(generated, join(tmp, 'generated-bundle'), ['versions', 'upload']);
     expect(result.status, result.stderr + result.stdout).toBe(0);
     expect(result.stdout).toContain('--dry-run: exiting now');
   });

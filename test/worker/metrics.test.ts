@@ -28,7 +28,8 @@ const routes = [
   { id: 'metrics-failover', hosts: ['metrics-failover.test'], origin: [originUrl('dead'), originUrl()] },
 ];
 const router = routerFor(routes, {}, { METRICS: recording, CF_VERSION_METADATA: VERSION });
-const unversioned = routerFor(routes, {}, { METRICS: recording });
+// wrangler.toml declares version metadata, so the test env has it: this Worker runs without, as local runs may.
+const unversioned = routerFor(routes, {}, { METRICS: recording, CF_VERSION_METADATA: undefined });
 const broken = routerFor(routes, {}, { METRICS: throwing, CF_VERSION_METADATA: VERSION });
 const without = routerFor(routes);
 

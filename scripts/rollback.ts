@@ -1,0 +1,114 @@
+/**
+ * `npm run rollback -- [--to VERSION_ID] [--dry-run] [--message TEXT]`: puts a previous version of
+ * the production Worker back at 100 % of traffic. Without --to it is the version that served
+ * before the current one (the most recent deployment whose main version differs). It changes
+ * versions only: custom domains and zone routes stay as they are (they follow routes.yaml; revert
+ * the commit to change them). --dry-run reads the deployments and prints the choice, changing
+ * nothing. Needs CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID, like the deploy.
+ * Exit 0 rolled back (or nothing to do), 1 on an error.
+ */
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { type Io, runIfMain } from './cli/io.ts';
+import { type Cloudflare, cloudflare } from './deploy/cloudflare.ts';
+import { type DeployTarget, resolveTarget } from './deploy/target.ts';
+import { runWrangler, tail } from './deploy/wrangler.ts';
+
+const USAGE = 'usage: npm run rollback -- [--to VERSION_ID] [--dry-run] [--message TEXT]';
+const OPTIONS = {
+  to: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  message: { type: 'string' },
+} as const;
+
+interface Deployment {
+  created_on: string;
+  versions: Array<{ version_id: string; percentage: number }>;
+}
+
+/** @example await main(['--to', '5021413a-...'], io) // 0 once that version serves 100 % */
+export async function main(argv: string[], io: Io): Promise<number> {
+  let values: { to?: string; 'dry-run'?: boolean; message?: string };
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS }));
+  } catch (error) {
+    io.err(`${(error as Error).message}\n${USAGE}`);
+    return 1;
+  }
+  let target: DeployTarget;
+  try {
+    target = resolveTarget({ cwd: io.cwd, env: io.env });
+  } catch (error) {
+    io.err(`rollback: ${(error as Error).message}`);
+    return 1;
+  }
+  const token = io.env.CLOUDFLARE_API_TOKEN;
+  if (!token || !target.accountId) {
+    io.err('rollback: set CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID (or account_id in wrangler.toml)');
+    return 1;
+  }
+  const api = cloudflare({ token, baseUrl: io.env.CLOUDFLARE_API_BASE_URL });
+  try {
+    const choice = await chooseVersion(api, target, values.to);
+    io.err(`${target.workerName}: version ${choice.current} serves now; rolling back to ${choice.to}`);
+    io.err(`    ${await describe(api, target, choice.current)} -> ${await describe(api, target, choice.to)}`);
+    if (choice.current === choice.to) {
+      io.err('nothing to do: that version already serves 100 %');
+      return 0;
+    }
+    if (values['dry-run']) {
+      io.err(`dry run: would run wrangler versions deploy ${choice.to}@100`);
+      return 0;
+    }
+    const message = values.message ?? `rollback from ${choice.current.slice(0, 8)}`;
+    const where = existsSync(target.configPath)
+      ? ['--config', target.configPath]
+      : ['--name', target.workerName];
+    const result = await runWrangler(
+      ['versions', 'deploy', `${choice.to}@100`, '--yes', '--message', message, ...where],
+      target,
+      io.env,
+    );
+    if (result.code !== 0) {
+      io.err(`rollback: wrangler versions deploy failed:\n${tail(result.output)}`);
+      return 1;
+    }
+    io.err(`rolled back: version ${choice.to} serves 100 % of ${target.workerName}`);
+    return 0;
+  } catch (error) {
+    io.err(`rollback: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+/** The version serving most traffic now, and the one to go back to. */
+async function chooseVersion(api: Cloudflare, target: DeployTarget, to: string | undefined) {
+  const { deployments } = await api.get<{ deployments: Deployment[] }>(
+    `/accounts/${target.accountId}/workers/scripts/${encodeURIComponent(target.workerName)}/deployments`,
+  );
+  const main = (d: Deployment) => [...d.versions].sort((a, b) => b.percentage - a.percentage)[0]?.version_id;
+  const current = deployments[0] ? main(deployments[0]) : undefined;
+  if (!current) throw new Error(`${target.workerName} has no deployment`);
+  if (to) {
+    // A version that never served is allowed, but it must exist: the API says so on deploy.
+    return { current, to };
+  }
+  const previous = deployments
+    .slice(1)
+    .map(main)
+    .find((id) => id !== undefined && id !== current);
+  if (!previous) throw new Error(`${target.workerName} has no earlier version to roll back to`);
+  return { current, to: previous };
+}
+
+/** A version as people recognise it: its commit tag and message. */
+async function describe(api: Cloudflare, target: DeployTarget, id: string): Promise<string> {
+  const version = await api.get<{ annotations?: Record<string, string> }>(
+    `/accounts/${target.accountId}/workers/scripts/${encodeURIComponent(target.workerName)}/versions/${id}`,
+  );
+  const tag = version.annotations?.['workers/tag'];
+  const message = version.annotations?.['workers/message'];
+  return `${id.slice(0, 8)} (${[tag, message].filter(Boolean).join(', ') || 'no tag'})`;
+}
+
+runIfMain(import.meta.url, main);
