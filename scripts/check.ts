@@ -3,7 +3,9 @@
  * file (YAML, schema, semantics) and reports every problem at once as FILE:LINE:COL; when it is
  * clean, runs the route tests beside it (routes.test.yaml) and reports routes no case reaches
  * (`--require-coverage` makes those errors). A file with environments is checked in each of
- * them (or only in --env). Exit 0 when clean and passing, 1 otherwise.
+ * them (or only in --env). `--list-environments` prints the environments (production first, just
+ * production for a file without any), one per line, for the deploy workflow.
+ * Exit 0 when clean and passing, 1 otherwise.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -14,7 +16,8 @@ import { type Analysis, analyze } from './compiler/analyze.ts';
 import { declaredEnvironments } from './compiler/environments.ts';
 import { printAnalysis } from './compiler/report.ts';
 
-const USAGE = 'usage: npm run check -- [FILE] [--env NAME] [--tests FILE] [--require-coverage]';
+const USAGE =
+  'usage: npm run check -- [FILE] [--env NAME] [--tests FILE] [--require-coverage] [--list-environments]';
 
 /** @example await main(['routes.yaml', '--require-coverage'], io) // 0 when clean and covered */
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -35,6 +38,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
   } catch (error) {
     io.err(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     return 1;
+  }
+  if (values['list-environments']) {
+    const names = declaredEnvironments(text);
+    io.out((names.length > 0 ? names : ['production']).join('\n'));
+    return 0;
   }
   // One analysis checks every environment; route tests then run in each (or only in --env).
   const first = analyze(text, { env: values.env });
@@ -64,6 +72,7 @@ const OPTIONS = {
   env: { type: 'string' },
   tests: { type: 'string' },
   'require-coverage': { type: 'boolean' },
+  'list-environments': { type: 'boolean' },
 } as const;
 
 runIfMain(import.meta.url, main);

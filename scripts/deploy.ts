@@ -1,8 +1,9 @@
 /**
- * `npm run deploy -- [--dry-run] [--steps 10,50,100] [--step-wait 5m] [--smoke-base URL]
+ * `npm run deploy -- [--env NAME] [--dry-run] [--steps 10,50,100] [--step-wait 5m] [--smoke-base URL]
  * [--attach-timeout 3m] [--message TEXT] [--record FILE] [--routes FILE] [--out DIR]`
  *
- * A versioned rollout of routes.yaml and the Worker to the production target:
+ * A versioned rollout of routes.yaml and the Worker to one environment's Worker (default:
+ * production; each environment is a Worker of its own):
  * check -> build -> secrets gate -> `wrangler versions upload` (tagged with the commit) -> smoke
  * test on the live hosts, pinned to the new version -> `wrangler versions deploy` (100 %, or in
  * steps) -> attach and detach domains and routes -> smoke test of new hosts -> record. Any failure
@@ -30,9 +31,10 @@ import { resolveTarget } from './deploy/target.ts';
 import { loadSmokeCases } from './smoke/cases.ts';
 
 const USAGE =
-  'usage: npm run deploy -- [--dry-run] [--steps 10,50,100] [--step-wait 5m] [--smoke-base URL] [--attach-timeout 3m] [--message TEXT] [--record FILE] [--routes FILE] [--out DIR]';
+  'usage: npm run deploy -- [--env NAME] [--dry-run] [--steps 10,50,100] [--step-wait 5m] [--smoke-base URL] [--attach-timeout 3m] [--message TEXT] [--record FILE] [--routes FILE] [--out DIR]';
 
 const OPTIONS = {
+  env: { type: 'string' },
   'dry-run': { type: 'boolean' },
   steps: { type: 'string' },
   'step-wait': { type: 'string' },
@@ -62,7 +64,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   let target: ReturnType<typeof resolveTarget>;
   try {
-    target = resolveTarget({ cwd: io.cwd, env: io.env, routes: values.routes, out: values.out });
+    target = resolveTarget({
+      cwd: io.cwd,
+      env: io.env,
+      environment: values.env,
+      routes: values.routes,
+      out: values.out,
+    });
   } catch (error) {
     io.err(`deploy: ${(error as Error).message}`);
     return 1;
@@ -75,14 +83,24 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return 1;
   }
 
-  io.err(`==> check: npm run check -- ${target.routesFile}`);
-  if ((await check([target.routesFile], io)) !== 0) return 1;
-  io.err(`==> build: npm run build -- ${target.routesFile} --out ${relative(io.cwd, target.outDir)}`);
-  if ((await build([target.routesFile, '--out', target.outDir, '--wrangler', target.wranglerToml], io)) !== 0)
-    return 1;
-  const table = analyze(readFileSync(resolve(io.cwd, target.routesFile), 'utf8')).table;
+  const envFlag = values.env === undefined ? [] : ['--env', values.env];
+  io.err(`==> check: npm run check -- ${[target.routesFile, ...envFlag].join(' ')}`);
+  if ((await check([target.routesFile, ...envFlag], io)) !== 0) return 1;
+  io.err(
+    `==> build: npm run build -- ${[target.routesFile, ...envFlag].join(' ')} --out ${relative(io.cwd, target.outDir)}`,
+  );
+  const buildArgs = [
+    target.routesFile,
+    ...envFlag,
+    '--out',
+    target.outDir,
+    '--wrangler',
+    target.wranglerToml,
+  ];
+  if ((await build(buildArgs, io)) !== 0) return 1;
+  const table = analyze(readFileSync(resolve(io.cwd, target.routesFile), 'utf8'), { env: values.env }).table;
   const smoke = existsSync(resolve(io.cwd, target.testsFile))
-    ? loadSmokeCases(target.routesFile, target.testsFile, { ...io, err: () => {} })
+    ? loadSmokeCases(target.routesFile, target.testsFile, { ...io, err: () => {} }, values.env)
     : { file: target.testsFile, cases: [] };
   if (!smoke || !table) return 1;
   if (smoke.cases.length === 0)

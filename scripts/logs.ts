@@ -19,9 +19,10 @@ import { jsonValues, routerLines } from './logs/tail-events.ts';
 import { wranglerBin } from './serve/local-router.ts';
 
 const USAGE =
-  'usage: npm run logs -- [--route ID] [--status 5xx|404|...] [--host H] [--request-id ID] [--file FILE|-]';
+  'usage: npm run logs -- [--env NAME] [--route ID] [--status 5xx|404|...] [--host H] [--request-id ID] [--file FILE|-]';
 
 const OPTIONS = {
+  env: { type: 'string' },
   route: { type: 'string' },
   status: { type: 'string' },
   host: { type: 'string' },
@@ -32,7 +33,7 @@ const OPTIONS = {
 /**
  * The wrangler command line that tails the Worker. A request id is also given to tail's own
  * `--search`, so Cloudflare sends only the events that mention it.
- * @example tailArguments(worker, {}) // ['tail', 'edge-router', '--format', 'json', '--config', '/repo/src/generated/wrangler.json']
+ * @example tailArguments(worker, {}) // ['tail', 'edge-router', '--format', 'json', '--config', '/repo/wrangler.toml']
  */
 export function tailArguments(worker: TargetWorker, filter: LogFilter): string[] {
   const search = filter.requestId ? ['--search', filter.requestId] : [];
@@ -83,16 +84,18 @@ async function tail(worker: TargetWorker, filter: LogFilter, io: Io): Promise<nu
 export async function main(argv: string[], io: Io): Promise<number> {
   let filter: LogFilter;
   let file: string | undefined;
+  let env: string | undefined;
   try {
     const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
     filter = logFilter({ ...values, requestId: values['request-id'] });
     file = values.file;
+    env = values.env;
   } catch (error) {
     io.err(`logs: ${(error as Error).message}\n${USAGE}`);
     return 1;
   }
   try {
-    if (file === undefined) return await tail(targetWorker(io.cwd), filter, io);
+    if (file === undefined) return await tail(targetWorker(io.cwd, { env }), filter, io);
     const stream = file === '-' ? process.stdin : createReadStream(resolve(io.cwd, file), 'utf8');
     const found = await printRouterLines(stream, filter, io);
     if (filter.requestId === undefined || found) return 0;

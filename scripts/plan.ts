@@ -1,6 +1,6 @@
 /**
  * `npm run plan -- BASE_REF [--env NAME] [--json] [--routes FILE]`: what merging the working tree
- * will change in one environment's Worker (default: production) against BASE_REF: routes added, removed and changed field by field (each with its effective
+ * will change against BASE_REF, in each environment's Worker (or only --env's): routes added, removed and changed field by field (each with its effective
  * policy), custom domains and zone routes attached or detached, rate-limit bindings, vars and
  * secrets, and changes to the Worker's own code and settings (src/, wrangler.toml, lockfile).
  * Markdown (for a pull-request comment) by default, JSON with --json. Never prints a secret.
@@ -14,7 +14,7 @@ import { workerName as nameInEnvironment } from './cli/deploy-config.ts';
 import { readFileAtRef } from './cli/git-file.ts';
 import { type Io, runIfMain } from './cli/io.ts';
 import { type CodeChanges, workerCodeChanges } from './cli/plan-code.ts';
-import { diffPlan, EMPTY_SIDE, type PlanSide } from './cli/plan-diff.ts';
+import { diffPlan, EMPTY_SIDE, type Plan, type PlanSide } from './cli/plan-diff.ts';
 import { renderPlanMarkdown } from './cli/plan-markdown.ts';
 import { analyze } from './compiler/analyze.ts';
 import { declaredEnvironments } from './compiler/environments.ts';
@@ -70,13 +70,27 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.err(`plan: ${e.code === 'ENOENT' ? `${file} does not exist` : e.message}`);
     return 1;
   }
-  const head = side(file, headText, values.env, names.head, io);
-  // A file that did not exist at the base (the first commit) compares as an empty table.
-  const base = baseText === null ? EMPTY_SIDE : side(`${ref}:${file}`, baseText, values.env, names.base, io);
-  if (!head || !base) return 1;
-  const plan = diffPlan(ref, base, head, code);
-  io.out(values.json ? JSON.stringify(plan, null, 2) : renderPlanMarkdown(plan).trimEnd());
-  return plan.changeCount === 0 ? 0 : 2;
+  // Without --env, a file with environments gets one plan per environment.
+  const declared = declaredEnvironments(headText);
+  const envs = values.env !== undefined || declared.length === 0 ? [values.env] : declared;
+  const plans: Plan[] = [];
+  for (const env of envs) {
+    const head = side(file, headText, env, names.head, io);
+    // A file that did not exist at the base (the first commit) compares as an empty table.
+    const base = baseText === null ? EMPTY_SIDE : side(`${ref}:${file}`, baseText, env, names.base, io);
+    if (!head || !base) return 1;
+    plans.push({ ...diffPlan(ref, base, head, code), ...(env ? { environment: env } : {}) });
+  }
+  io.out(values.json ? JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2) : markdown(plans));
+  return plans.every((plan) => plan.changeCount === 0) ? 0 : 2;
+}
+
+/** One plan as it is; several, each under its environment's heading. */
+function markdown(plans: Plan[]): string {
+  if (plans.length === 1) return renderPlanMarkdown(plans[0] as Plan).trimEnd();
+  return plans
+    .map((plan) => `## Environment \`${plan.environment}\`\n\n${renderPlanMarkdown(plan).trimEnd()}`)
+    .join('\n\n');
 }
 
 const OPTIONS = { env: { type: 'string' }, json: { type: 'boolean' }, routes: { type: 'string' } } as const;

@@ -1,6 +1,6 @@
 /**
- * `npm run rollback -- [--to VERSION_ID] [--dry-run] [--message TEXT]`: puts a previous version of
- * the production Worker back at 100 % of traffic. Without --to it is the version that served
+ * `npm run rollback -- [--env NAME] [--to VERSION_ID] [--dry-run] [--message TEXT]`: puts a previous
+ * version of an environment's Worker (default: production) back at 100 % of traffic. Without --to it is the version that served
  * before the current one (the most recent deployment whose main version differs). It changes
  * versions only: custom domains and zone routes stay as they are (they follow routes.yaml; revert
  * the commit to change them). --dry-run reads the deployments and prints the choice, changing
@@ -14,8 +14,9 @@ import { type Cloudflare, cloudflare } from './deploy/cloudflare.ts';
 import { type DeployTarget, resolveTarget } from './deploy/target.ts';
 import { runWrangler, tail } from './deploy/wrangler.ts';
 
-const USAGE = 'usage: npm run rollback -- [--to VERSION_ID] [--dry-run] [--message TEXT]';
+const USAGE = 'usage: npm run rollback -- [--env NAME] [--to VERSION_ID] [--dry-run] [--message TEXT]';
 const OPTIONS = {
+  env: { type: 'string' },
   to: { type: 'string' },
   'dry-run': { type: 'boolean' },
   message: { type: 'string' },
@@ -28,7 +29,7 @@ interface Deployment {
 
 /** @example await main(['--to', '5021413a-...'], io) // 0 once that version serves 100 % */
 export async function main(argv: string[], io: Io): Promise<number> {
-  let values: { to?: string; 'dry-run'?: boolean; message?: string };
+  let values: { env?: string; to?: string; 'dry-run'?: boolean; message?: string };
   try {
     ({ values } = parseArgs({ args: argv, options: OPTIONS }));
   } catch (error) {
@@ -37,7 +38,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   let target: DeployTarget;
   try {
-    target = resolveTarget({ cwd: io.cwd, env: io.env });
+    target = resolveTarget({ cwd: io.cwd, env: io.env, environment: values.env });
   } catch (error) {
     io.err(`rollback: ${(error as Error).message}`);
     return 1;

@@ -1,8 +1,9 @@
 /**
- * `npm run smoke -- [--base URL] [--host-header] [--routes FILE] [--tests FILE] [--header 'K: V']...
- * [--expect-version ID]`: runs the route tests of routes.test.yaml as real HTTP requests against a
+ * `npm run smoke -- [--env NAME] [--base URL] [--host-header] [--routes FILE] [--tests FILE]
+ * [--header 'K: V']... [--expect-version ID]`: runs the route tests of routes.test.yaml as real HTTP requests against a
  * running router (a local `npm start` / `npm run dev`, or production) and reports each failed
- * case like `check` does (FILE:LINE:COL, the request, expected vs actual).
+ * case like `check` does (FILE:LINE:COL, the request, expected vs actual). With --env, the cases
+ * marked for that environment (`env: staging`); without, production's.
  *
  * Without --base every case goes to its own URL (production). With --base every request goes to
  * that address instead; --host-header then sends the case's host as the Host header, which is how
@@ -16,9 +17,10 @@ import { loadSmokeCases } from './smoke/cases.ts';
 import { runSmoke } from './smoke/run.ts';
 
 const USAGE =
-  "usage: npm run smoke -- [--base URL] [--host-header] [--routes FILE] [--tests FILE] [--header 'K: V']... [--expect-version ID]";
+  "usage: npm run smoke -- [--env NAME] [--base URL] [--host-header] [--routes FILE] [--tests FILE] [--header 'K: V']... [--expect-version ID]";
 
 const OPTIONS = {
+  env: { type: 'string' },
   base: { type: 'string' },
   'host-header': { type: 'boolean' },
   routes: { type: 'string' },
@@ -41,7 +43,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.err(`${flags}\n${USAGE}`);
     return 1;
   }
-  const loaded = loadSmokeCases(values.routes ?? 'routes.yaml', values.tests, io);
+  const loaded = loadSmokeCases(values.routes ?? 'routes.yaml', values.tests, io, values.env);
   if (!loaded) return 1;
   const token = io.env.ROUTER_DEBUG_TOKEN || undefined;
   const report = await runSmoke(

@@ -1,5 +1,5 @@
 /**
- * `npm run stats -- [--since 15m|1h|1d] [--route ID] [--json] [--version A [--against B]]
+ * `npm run stats -- [--env NAME] [--since 15m|1h|1d] [--route ID] [--json] [--version A [--against B]]
  *  [--fail-above 5%] [--min-requests N] [--html FILE]`: per-route health of the deployed Worker
  * from its Analytics Engine data points (one per request): requests, 4xx and 5xx rates, the
  * router's errors by code, p50/p95/p99 duration, cache hit ratio, failovers.
@@ -31,9 +31,10 @@ import { renderStatsTable } from './stats/table.ts';
 import { bucketMinutes, parseWindow, type Window } from './stats/window.ts';
 
 const USAGE =
-  'usage: npm run stats -- [--since 15m|1h|1d] [--route ID] [--json] [--version A [--against B]] [--fail-above 5%] [--min-requests N] [--html FILE]';
+  'usage: npm run stats -- [--env NAME] [--since 15m|1h|1d] [--route ID] [--json] [--version A [--against B]] [--fail-above 5%] [--min-requests N] [--html FILE]';
 
 const OPTIONS = {
+  env: { type: 'string' },
   since: { type: 'string', default: '1h' },
   route: { type: 'string' },
   json: { type: 'boolean', default: false },
@@ -45,6 +46,8 @@ const OPTIONS = {
 } as const;
 
 interface StatsOptions {
+  /** The environment whose Worker is looked at (default production). */
+  env?: string;
   window: Window;
   route?: string;
   versions?: string[];
@@ -65,6 +68,7 @@ function readOptions(argv: string[]): StatsOptions {
   if (values.html !== undefined && versions.length > 0)
     throw new Error('--html shows routes, not versions: drop --version');
   return {
+    env: values.env,
     window: parseWindow(values.since),
     route: values.route === undefined ? undefined : checkRouteId(values.route),
     versions:
@@ -161,7 +165,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   try {
     const api = sqlApiFrom(io.env);
-    const worker = targetWorker(io.cwd);
+    const worker = targetWorker(io.cwd, { env: options.env });
     const scope: QueryScope = { dataset: worker.dataset, window: options.window, route: options.route };
     if (options.versions) scope.versions = options.versions;
     let rows = await queryStats(api, scope);

@@ -43,6 +43,8 @@ export interface RouteSummary {
 
 export interface Plan {
   base: string;
+  /** The environment planned, for a file that declares environments. */
+  environment?: string;
   routes: {
     added: RouteSummary[];
     removed: RouteSummary[];

@@ -1,18 +1,16 @@
 /**
- * What one deploy goes to: the Worker (name, account), the route file and its tests, where the
- * build is written and the generated wrangler config. Everything after `resolveTarget` reads the
- * target, never a path or a name of its own, so a second environment (staging) is only another
- * target: a different Worker name, wrangler config or route file, resolved here.
+ * What one deploy goes to: an environment's Worker (name, account), the route file and its tests,
+ * where the build is written and the generated wrangler config. Everything after `resolveTarget`
+ * reads the target, never a path or a name of its own, so staging is only another target.
  */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readWranglerToml } from '../cli/deploy-config.ts';
 import { testFileFor } from '../cli/route-test-run.ts';
+import { targetWorker } from '../cli/target-worker.ts';
 
 export interface DeployTarget {
-  /** What the target is called in messages and records ('production'). */
+  /** The environment, as named in messages and records ('production', 'staging'). */
   label: string;
-  /** The Worker's name (wrangler.toml `name`). */
+  /** The environment's Worker (scripts/cli/target-worker.ts). */
   workerName: string;
   /** The Cloudflare account (CLOUDFLARE_ACCOUNT_ID, else wrangler.toml `account_id`). */
   accountId: string | undefined;
@@ -32,33 +30,29 @@ export interface DeployTarget {
 export interface TargetOptions {
   cwd: string;
   env: Record<string, string | undefined>;
+  /** The environment (`--env`); default production. */
+  environment?: string;
   routes?: string;
   tests?: string;
   out?: string;
 }
 
 /**
- * The production target of the project in `cwd`.
- * @example resolveTarget({ cwd: process.cwd(), env: process.env }).workerName // 'edge-router'
+ * The target of an environment of the project in `cwd` (default: production).
+ * @example resolveTarget({ cwd: process.cwd(), env: process.env, environment: 'staging' }).workerName // 'edge-router-staging'
  */
 export function resolveTarget(options: TargetOptions): DeployTarget {
   const { cwd } = options;
-  const wranglerToml = join(cwd, 'wrangler.toml');
-  if (!existsSync(wranglerToml))
-    throw new Error(`${wranglerToml} does not exist: the deploy needs the Worker's name`);
-  const hand = readWranglerToml(wranglerToml);
-  if (typeof hand.name !== 'string' || hand.name === '') throw new Error('wrangler.toml: `name` is missing');
   const routesFile = options.routes ?? 'routes.yaml';
+  const worker = targetWorker(cwd, { env: options.environment, routes: routesFile });
   const outDir = resolve(cwd, options.out ?? 'src/generated');
   return {
-    label: 'production',
-    workerName: hand.name,
-    accountId:
-      options.env.CLOUDFLARE_ACCOUNT_ID ||
-      (typeof hand.account_id === 'string' ? hand.account_id : undefined),
+    label: worker.environment,
+    workerName: worker.name,
+    accountId: options.env.CLOUDFLARE_ACCOUNT_ID || worker.accountId,
     routesFile,
     testsFile: options.tests ?? testFileFor(routesFile),
-    wranglerToml,
+    wranglerToml: worker.config,
     outDir,
     configPath: join(outDir, 'wrangler.json'),
     cwd,

@@ -9,16 +9,19 @@ import { type RouteTestCase, readRouteTests } from '../cli/route-test-file.ts';
 import { testFileFor } from '../cli/route-test-run.ts';
 import { analyze } from '../compiler/analyze.ts';
 import { formatDiagnostic } from '../compiler/diagnostics.ts';
+import { DEFAULT_ENVIRONMENT, declaredEnvironments } from '../compiler/environments.ts';
 import { printAnalysis } from '../compiler/report.ts';
 
 /**
- * Reads the route file and its test cases; prints problems to io.err and returns null on errors.
- * @example const loaded = loadSmokeCases('routes.yaml', undefined, io); loaded?.cases.length
+ * Reads the route file and the test cases of one environment (default production: the cases
+ * without an `env:`); prints problems to io.err and returns null on errors.
+ * @example const loaded = loadSmokeCases('routes.yaml', undefined, io, 'staging'); loaded?.cases.length
  */
 export function loadSmokeCases(
   routesFile: string,
   testsFile: string | undefined,
   io: Io,
+  env?: string,
 ): { file: string; cases: RouteTestCase[] } | null {
   const routesPath = resolve(io.cwd, routesFile);
   if (!existsSync(routesPath)) {
@@ -26,7 +29,8 @@ export function loadSmokeCases(
     return null;
   }
   const routesText = readFileSync(routesPath, 'utf8');
-  const analysis = analyze(routesText);
+  const environments = declaredEnvironments(routesText);
+  const analysis = analyze(routesText, environments.length > 0 ? { env } : {});
   if (!printAnalysis(routesFile, routesText, analysis, io) || !analysis.table) return null;
   const file = testsFile ?? testFileFor(routesFile);
   if (!existsSync(resolve(io.cwd, file))) {
@@ -34,7 +38,9 @@ export function loadSmokeCases(
     return null;
   }
   const text = readFileSync(resolve(io.cwd, file), 'utf8');
-  const { cases, diagnostics } = readRouteTests(text, analysis.table);
+  const { cases: all, diagnostics } = readRouteTests(text, analysis.table, environments);
+  const wanted = env ?? DEFAULT_ENVIRONMENT;
+  const cases = all.filter((c) => (c.env ?? DEFAULT_ENVIRONMENT) === wanted);
   for (const d of diagnostics) io.err(`${formatDiagnostic(file, text, d)}\n`);
   if (diagnostics.some((d) => d.severity === 'error')) {
     io.err(`${file}: has errors; no case run`);

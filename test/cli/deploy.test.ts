@@ -361,4 +361,54 @@ describe('npm run deploy against the Cloudflare stand-in', { timeout: 240_000 },
     expect(api.state.routes.map((r) => r.pattern)).toEqual(['*.shop.example.com/*']);
     expect(result.stderr).toContain(`rolled back: version ${current?.version_id} serves 100 %`);
   });
+
+  it('--env staging deploys the staging Worker with the staging hosts, and leaves production alone', async () => {
+    const productionVersions = versionIds();
+    const productionLive = live();
+    const echo = `http://127.0.0.1:${origin.port}/echo/api`;
+    writeFileSync(
+      join(project, 'routes.yaml'),
+      [
+        'version: 1',
+        'environments:',
+        '  production: {}',
+        '  staging: { hosts: { example.com: staging.example.com } }',
+        'routes:',
+        '  - id: api',
+        '    hosts: [api.example.com]',
+        `    origin: ${echo}`,
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(project, 'routes.test.yaml'),
+      [
+        'version: 1',
+        'cases:',
+        '  - name: production api',
+        '    request: { url: "https://api.example.com/ping" }',
+        `    expect: { route: api, upstream: "${echo}/ping" }`,
+        '  - name: staging api',
+        '    env: staging',
+        '    request: { url: "https://api.staging.example.com/ping" }',
+        `    expect: { route: api, status: proxied, upstream: "${echo}/ping" }`,
+        '',
+      ].join('\n'),
+    );
+    api.state.calls = [];
+    const args = ['--env', 'staging', '--smoke-base', edge.url, '--attach-timeout', '0s'];
+    args.push('--out', join(project, 'build'), '--record', join(project, 'record.json'));
+    const result = await run('deploy.ts', args, { cwd: project, env: ciEnv('') });
+    expect(result.status, result.stderr).toBe(0);
+    const staging = `${WORKER}-staging`;
+    expect(api.state.workers.get(staging)?.versions).toHaveLength(1);
+    expect(api.state.domains.filter((d) => d.service === staging).map((d) => d.hostname)).toEqual([
+      'api.staging.example.com',
+    ]);
+    expect(result.stderr).toContain('routes.test.yaml: all 1 case pass against');
+    // Production's Worker: not one call, not one version, not one domain changed.
+    expect(api.state.calls.some((c) => c.path.includes(`/workers/scripts/${WORKER}/`))).toBe(false);
+    expect(versionIds()).toEqual(productionVersions);
+    expect(live()).toEqual(productionLive);
+  });
 });

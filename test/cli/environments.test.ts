@@ -3,11 +3,13 @@
  * `build --env` writes a Worker of its own (name, domains, vars, rate-limit namespaces), and
  * `explain --env` answers for that environment.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixture, run } from './run-cli.ts';
+import type { Plan } from '../../scripts/cli/plan-diff.ts';
+import { fixture, root, run } from './run-cli.ts';
 
 const ROUTES = fixture('environments/routes.yaml');
 const tmp = mkdtempSync(join(tmpdir(), 'environments-'));
@@ -32,6 +34,10 @@ describe('environments', () => {
     );
     const staging = await run('check.ts', [ROUTES, '--env', 'staging']);
     expect(staging.stderr).not.toContain('[production]');
+    expect((await run('check.ts', [ROUTES, '--list-environments'])).stdout).toBe('production\nstaging\n');
+    expect((await run('check.ts', [fixture('routes.yaml'), '--list-environments'])).stdout).toBe(
+      'production\n',
+    );
   });
 
   it('builds each environment as its own Worker: name, domains, vars and rate-limit namespaces', async () => {
@@ -76,5 +82,31 @@ describe('environments', () => {
     const unknown = await run('explain.ts', ['https://api.example.com/x', '--routes', ROUTES, '--env', 'qa']);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain('--env qa: no such environment (declared: production, staging)');
+  });
+
+  it('plan shows one plan per environment, each with its own hosts', async () => {
+    const repo = join(tmp, 'repo');
+    mkdirSync(repo);
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.email', 'test@example.com');
+    git('config', 'user.name', 'test');
+    copyFileSync(join(root, 'wrangler.toml'), join(repo, 'wrangler.toml'));
+    copyFileSync(ROUTES, join(repo, 'routes.yaml'));
+    git('add', '.');
+    git('commit', '-q', '-m', 'base');
+    const added = '  - id: docs\n    hosts: [docs.example.com]\n    origin: https://docs.example.net\n';
+    writeFileSync(join(repo, 'routes.yaml'), `${readFileSync(ROUTES, 'utf8')}${added}`);
+    const result = await run('plan.ts', ['main'], { cwd: repo });
+    expect(result.status, result.stderr).toBe(2);
+    expect(result.stdout).toContain('## Environment `production`');
+    expect(result.stdout).toContain('## Environment `staging`');
+    expect(result.stdout).toContain('| attach | `docs.example.com` |');
+    expect(result.stdout).toContain('| attach | `docs.staging.example.com` |');
+    const json = JSON.parse(
+      (await run('plan.ts', ['main', '--json', '--env', 'staging'], { cwd: repo })).stdout,
+    ) as Plan;
+    expect(json.environment).toBe('staging');
+    expect(json.domains.attached.map((d) => d.pattern)).toEqual(['docs.staging.example.com']);
   });
 });

@@ -140,8 +140,10 @@ describe('tailing the deployed Worker', () => {
   it('runs wrangler tail on the Worker with JSON output, and lets Cloudflare search for a request id', () => {
     const worker = {
       name: 'edge-router',
-      config: '/repo/src/generated/wrangler.json',
+      environment: 'production',
+      config: '/repo/wrangler.toml',
       dataset: 'edge_router',
+      accountId: undefined,
     };
     expect(tailArguments(worker, {})).toEqual([
       'tail',
@@ -149,7 +151,7 @@ describe('tailing the deployed Worker', () => {
       '--format',
       'json',
       '--config',
-      '/repo/src/generated/wrangler.json',
+      '/repo/wrangler.toml',
     ]);
     expect(tailArguments(worker, { requestId: 'client-req-12345678' }).slice(-2)).toEqual([
       '--search',

