@@ -1,11 +1,12 @@
 /**
- * `npm start [-- --port N] [--origin-port N] [--out DIR] [--stats-every 30s]`: the demo. Starts
- * the demo origin (demo/origin.ts) and the real router under `wrangler dev` with demo/routes.yaml,
- * prints ready-to-paste curl lines, counts the router's log lines per route (the table
- * `npm run stats` prints, on Ctrl-C and every --stats-every), and stops both on Ctrl-C. Needs no
- * internet.
+ * `npm start [-- --port N] [--staging-port N] [--origin-port N] [--out DIR] [--stats-every 30s]`:
+ * the demo. Starts the demo origin (demo/origin.ts) and the real router under `wrangler dev` with
+ * demo/routes.yaml, once per environment (production and staging, each its own Worker), prints
+ * ready-to-paste curl lines, counts the routers' log lines per route (the table `npm run stats`
+ * prints, on Ctrl-C and every --stats-every), and stops everything on Ctrl-C. Needs no internet.
  *
- * Ports: --port / PORT (router, default 8787), --origin-port / ORIGIN_PORT (default 8788).
+ * Ports: --port / PORT (production router, default 8787), --staging-port / STAGING_PORT (staging
+ * router, default 8789), --origin-port / ORIGIN_PORT (default 8788).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +21,12 @@ import {
 } from './serve/local-router.ts';
 import { countAndEcho, localStats, localSummary, statsEvery } from './stats/local-stats.ts';
 
+/** The demo's environments, each served by its own Worker, and the prefix of its log lines. */
+const ENVIRONMENTS = [
+  { env: 'production', label: 'router' },
+  { env: 'staging', label: 'staging' },
+] as const;
+
 /** The origin port written in demo/routes.yaml; replaced by the chosen one before building. */
 const DEMO_FILE_ORIGIN = 'http://127.0.0.1:8788';
 
@@ -30,10 +37,11 @@ export interface DemoRequest {
 }
 
 /**
- * The curl lines the demo prints, one per feature, for a router on `base`.
- * @example demoRequests('http://127.0.0.1:8787')[0].command // "curl -i -H 'Host: www.localhost' ..."
+ * The curl lines the demo prints, one per feature, for the production router on `base` and the
+ * staging router on `stagingBase`.
+ * @example demoRequests('http://127.0.0.1:8787', 'http://127.0.0.1:8789')[0].command // "curl -i -H 'Host: www.localhost' ..."
  */
-export function demoRequests(base: string): DemoRequest[] {
+export function demoRequests(base: string, stagingBase: string): DemoRequest[] {
   return [
     {
       title: 'Proxied echo: www.localhost goes to the origin, which shows what the router sent it',
@@ -68,6 +76,11 @@ export function demoRequests(base: string): DemoRequest[] {
       title: 'No route for this host: 404 no_route, as JSON',
       command: `curl -i -H 'Host: nowhere.localhost' ${base}/`,
     },
+    {
+      title:
+        'Staging: the same routes as another Worker, on api.staging.localhost (X-Served-By says staging)',
+      command: `curl -i -H 'Host: api.staging.localhost' ${stagingBase}/v1/users`,
+    },
   ];
 }
 
@@ -75,6 +88,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string' },
+      'staging-port': { type: 'string' },
       'origin-port': { type: 'string' },
       out: { type: 'string' },
       'stats-every': { type: 'string' },
@@ -82,49 +96,68 @@ async function main(): Promise<void> {
   });
   const every = values['stats-every'] === undefined ? undefined : statsEvery(values['stats-every']);
   const port = portOption(values.port, 'PORT', 8787);
+  const stagingPort = portOption(values['staging-port'], 'STAGING_PORT', 8789);
   const originPort = portOption(values['origin-port'], 'ORIGIN_PORT', 8788);
-  if (port === originPort) throw new Error(`the router and the origin need different ports (both ${port})`);
+  if (new Set([port, stagingPort, originPort]).size < 3)
+    throw new Error(
+      `the routers and the origin need three different ports (${port}, ${stagingPort}, ${originPort})`,
+    );
   const outDir = values.out ?? join(projectRoot, '.wrangler/demo');
 
   await assertPortFree(port, 'router, --port');
+  await assertPortFree(stagingPort, 'staging router, --staging-port');
   await assertPortFree(originPort, 'demo origin, --origin-port');
   const origin = await startDemoOrigin(originPort, (line) => console.log(`[origin] ${line}`));
 
   const file = join(projectRoot, 'demo/routes.yaml');
   const text = readFileSync(file, 'utf8').split(DEMO_FILE_ORIGIN).join(`http://127.0.0.1:${originPort}`);
-  if (!buildLocalRouter(file, text, outDir, 'edge-router-demo').analysis.table) {
+  const built = ENVIRONMENTS.map(({ env }) =>
+    buildLocalRouter(file, text, join(outDir, env), `edge-router-demo-${env}`, env),
+  );
+  if (built.some((b) => !b.analysis.table)) {
     await origin.close();
     throw new Error('demo/routes.yaml does not build');
   }
 
-  console.log(`Starting the router on http://127.0.0.1:${port} (wrangler dev, local mode)...`);
+  console.log(
+    `Starting the routers on http://127.0.0.1:${port} and :${stagingPort} (wrangler dev, local mode)...`,
+  );
   const stats = localStats();
-  const router = await startWrangler({
-    outDir,
-    port,
-    onLine: countAndEcho(stats, every),
-  });
+  const ports = { production: port, staging: stagingPort };
+  const [router, staging] = await Promise.all(
+    ENVIRONMENTS.map(({ env, label }) =>
+      startWrangler({
+        outDir: join(outDir, env),
+        port: ports[env],
+        // One table for both routers, printed once.
+        onLine: countAndEcho(stats, env === 'production' ? every : undefined, label),
+      }),
+    ),
+  );
+  if (!router || !staging) throw new Error('the routers did not start');
 
   let stopping = false;
   const shutdown = async (why: string, code: number) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${localSummary(stats)}\n${why}: stopping the router and the origin...`);
-    await router.stop();
+    await Promise.all([router.stop(), staging.stop()]);
     await origin.close();
     console.log('Stopped.');
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown('Ctrl-C', 0));
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
-  router.exited.then((code) => void shutdown(`wrangler exited (${code})`, 1));
+  for (const running of [router, staging])
+    running.exited.then((code) => void shutdown(`wrangler exited (${code})`, 1));
 
   const lines = [
     '',
-    `The demo router is running on ${router.url}, in front of the demo origin on http://127.0.0.1:${origin.port}.`,
+    `The demo router is running on ${router.url} (production) and ${staging.url} (staging),`,
+    `in front of the demo origin on http://127.0.0.1:${origin.port}.`,
     'Routes: demo/routes.yaml. Try these in another terminal:',
     '',
-    ...demoRequests(router.url).flatMap((r) => [`  # ${r.title}`, `  ${r.command}`, '']),
+    ...demoRequests(router.url, staging.url).flatMap((r) => [`  # ${r.title}`, `  ${r.command}`, '']),
     `Browsers resolve *.localhost to this machine: open http://www.localhost:${port}/ too.`,
     'Each request prints a JSON log line below; Ctrl-C prints a table of them per route.',
     'Ctrl-C stops everything.',

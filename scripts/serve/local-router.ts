@@ -43,12 +43,19 @@ export interface BuildResult {
 
 /**
  * Checks `text` and, when it is clean, writes the compiled table, the Worker entry and the
- * wrangler config into `outDir`. Diagnostics are printed exactly as `npm run check` prints them
- * (FILE:LINE:COL with a code frame). An invalid file leaves the last good build untouched.
+ * wrangler config into `outDir`, for one environment when `env` is given (default: production).
+ * Diagnostics are printed exactly as `npm run check` prints them (FILE:LINE:COL with a code
+ * frame). An invalid file leaves the last good build untouched.
  * @example const { analysis } = buildLocalRouter('routes.yaml', text, '.wrangler/dev', 'edge-router-dev');
  */
-export function buildLocalRouter(file: string, text: string, outDir: string, name: string): BuildResult {
-  const analysis = analyze(text);
+export function buildLocalRouter(
+  file: string,
+  text: string,
+  outDir: string,
+  name: string,
+  env?: string,
+): BuildResult {
+  const analysis = analyze(text, env === undefined ? {} : { env });
   const label = displayPath(file);
   if (!printAnalysis(label, text, analysis, processIo()) || !analysis.table)
     return { analysis, changed: false };

@@ -96,11 +96,11 @@ export function localSummary(stats: LocalStats): string {
  * `[router] ...`; with `everyMs`, prints the summary that often too.
  * @example startWrangler({ outDir, port, onLine: countAndEcho(stats, 30_000) })
  */
-export function countAndEcho(stats: LocalStats, everyMs?: number): (line: string) => void {
+export function countAndEcho(stats: LocalStats, everyMs?: number, label = 'router'): (line: string) => void {
   if (everyMs) setInterval(() => console.log(`\n${localSummary(stats)}`), everyMs).unref();
   return (line) => {
     stats.add(line);
-    console.log(`[router] ${line}`);
+    console.log(`[${label}] ${line}`);
   };
 }
 

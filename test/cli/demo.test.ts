@@ -122,6 +122,15 @@ const expectations: Array<[RegExp, (stdout: string) => void]> = [
       expect(JSON.parse(body)).toMatchObject({ error: 'no_route' });
     },
   ],
+  [
+    /^Staging/,
+    (stdout) => {
+      const { status, headers, body } = parseCurl(stdout);
+      expect(status).toBe(200);
+      expect(headers['x-served-by']).toBe('edge-router demo (staging)');
+      expect(JSON.parse(body).users[0]).toEqual({ id: 1, name: 'Ada Lovelace' });
+    },
+  ],
 ];
 
 let demo: Script | undefined;
@@ -129,7 +138,8 @@ const outDir = mkdtempSync(join(tmpdir(), 'demo-test-'));
 
 afterAll(() => {
   demo?.kill();
-  killWranglerOf(outDir);
+  killWranglerOf(join(outDir, 'production'));
+  killWranglerOf(join(outDir, 'staging'));
   rmSync(outDir, { recursive: true, force: true });
 });
 
@@ -140,13 +150,23 @@ describe('npm start', () => {
     const port = await freePort();
     let originPort = await freePort();
     while (originPort === port) originPort = await freePort();
-    demo = runScript('start', ['--port', String(port), '--origin-port', String(originPort), '--out', outDir]);
+    let stagingPort = await freePort();
+    while (stagingPort === port || stagingPort === originPort) stagingPort = await freePort();
+    const ports = [
+      '--port',
+      String(port),
+      '--staging-port',
+      String(stagingPort),
+      '--origin-port',
+      String(originPort),
+    ];
+    demo = runScript('start', [...ports, '--out', outDir]);
     await demo.waitFor('Ctrl-C stops everything.');
 
     const printed = printedRequests(demo.output());
     expect(printed.map((p) => p.title)).toHaveLength(expectations.length);
-    for (const { command } of printed) {
-      expect(command).toContain(`http://127.0.0.1:${port}/`);
+    for (const { title, command } of printed) {
+      expect(command).toContain(`http://127.0.0.1:${title.startsWith('Staging') ? stagingPort : port}/`);
       expect(command).toMatch(/-H 'Host: [a-z.]+localhost'/);
     }
     for (const [pattern, check] of expectations) {
@@ -162,7 +182,8 @@ describe('npm start', () => {
     // The router logged each request as a JSON line.
     expect(demo.output()).toMatch(/\[router\] \{"request_id":"[^"]+","route":"api"/);
 
-    const group = wranglerGroup(outDir);
+    const group = wranglerGroup(join(outDir, 'production'));
+    expect(wranglerGroup(join(outDir, 'staging')), 'the staging router').toBeDefined();
     expect(group, 'the wrangler process group').toBeDefined();
     expect(groupMembers(group ?? 0).length).toBeGreaterThan(0);
 
@@ -176,9 +197,10 @@ describe('npm start', () => {
     const rows = Object.fromEntries((table ?? '').split('\n').map((l) => [l.split(/\s+/)[0], l]));
     expect(Object.keys(rows)).toEqual(['ROUTE', '(none)', 'api', 'assets', 'old-site', 'site', 'slow']);
     const requests = (route: string) => rows[route]?.split(/\s+/)[1];
+    // api: three requests to production, one to staging.
     expect(['(none)', 'api', 'assets', 'old-site', 'site', 'slow'].map(requests)).toEqual([
       '1',
-      '3',
+      '4',
       '2',
       '1',
       '1',
@@ -189,6 +211,7 @@ describe('npm start', () => {
     expect(rows['(none)']).toContain('no_route 1');
     expect(groupMembers(group ?? 0)).toEqual([]);
     expect(await portClosed(port)).toBe(true);
+    expect(await portClosed(stagingPort)).toBe(true);
     expect(await portClosed(originPort)).toBe(true);
   });
 });
