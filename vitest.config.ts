@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { entryTablePlugin } from './test/worker/entry-table.ts';
@@ -18,6 +19,9 @@ function withoutRenameNotice<T>(make: () => T): T {
 
 export default defineConfig({
   test: {
+    // Vitest's default is one file at a time on two cores; most of the suite waits (on wrangler,
+    // workerd, route timeouts, origins), so two files at once at least.
+    maxWorkers: Math.max(2, availableParallelism()),
     // Quiet: failures (with their console output) and the summary, nothing for passing tests.
     reporters: [
       'minimal',
@@ -35,6 +39,9 @@ export default defineConfig({
           // schema) instead of starting one each; no file changes global state.
           isolate: false,
           testTimeout: 60_000,
+          // Starting a language server or a git repository can take more than the default 10 s
+          // on a busy machine.
+          hookTimeout: 60_000,
         },
       },
       {

@@ -3,7 +3,8 @@
  * run. The pool hands workerd's structured log to a function that writes it straight to this
  * process's stderr, past vitest's console capture, so neither `silent` nor `onConsoleLog` sees
  * it. Only messages listed in EXPECTED are held back, and they are printed after the summary
- * when the run fails; anything else workerd says still shows at once.
+ * when the run fails; anything else workerd says still shows at once. (A --reporter given on
+ * the command line replaces the configured reporters, this one included.)
  *
  * (Most of workerd's noise, a native stack for every refused or cut connection, is its
  * `--verbose` log, which vitest.config.ts turns off; genuine unhandled rejections still fail the
