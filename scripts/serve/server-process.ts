@@ -50,8 +50,10 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     stdio: ['ignore', 'pipe', 'pipe'],
     env: options.env,
   });
+  // A command that cannot be started has no pid (reported below) and emits 'error' later.
+  child.once('error', () => undefined);
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${options.name}`);
+  if (pid === undefined) throw new Error(`could not start ${options.name} (${options.command})`);
   const killOnExit = () => signalGroup(pid, 'SIGKILL');
   process.on('exit', killOnExit);
   const exited = new Promise<number | string>((done) =>
