@@ -121,7 +121,7 @@ let demo: Script | undefined;
 const outDir = mkdtempSync(join(tmpdir(), 'demo-test-'));
 
 afterAll(() => {
-  demo?.kill();
+  demo?.kill(outDir);
   rmSync(outDir, { recursive: true, force: true });
 });
 

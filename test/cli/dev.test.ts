@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  dev?.kill();
+  dev?.kill(outDir);
   await origin?.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -17,8 +17,11 @@ export interface Script {
   waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<void>;
   /** Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group. */
   interrupt(): Promise<number | null>;
-  /** Last resort for a failed test: SIGKILL the group. */
-  kill(): void;
+  /**
+   * Last resort for a failed test: SIGKILL the group, and the `wrangler dev` group the script
+   * started for `outDir` (its own group, which a SIGKILLed script cannot stop any more).
+   */
+  kill(outDir: string): void;
 }
 
 /**
@@ -62,11 +65,14 @@ export function runScript(name: string, args: string[]): Script {
       if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGINT');
       return exited;
     },
-    kill: () => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
+    kill: (outDir) => {
+      const wrangler = wranglerGroup(outDir);
+      for (const group of [child.pid, wrangler]) {
+        try {
+          if (group) process.kill(-group, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
       }
     },
   };
