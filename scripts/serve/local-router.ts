@@ -5,10 +5,9 @@
  *
  * Built to work with no internet: local mode only, metrics and error reports off, no banner
  * (the banner asks the registry for updates), no `cf` metadata download, and the inspector on
- * a free loopback port. Wrangler runs in its own process group so stopping it also stops the
- * workerd it spawned: nothing is left behind.
+ * a free loopback port. Wrangler runs through server-process.ts, in its own process group, so
+ * stopping it also stops the workerd it spawned: nothing is left behind.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
@@ -21,6 +20,7 @@ import { processIo } from '../cli/io.ts';
 import { type Analysis, analyze } from '../compiler/analyze.ts';
 import { renderEntryModule, renderTableModule } from '../compiler/emit.ts';
 import { printAnalysis } from '../compiler/report.ts';
+import { startServer } from './server-process.ts';
 
 /** The repository root (this file is scripts/serve/local-router.ts). */
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -178,11 +178,12 @@ export async function startWrangler(options: WranglerOptions): Promise<RunningRo
   const devVars = options.envFile ?? join(projectRoot, '.dev.vars');
   if (existsSync(devVars)) args.push('--env-file', devVars);
 
-  const child = spawn(process.execPath, args, {
+  const url = `http://127.0.0.1:${options.port}`;
+  const server = await startServer({
+    name: 'wrangler',
+    command: process.execPath,
+    args,
     cwd: projectRoot,
-    // Its own process group: Ctrl-C in the terminal reaches us, and we stop the whole group.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
       ...OFFLINE_ENV,
@@ -192,42 +193,16 @@ export async function startWrangler(options: WranglerOptions): Promise<RunningRo
       NO_COLOR: '1',
       FORCE_COLOR: '0',
     },
+    // Any HTTP answer proves the Worker runs (a 404 no_route will do).
+    ready: () => answers(url),
+    // A bundling error leaves wrangler waiting for a fix: no point waiting for it to answer.
+    failure: /Build failed|\[ERROR\]/,
+    onLine: (line) => {
+      if (!line.includes(READY_CHECK_PATH)) options.onLine?.(line);
+    },
+    readyTimeoutMs: options.readyTimeoutMs,
   });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('could not start wrangler');
-  const killOnExit = () => killGroup(pid, 'SIGKILL');
-  process.on('exit', killOnExit);
-
-  const exited = new Promise<number | string>((done) =>
-    child.once('exit', (code, signal) => {
-      process.off('exit', killOnExit);
-      done(code ?? signal ?? 'unknown');
-    }),
-  );
-  const startup: string[] = [];
-  let ready = false;
-  let failed = false;
-  forEachLine(child, (line) => {
-    if (line.includes(READY_CHECK_PATH)) return;
-    if (ready) options.onLine?.(line);
-    else {
-      startup.push(line);
-      // A bundling error leaves wrangler waiting for a fix: no point waiting for it to answer.
-      if (/Build failed|\[ERROR\]/.test(line)) failed = true;
-    }
-  });
-
-  const url = `http://127.0.0.1:${options.port}`;
-  const stop = () => stopGroup(child, pid, exited);
-  try {
-    await waitForHttp(url, exited, () => failed, options.readyTimeoutMs ?? 90_000);
-  } catch (error) {
-    await stop();
-    throw new Error(`${(error as Error).message}\n--- wrangler output ---\n${startup.join('\n')}`);
-  }
-  ready = true;
-  for (const line of startup) options.onLine?.(line);
-  return { url, pid, exited, stop };
+  return { url, pid: server.pid, exited: server.exited, stop: server.stop };
 }
 
 /**
@@ -242,44 +217,8 @@ export function wranglerBin(): string {
   return join(dirname(manifest), bin);
 }
 
-function forEachLine(child: ChildProcess, onLine: (line: string) => void): void {
-  for (const stream of [child.stdout, child.stderr]) {
-    let rest = '';
-    stream?.setEncoding('utf8');
-    stream?.on('data', (chunk: string) => {
-      const lines = (rest + chunk).split(/\r?\n/);
-      rest = lines.pop() ?? '';
-      for (const line of lines) if (line.trim() !== '') onLine(line);
-    });
-  }
-}
-
 /** The path of the readiness probe; its log lines are not shown. */
 const READY_CHECK_PATH = '/__ready-check';
-
-/** Polls until the router answers any HTTP response (a 404 no_route proves the Worker runs). */
-async function waitForHttp(
-  url: string,
-  exited: Promise<number | string>,
-  failed: () => boolean,
-  timeoutMs: number,
-): Promise<void> {
-  let exitCode: number | string | undefined;
-  exited.then((code) => {
-    exitCode = code;
-  });
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new Error(`wrangler exited (${exitCode}) before the router was ready`);
-    if (failed()) {
-      await new Promise((r) => setTimeout(r, 500)); // let the rest of the error arrive
-      throw new Error('wrangler could not build the Worker');
-    }
-    if (await answers(url)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the router did not answer on ${url} within ${Math.round(timeoutMs / 1000)} s`);
-}
 
 function answers(url: string): Promise<boolean> {
   return new Promise((done) => {
@@ -295,36 +234,6 @@ function answers(url: string): Promise<boolean> {
     req.on('error', () => done(false));
     req.end();
   });
-}
-
-async function stopGroup(child: ChildProcess, pid: number, exited: Promise<number | string>): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) killGroup(pid, 'SIGTERM');
-  const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-  // workerd may outlive wrangler by a moment; the group is empty only when it is gone too.
-  const deadline = Date.now() + 5_000;
-  while (groupAlive(pid)) {
-    if (Date.now() > deadline) killGroup(pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INSTALL_COMMAND } from '../../scripts/cli/chromium.ts';
 import { type Stack, startStack } from './stack.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -57,7 +58,7 @@ function read(outcome: Outcome): Read {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
+    throw new Error(`${CHROMIUM} is missing: npm test installs it when it may, or run: ${INSTALL_COMMAND}`);
   }
   stack = await startStack();
   userDataDir = mkdtempSync(join(tmpdir(), 'edge-router-chromium-'));

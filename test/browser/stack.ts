@@ -4,12 +4,15 @@
  * into test/.generated/ (git-ignored) with its own entry and wrangler config, so the shipped
  * build in src/generated/ is never touched. Everything listens on 127.0.0.1 only.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { join, relative, resolve, sep } from 'node:path';
+import { main as build } from '../../scripts/build.ts';
 import { renderEntryModule } from '../../scripts/compiler/emit.ts';
+import { OFFLINE_ENV, wranglerBin } from '../../scripts/serve/local-router.ts';
+import { startServer } from '../../scripts/serve/server-process.ts';
+import { runCommand } from '../cli/in-process.ts';
 import { type Origin, startOrigin } from '../origin/server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -77,24 +80,6 @@ function probe(port: number, host: string): Promise<{ status: number; requestId:
   });
 }
 
-/** Stops a process group: SIGTERM, then SIGKILL when it has not exited after a grace period. */
-async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-(child.pid as number), name);
-    } catch {
-      // Already gone.
-    }
-  };
-  signal('SIGTERM');
-  const timer = setTimeout(() => signal('SIGKILL'), 5_000);
-  await Promise.race([exited, new Promise((done) => setTimeout(done, 15_000))]);
-  clearTimeout(timer);
-  signal('SIGKILL');
-}
-
 /**
  * Builds the test route table and starts origin, page server and `wrangler dev`; resolves once
  * the Worker answers. On any failure it stops what it started before rethrowing.
@@ -123,12 +108,9 @@ export async function startStack(readyTimeoutMs = 180_000): Promise<Stack> {
       .replaceAll('__ORIGIN_PORT__', String(origin.port))
       .replaceAll('__PAGE_PORT__', String(pagePort));
     writeFileSync(join(dir, 'routes.yaml'), routes);
-    const build = spawnSync('npx', ['tsx', 'scripts/build.ts', join(dir, 'routes.yaml'), '--out', dir], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
+    // `npm run build`'s own main, in this process.
+    const built = await runCommand(build, [join(dir, 'routes.yaml'), '--out', dir], { cwd: ROOT });
+    if (built.status !== 0) throw new Error(`build failed:\n${built.stdout}${built.stderr}`);
     const src = relative(dir, join(ROOT, 'src')).split(sep).join('/');
     writeFileSync(join(dir, 'index.ts'), renderEntryModule(src, 'Entry for the browser test.'));
     // Our own config for `wrangler dev`: the build's wrangler.json is the deploy config.
@@ -137,10 +119,11 @@ export async function startStack(readyTimeoutMs = 180_000): Promise<Stack> {
       'name = "edge-router-browser-test"\nmain = "index.ts"\ncompatibility_date = "2026-05-01"\n',
     );
 
-    const wrangler = spawn(
-      'npx',
-      [
-        'wrangler',
+    const wrangler = await startServer({
+      name: 'wrangler dev',
+      command: process.execPath,
+      args: [
+        wranglerBin(),
         'dev',
         '--config',
         join(dir, 'wrangler-dev.toml'),
@@ -160,40 +143,19 @@ export async function startStack(readyTimeoutMs = 180_000): Promise<Stack> {
         '--log-level',
         'warn',
       ],
-      {
-        cwd: ROOT,
-        // Its own process group, so stopping it stops workerd too.
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          ...process.env,
-          WRANGLER_SEND_METRICS: 'false',
-          WRANGLER_SEND_ERROR_REPORTS: 'false',
-          WRANGLER_HIDE_BANNER: 'true',
-          CI: 'true',
-        },
-      },
-    );
-    started.push(() => stopGroup(wrangler));
-    wrangler.stdout?.on('data', (chunk) => {
-      output += String(chunk);
-    });
-    wrangler.stderr?.on('data', (chunk) => {
-      output += String(chunk);
-    });
-
-    // Ready when the Worker itself answers (it sets x-request-id), not merely when a port opens.
-    const deadline = Date.now() + readyTimeoutMs;
-    for (;;) {
-      if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited ${wrangler.exitCode}:\n${output}`);
+      cwd: ROOT,
+      env: { ...process.env, ...OFFLINE_ENV, WRANGLER_REGISTRY_PATH: join(dir, 'registry'), CI: 'true' },
+      // Ready when the Worker itself answers (it sets x-request-id), not merely when a port opens.
+      ready: async () =>
+        Boolean((await probe(routerPort, 'api.localhost').catch(() => undefined))?.requestId),
       // In dev mode a failed bundle leaves wrangler waiting for a file change: fail now.
-      if (output.includes('Build failed')) throw new Error(`wrangler dev could not bundle:\n${output}`);
-      const answer = await probe(routerPort, 'api.localhost').catch(() => undefined);
-      if (answer?.requestId) break;
-      if (Date.now() > deadline)
-        throw new Error(`wrangler dev not ready after ${readyTimeoutMs} ms:\n${output}`);
-      await new Promise((done) => setTimeout(done, 500));
-    }
+      failure: /Build failed/,
+      onLine: (line) => {
+        output += `${line}\n`;
+      },
+      readyTimeoutMs,
+    });
+    started.push(() => wrangler.stop());
 
     return { routerPort, origin, log: () => output, stop: stopAll };
   } catch (error) {

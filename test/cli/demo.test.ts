@@ -9,14 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/serve/local-router.ts';
-import {
-  groupMembers,
-  killWranglerOf,
-  portClosed,
-  runScript,
-  type Script,
-  wranglerGroup,
-} from './serve-helpers.ts';
+import { groupMembers, portClosed, runScript, type Script, wranglerGroup } from './serve-helpers.ts';
 
 const run = promisify(execFile);
 
@@ -137,9 +130,7 @@ let demo: Script | undefined;
 const outDir = mkdtempSync(join(tmpdir(), 'demo-test-'));
 
 afterAll(() => {
-  demo?.kill();
-  killWranglerOf(join(outDir, 'production'));
-  killWranglerOf(join(outDir, 'staging'));
+  demo?.kill(join(outDir, 'production'), join(outDir, 'staging'));
   rmSync(outDir, { recursive: true, force: true });
 });
 

@@ -5,26 +5,16 @@
  * `wrangler deploy --dry-run` passes on it without credentials.
  */
 import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   deployConfig,
-  GENERATED_GUARD,
   metricsDataset,
   namespaceId,
   readWranglerToml,
-  renderDeployConfig,
 } from '../../scripts/cli/deploy-config.ts';
 import { zoneOf } from '../../scripts/cli/zone.ts';
 import { analyze } from '../../scripts/compiler/analyze.ts';
@@ -226,20 +216,5 @@ routes:
     expect(result.stdout).toMatch(/env\.METRICS \(edge_router\) +Analytics Engine Dataset/);
     expect(result.stdout).toMatch(/env\.CF_VERSION_METADATA +Worker Version Metadata/);
     expect(existsSync(join(tmp, 'dry-bundle', 'index.js'))).toBe(true);
-  });
-
-  it('passes wrangler versions upload --dry-run on src/generated/wrangler.json, the config npm run deploy uses', async () => {
-    const generated = join(root, 'src', 'generated', 'wrangler.json');
-    expect(existsSync(generated), 'src/generated/wrangler.json is missing: run npm run build').toBe(true);
-    // It is up to date with routes.yaml and wrangler.toml, and main points at src/index.ts from there.
-    const expected = deployConfig(handKept(), tableOf(readFileSync(join(root, 'routes.yaml'), 'utf8')), {
-      main: '../index.ts',
-      schema: '../../node_modules/wrangler/config-schema.json',
-    }).config;
-    expect(readFileSync(generated, 'utf8')).toBe(renderDeployConfig({ ...expected, build: GENERATED_GUARD }));
-    mkdirSync(join(tmp, 'generated-bundle'), { recursive: true });
-    const result = dryRun(generated, join(tmp, 'generated-bundle'), ['versions', 'upload']);
-    expect(result.status, result.stderr + result.stdout).toBe(0);
-    expect(result.stdout).toContain('--dry-run: exiting now');
   });
 });

@@ -14,7 +14,6 @@ import {
   get,
   getWithin,
   groupMembers,
-  killWranglerOf,
   portClosed,
   postChunked,
   runScript,
@@ -33,8 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  dev?.kill();
-  killWranglerOf(outDir);
+  dev?.kill(outDir);
   await origin?.close();
   rmSync(dir, { recursive: true, force: true });
 });

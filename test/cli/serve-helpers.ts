@@ -17,8 +17,11 @@ export interface Script {
   waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<void>;
   /** Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group. */
   interrupt(): Promise<number | null>;
-  /** Last resort for a failed test: SIGKILL the group. */
-  kill(): void;
+  /**
+   * Last resort for a failed test: SIGKILL the group, and the `wrangler dev` groups the script
+   * started for each `outDir` (groups of their own, which a SIGKILLed script cannot stop any more).
+   */
+  kill(...outDirs: string[]): void;
 }
 
 /**
@@ -62,11 +65,13 @@ export function runScript(name: string, args: string[]): Script {
       if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGINT');
       return exited;
     },
-    kill: () => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
+    kill: (...outDirs) => {
+      for (const group of [child.pid, ...outDirs.map(wranglerGroup)]) {
+        try {
+          if (group) process.kill(-group, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
       }
     },
   };
@@ -82,20 +87,6 @@ export function wranglerGroup(outDir: string): number | undefined {
     if (args?.includes('wrangler') && args.includes(`${outDir}/wrangler.json`)) return Number(pgid);
   }
   return undefined;
-}
-
-/**
- * SIGKILLs the wrangler started over `outDir`, if any: wrangler runs in a process group of its
- * own, so killing the npm script that started it (after a failed test) would leave it running.
- */
-export function killWranglerOf(outDir: string): void {
-  const group = wranglerGroup(outDir);
-  if (group === undefined) return;
-  try {
-    process.kill(-group, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
 }
 
 /** The processes still in a group (none once it is stopped). */

@@ -36,6 +36,15 @@ export function patternChunk(offset: number, length: number): Uint8Array {
 }
 
 /**
+ * A delay before answering. The timer does not keep the process alive: the workerd suites run
+ * this origin inside vitest's own process, and a router that gave up on /slow?ms=10000 after
+ * its 1 s timeout must not hold the end of the test run for the other 9 s.
+ */
+function wait(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
  * Starts the origin on 127.0.0.1 (port 0 picks a free one).
  * @example const origin = await startOrigin(); fetch(`http://127.0.0.1:${origin.port}/echo/x`)
  */
@@ -141,11 +150,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, counts: Map<str
   if (path.startsWith('/status/')) return json(Number(path.slice('/status/'.length)) || 500, echo);
   if (path.startsWith('/fail-on/')) {
     const [target, code] = path.slice('/fail-on/'.length).split('/');
-    await new Promise((resolve) => setTimeout(resolve, Number(url.searchParams.get('ms') ?? 0)));
+    await wait(Number(url.searchParams.get('ms') ?? 0));
     return json(target === name ? Number(code) || 500 : 200, echo);
   }
   if (path === '/slow') {
-    await new Promise((resolve) => setTimeout(resolve, Number(url.searchParams.get('ms') ?? 1000)));
+    await wait(Number(url.searchParams.get('ms') ?? 1000));
     return json(200, echo);
   }
   if (path === '/redirect') {
