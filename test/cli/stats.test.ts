@@ -420,50 +420,32 @@ describe('errors a user can meet', () => {
 });
 
 describe('which Worker stats looks at', () => {
-  it('the built deploy config when there is one, else wrangler.toml', async () => {
-    const built = mkdtempSync(join(tmpdir(), 'stats-built-'));
+  it("the environment's Worker, named from wrangler.toml and routes.yaml, never from the last build", async () => {
+    const project = mkdtempSync(join(tmpdir(), 'stats-env-'));
     try {
-      writeFileSync(join(built, 'wrangler.toml'), 'name = "shop-edge"\n');
-      mkdirSync(join(built, 'src', 'generated'), { recursive: true });
+      writeFileSync(join(project, 'wrangler.toml'), 'name = "shop-edge"\n');
       writeFileSync(
-        join(built, 'src', 'generated', 'wrangler.json'),
+        join(project, 'routes.yaml'),
+        'version: 1\nenvironments: { production: {}, staging: { hosts: { example.com: staging.example.com } } }\nroutes: []\n',
+      );
+      // A staging build lying around does not make production's stats look at staging.
+      mkdirSync(join(project, 'src', 'generated'), { recursive: true });
+      writeFileSync(
+        join(project, 'src', 'generated', 'wrangler.json'),
         JSON.stringify({ name: 'shop-edge-staging' }),
       );
-      const { status } = await runCommand(main, [], { cwd: built, env: env() });
-      expect(status).toBe(0);
+      expect((await runCommand(main, [], { cwd: project, env: env() })).status).toBe(0);
+      expect(summarySql()).toContain('FROM shop_edge\n');
+      api.calls.length = 0;
+      expect((await runCommand(main, ['--env', 'staging'], { cwd: project, env: env() })).status).toBe(0);
       expect(summarySql()).toContain('FROM shop_edge_staging\n');
+      const unknown = await runCommand(main, ['--env', 'qa'], { cwd: project, env: env() });
+      expect(unknown.status).toBe(1);
+      expect(unknown.stderr).toContain(
+        '--env qa: not an environment of routes.yaml (declared: production, staging)',
+      );
     } finally {
-      rmSync(built, { recursive: true, force: true });
+      rmSync(project, { recursive: true, force: true });
     }
-  });
-});
-
-describe('--html', () => {
-  it('writes a page with a section per route, and queries a time series for it', async () => {
-    answerWith({
-      summary: [summary('api', { requests: 20, '5xx': 1 })],
-      series: [
-        {
-          route: 'api',
-          t: '2026-07-01 12:05:00',
-          requests: '20',
-          status_4xx: '0',
-          status_5xx: '1',
-          p50_ms: 10,
-          p95_ms: 40,
-          p99_ms: 90,
-        },
-      ],
-    });
-    const file = join(project, 'stats.html');
-    const { status, stderr } = await stats(['--since', '1h', '--html', 'stats.html']);
-    expect(status, stderr).toBe(0);
-    expect(stderr).toBe('wrote stats.html\n');
-    const series = api.calls.map((c) => c.sql).find((sql) => sql.includes('toStartOfInterval')) ?? '';
-    expect(series).toContain("toStartOfInterval(timestamp, INTERVAL '1' MINUTE) AS t");
-    expect(series).toContain('GROUP BY route, t\n');
-    const html = readFileSync(file, 'utf8');
-    expect(html).toContain('<section class="route" data-route="api">');
-    expect((await stats(['--html', 'x.html', '--version', V1])).stderr).toContain('--html shows routes');
   });
 });
