@@ -5,9 +5,8 @@
  * to src/generated/ (or DIR), for one environment when the file declares them (default:
  * production). Deterministic: the same input, the same bytes.
  */
-import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { readArguments, readRouteFile } from './cli/command-line.ts';
 import { writeDeployConfig } from './cli/deploy-config.ts';
 import { type Io, runIfMain } from './cli/io.ts';
 import { analyze } from './compiler/analyze.ts';
@@ -18,24 +17,12 @@ const USAGE = 'usage: npm run build -- [FILE] [--env NAME] [--out DIR] [--wrangl
 
 /** @example await main(['routes.yaml', '--out', 'dist/build'], io) // 0 after writing table.ts and wrangler.json */
 export async function main(argv: string[], io: Io): Promise<number> {
-  let parsed: ReturnType<
-    typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
-  >;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
-  } catch (error) {
-    io.err(`${(error as Error).message}\n${USAGE}`);
-    return 1;
-  }
+  const parsed = readArguments(argv, OPTIONS, USAGE, io);
+  if (!parsed) return 1;
   const { values, positionals } = parsed;
   const file = positionals[0] ?? 'routes.yaml';
-  let text: string;
-  try {
-    text = readFileSync(resolve(io.cwd, file), 'utf8');
-  } catch (error) {
-    io.err(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    return 1;
-  }
+  const text = readRouteFile(file, io);
+  if (text === null) return 1;
   const analysis = analyze(text, { env: values.env });
   if (!printAnalysis(file, text, analysis, io) || !analysis.table) return 1;
   const out = resolve(io.cwd, values.out ?? 'src/generated');

@@ -1,15 +1,4 @@
-/**
- * `npm run check -- [FILE] [--env NAME] [--tests FILE] [--require-coverage]`: validates a route
- * file (YAML, schema, semantics) and reports every problem at once as FILE:LINE:COL; when it is
- * clean, runs the route tests beside it (routes.test.yaml) and reports routes no case reaches
- * (`--require-coverage` makes those errors). A file with environments is checked in each of
- * them (or only in --env). `--list-environments` prints the environments (production first, just
- * production for a file without any), one per line, for the deploy workflow.
- * Exit 0 when clean and passing, 1 otherwise.
- */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { readArguments, readRouteFile } from './cli/command-line.ts';
 import { type Io, runIfMain } from './cli/io.ts';
 import { checkRouteTests } from './cli/route-test-run.ts';
 import { type Analysis, analyze } from './compiler/analyze.ts';
@@ -21,24 +10,12 @@ const USAGE =
 
 /** @example await main(['routes.yaml', '--require-coverage'], io) // 0 when clean and covered */
 export async function main(argv: string[], io: Io): Promise<number> {
-  let parsed: ReturnType<
-    typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
-  >;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
-  } catch (error) {
-    io.err(`${(error as Error).message}\n${USAGE}`);
-    return 1;
-  }
+  const parsed = readArguments(argv, OPTIONS, USAGE, io);
+  if (!parsed) return 1;
   const { values, positionals } = parsed;
   const file = positionals[0] ?? 'routes.yaml';
-  let text: string;
-  try {
-    text = readFileSync(resolve(io.cwd, file), 'utf8');
-  } catch (error) {
-    io.err(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    return 1;
-  }
+  const text = readRouteFile(file, io);
+  if (text === null) return 1;
   if (values['list-environments']) {
     const names = declaredEnvironments(text);
     io.out((names.length > 0 ? names : ['production']).join('\n'));

@@ -8,8 +8,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
+import { readArguments } from './cli/command-line.ts';
 import { workerName as nameInEnvironment } from './cli/deploy-config.ts';
 import { readFileAtRef } from './cli/git-file.ts';
 import { type Io, runIfMain } from './cli/io.ts';
@@ -40,15 +40,8 @@ function side(label: string, text: string, env: string | undefined, base: string
 
 /** @example await main(['origin/main', '--json'], io) // 0 when nothing changes, 2 when something does */
 export async function main(argv: string[], io: Io): Promise<number> {
-  let parsed: ReturnType<
-    typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
-  >;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
-  } catch (error) {
-    io.err(`${(error as Error).message}\n${USAGE}`);
-    return 1;
-  }
+  const parsed = readArguments(argv, OPTIONS, USAGE, io);
+  if (!parsed) return 1;
   const { values, positionals } = parsed;
   const ref = positionals[0];
   if (positionals.length !== 1 || !ref) {

@@ -16,7 +16,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CompiledTable } from '../../src/table/types.ts';
 import { deployConfig, readWranglerToml } from '../cli/deploy-config.ts';
-import { processIo } from '../cli/io.ts';
+import { type Io, processIo } from '../cli/io.ts';
 import { type Analysis, analyze } from '../compiler/analyze.ts';
 import { renderEntryModule, renderTableModule } from '../compiler/emit.ts';
 import { printAnalysis } from '../compiler/report.ts';
@@ -54,11 +54,11 @@ export function buildLocalRouter(
   outDir: string,
   name: string,
   env?: string,
+  io: Io = processIo(),
 ): BuildResult {
   const analysis = analyze(text, env === undefined ? {} : { env });
   const label = displayPath(file);
-  if (!printAnalysis(label, text, analysis, processIo()) || !analysis.table)
-    return { analysis, changed: false };
+  if (!printAnalysis(label, text, analysis, io) || !analysis.table) return { analysis, changed: false };
   mkdirSync(outDir, { recursive: true });
   const table = analysis.table;
   const tableChanged = writeIfChanged(join(outDir, 'table.ts'), renderLocalTable(table, label, outDir));

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processIo } from '../../scripts/cli/io.ts';
 import {
   buildLocalRouter,
   freePort,
@@ -79,7 +80,8 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'failing.test.yaml'), FAILING.replace('ORIGIN', String(origin.port)));
   writeFileSync(join(dir, 'dev.vars'), `ROUTER_DEBUG_TOKEN=${TOKEN}\n`);
   const outDir = join(dir, 'out');
-  if (!buildLocalRouter(routesFile, text, outDir, 'smoke-test').analysis.table)
+  const quiet = { ...processIo(), out: () => undefined, err: () => undefined };
+  if (!buildLocalRouter(routesFile, text, outDir, 'smoke-test', undefined, quiet).analysis.table)
     throw new Error('build failed');
   router = await startWrangler({ outDir, port: await freePort(), envFile: join(dir, 'dev.vars') });
 }, 180_000);

@@ -80,3 +80,20 @@ export async function sha256(data: ArrayBuffer | Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', data);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
+
+/**
+ * Reads a body the way a client does and reports what it could detect: the bytes it got, and
+ * whether the stream failed (a cut body, never a complete-looking short one).
+ * @example expect(await readAll(response)).toEqual({ bytes: 2048, failed: false });
+ */
+export async function readAll(response: Response): Promise<{ bytes: number; failed: boolean }> {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  let bytes = 0;
+  try {
+    for (let next = await reader.read(); !next.done; next = await reader.read())
+      bytes += next.value.byteLength;
+    return { bytes, failed: false };
+  } catch {
+    return { bytes, failed: true };
+  }
+}

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { patternChunk } from '../origin/server.ts';
-import { type Echo, originUrl, routerFor, sha256 } from './harness.ts';
+import { type Echo, originUrl, readAll, routerFor, sha256 } from './harness.ts';
 
 const router = routerFor([
   { id: 'plain', hosts: ['plain.test'], origin: originUrl(), timeout: '1s' },
@@ -26,22 +26,6 @@ async function expectJsonError(response: Response, status: number, code: string)
   const body = (await response.json()) as RouterError;
   expect(body.error).toBe(code);
   expect(body.request_id).toBe(response.headers.get('x-request-id'));
-}
-
-/**
- * Reads a body the way a client does and reports what it could detect: the bytes it got, and
- * whether the stream failed.
- */
-async function readAll(response: Response): Promise<{ bytes: number; failed: boolean }> {
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  let bytes = 0;
-  try {
-    for (let next = await reader.read(); !next.done; next = await reader.read())
-      bytes += next.value.byteLength;
-    return { bytes, failed: false };
-  } catch {
-    return { bytes, failed: true };
-  }
 }
 
 describe('an origin that misbehaves before its headers', () => {

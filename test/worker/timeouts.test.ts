@@ -4,7 +4,7 @@
  * `idle_timeout`, so a body that stalls after its headers is cut instead of holding the client.
  */
 import { describe, expect, it } from 'vitest';
-import { type Echo, originUrl, routerFor } from './harness.ts';
+import { type Echo, originUrl, readAll, routerFor } from './harness.ts';
 
 const pair = [originUrl('primary'), originUrl('backup')];
 const router = routerFor([
@@ -12,19 +12,6 @@ const router = routerFor([
   { id: 'whole', hosts: ['whole.test'], origin: pair, timeout: '1s', try_timeout: '1s' },
   { id: 'idle', hosts: ['idle.test'], origin: originUrl(), idle_timeout: '1s' },
 ]);
-
-/** Reads a body as a client does: the bytes it got, and whether the stream failed. */
-async function readAll(response: Response): Promise<{ bytes: number; failed: boolean }> {
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  let bytes = 0;
-  try {
-    for (let next = await reader.read(); !next.done; next = await reader.read())
-      bytes += next.value.byteLength;
-    return { bytes, failed: false };
-  } catch {
-    return { bytes, failed: true };
-  }
-}
 
 describe('try_timeout', () => {
   it('by default shares the timeout between the origins: a silent first origin leaves time for the next', async () => {
