@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { readArguments, readRouteFile } from './cli/command-line.ts';
 import { type Io, runIfMain } from './cli/io.ts';
-import { checkRouteTests } from './cli/route-test-run.ts';
+import { checkRouteTests, testFileFor } from './cli/route-test-run.ts';
 import { type Analysis, analyze } from './compiler/analyze.ts';
 import { declaredEnvironments } from './compiler/environments.ts';
 import { printAnalysis } from './compiler/report.ts';
@@ -25,7 +27,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const first = analyze(text, { env: values.env });
   if (!printAnalysis(file, text, first, io) || !first.table) return 1;
   const environments = declaredEnvironments(text);
-  const others = values.env === undefined ? environments.slice(1) : [];
+  // A missing test file is reported once, not once per environment.
+  const testsExist = existsSync(resolve(io.cwd, values.tests ?? testFileFor(file)));
+  const others = values.env === undefined && testsExist ? environments.slice(1) : [];
   const analyses = [first, ...others.map((env) => analyze(text, { env }))];
   // Route tests need the compiled table, so they run only after a clean check.
   for (const analysis of analyses) {
