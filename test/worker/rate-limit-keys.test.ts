@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { originUrl, routerFor } from './harness.ts';
+import { itInOneWindow } from './rate-limit-window.ts';
 
 const router = routerFor([
   { id: 'networks', hosts: ['networks.test'], origin: originUrl(), rate_limit: { limit: 2, period: 60 } },
@@ -36,67 +37,44 @@ function status(host: string, ip: string, headers: Record<string, string> = {}):
     });
 }
 
-/**
- * Runs `sends` (which sends requests on fresh keys and returns their statuses) inside one
- * 60-second window of the simulation, whose windows are aligned to the wall clock: when the
- * window turned while it ran (its counters reset), it runs again on fresh keys.
- */
-async function inOneWindow(sends: () => Promise<number[]>): Promise<number[]> {
-  for (;;) {
-    const window = Math.floor(Date.now() / 60_000);
-    const statuses = await sends();
-    if (Math.floor(Date.now() / 60_000) === window) return statuses;
-  }
-}
-
 describe('rate-limit keys', () => {
-  it('counts IPv6 addresses of one /64 together: rotating through the network gains nothing', async () => {
-    const statuses = await inOneWindow(async () => {
+  itInOneWindow(
+    'counts IPv6 addresses of one /64 together: rotating through the network gains nothing',
+    60,
+    async () => {
       const net = freshNetwork();
-      return [
-        await status('networks.test', `${net}::1`),
-        await status('networks.test', `${net}:ffff:1:2:3`),
-        await status('networks.test', `${net}:abcd::9`),
-        // Another /64 has its own counter.
-        await status('networks.test', `${freshNetwork()}::1`),
-      ];
-    });
+      expect(await status('networks.test', `${net}::1`)).toBe(200);
+      expect(await status('networks.test', `${net}:ffff:1:2:3`)).toBe(200);
+      expect(await status('networks.test', `${net}:abcd::9`)).toBe(429);
+      // Another /64 has its own counter.
+      expect(await status('networks.test', `${freshNetwork()}::1`)).toBe(200);
+    },
+  );
+
+  itInOneWindow('counts IPv4 addresses one by one', 60, async () => {
+    const [a, b] = crypto.getRandomValues(new Uint8Array(2));
+    const base = `198.${a}.${b}`;
+    const statuses = [];
+    for (const host of ['1', '1', '1', '2']) statuses.push(await status('networks.test', `${base}.${host}`));
     expect(statuses).toEqual([200, 200, 429, 200]);
   });
 
-  it('counts IPv4 addresses one by one', async () => {
-    const statuses = await inOneWindow(async () => {
-      const [a, b] = crypto.getRandomValues(new Uint8Array(2));
-      const base = `198.${a}.${b}`;
-      const sent = [];
-      for (const host of ['1', '1', '1', '2']) sent.push(await status('networks.test', `${base}.${host}`));
-      return sent;
-    });
-    expect(statuses).toEqual([200, 200, 429, 200]);
-  });
-
-  it('trims header keys: " k " and "k" are one counter', async () => {
-    const statuses = await inOneWindow(async () => {
-      const key = crypto.randomUUID();
-      const sent = [];
-      for (const value of [key, `  ${key}\t`, key]) {
-        sent.push(await status('both.test', `${freshNetwork()}::1`, { 'x-api-key': value }));
-      }
-      return sent;
-    });
+  itInOneWindow('trims header keys: " k " and "k" are one counter', 60, async () => {
+    const key = crypto.randomUUID();
+    const statuses = [];
+    for (const value of [key, `  ${key}\t`, key]) {
+      statuses.push(await status('both.test', `${freshNetwork()}::1`, { 'x-api-key': value }));
+    }
     expect(statuses).toEqual([200, 200, 429]);
   });
 
-  it('applies every limit of a list: per key, and per address whatever the key', async () => {
+  itInOneWindow('applies every limit of a list: per key, and per address whatever the key', 60, async () => {
     // Four keys from one /64: the address limit (3) trips on the fourth request.
-    const statuses = await inOneWindow(async () => {
-      const net = freshNetwork();
-      const sent = [];
-      for (const n of [1, 2, 3, 4]) {
-        sent.push(await status('both.test', `${net}::${n}`, { 'x-api-key': crypto.randomUUID() }));
-      }
-      return sent;
-    });
+    const net = freshNetwork();
+    const statuses = [];
+    for (const n of [1, 2, 3, 4]) {
+      statuses.push(await status('both.test', `${net}::${n}`, { 'x-api-key': crypto.randomUUID() }));
+    }
     expect(statuses).toEqual([200, 200, 200, 429]);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { originUrl, routerFor } from './harness.ts';
+import { itInOneWindow } from './rate-limit-window.ts';
 
 const router = routerFor([
   {
@@ -28,25 +29,6 @@ const router = routerFor([
 function freshIp(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(6));
   return `2001:db8:${[...bytes].map((b) => b.toString(16)).join(':')}`;
-}
-
-/**
- * A test over one counting window. miniflare's simulation counts in windows aligned to the wall
- * clock (window = floor(Date.now() / period), in its RateLimiterObject) and its clock cannot be
- * moved, so instead of waiting for a fresh window: when the body fails while the window rolled
- * over, it runs once more. Every run takes fresh addresses and keys, so it starts at zero.
- */
-function itInOneWindow(name: string, periodSeconds: number, body: () => Promise<void>): void {
-  it(name, async () => {
-    const window = () => Math.floor(Date.now() / (periodSeconds * 1000));
-    const started = window();
-    try {
-      await body();
-    } catch (error) {
-      if (window() === started) throw error;
-      await body();
-    }
-  });
 }
 
 function get(host: string, ip: string, headers: Record<string, string> = {}, path = '/echo/x') {
