@@ -1,8 +1,9 @@
 /**
  * The Worker: itty-router dispatches every request to the one shared pipeline
  * (src/pipeline/pipeline.ts); its `finally` turns the pipeline's Answer into the response,
- * writes the log line and the request's metrics data point, and adds the debug headers. The pipeline never reads what itty-router writes onto its request object
- * (params, query, route): itty gets a small object of its own.
+ * writes the log line and the request's metrics data point, and adds the debug headers. The
+ * pipeline never reads what itty-router writes onto its request object (params, query, route):
+ * itty gets a small object of its own.
  */
 import { Router } from 'itty-router';
 import { createExchange, type Env, type Exchange } from './exchange.ts';
