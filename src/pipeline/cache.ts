@@ -89,24 +89,27 @@ async function lookup(cache: Cache, key: Request, method: string): Promise<Respo
 
 /**
  * True when a response may be stored: an allowed status, no Set-Cookie, no private or
- * no-store (any case), no `Vary: *`, never a partial 206. On a route without a `cors` policy,
- * a response that varies on Origin is not stored either: the origin does its own CORS, and the
- * Cache API keys on the URL alone, so a stored copy would hand one site's
- * Access-Control-Allow-Origin to another. (A route with `cors` replaces those headers after
- * the cache, so it may store it.)
+ * no-store (any case), never a partial 206, and a `Vary` the key can honour. The Cache API keys
+ * on the URL alone (and does not honour Vary), so a response that varies on a request header
+ * (`Cookie`, `Accept-Language`, `*`...) would be served to every client: only `Accept-Encoding`
+ * (fetch decodes bodies) may be listed, and `Origin` on a route with a `cors` policy, which
+ * replaces those headers after the cache. On a route without one, the origin does its own CORS
+ * and a stored copy would hand one site's Access-Control-Allow-Origin to another.
  * @example storable(new Response('ok'), { ttl: 60, statuses: [200] }, false) // true
  */
 export function storable(response: Response, policy: CompiledCache, routeOwnsCors: boolean): boolean {
   const headers = response.headers;
   const cacheControl = headers.get('cache-control')?.toLowerCase() ?? '';
   const vary = (headers.get('vary') ?? '').split(',').map((v) => v.trim().toLowerCase());
+  const unkeyed = vary.filter(
+    (v) => v !== '' && v !== 'accept-encoding' && !(routeOwnsCors && v === 'origin'),
+  );
   return (
     response.status !== 206 &&
     policy.statuses.includes(response.status) &&
     !headers.has('set-cookie') &&
     !/(^|[\s,])(private|no-store)([\s,=]|$)/.test(cacheControl) &&
-    !vary.includes('*') &&
-    (routeOwnsCors || !vary.includes('origin'))
+    unkeyed.length === 0
   );
 }
 
