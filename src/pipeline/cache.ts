@@ -1,15 +1,17 @@
 /**
  * Edge cache on the Cache API. GET and HEAD only (HEAD is served from the GET entry); the key
  * is the canonical scheme + public host + path + query, so two hosts never share an entry;
- * requests with Authorization or Range bypass it. The stored copy carries the route's TTL as
- * s-maxage while the client keeps the origin's own Cache-Control. CORS headers are added outside
- * this stage, so they are never stored. Every proxied answer says `x-cache: HIT|MISS|BYPASS`.
+ * requests with Authorization, Range or a method override header bypass it. The stored copy
+ * carries the route's TTL as s-maxage while the client keeps the origin's own Cache-Control. CORS
+ * headers are added outside this stage, so they are never stored. Every proxied answer says
+ * `x-cache: HIT|MISS|BYPASS`.
  */
 import type { Exchange, Routed } from '../exchange.ts';
 import { exactUrl } from '../routing/upstream.ts';
 import type { CompiledCache, CompiledRoute } from '../table/types.ts';
 import type { Answer, CacheResult } from './answer.ts';
 import { storeIntact } from './intact-store.ts';
+import { carriesMethodOverride } from './request-headers.ts';
 import type { StageFactory } from './stage.ts';
 
 /** Where the origin's Cache-Control waits while the stored copy carries the edge TTL. */
@@ -33,6 +35,9 @@ export function cacheDecision(route: CompiledRoute, x: Exchange): CacheDecision 
   if (headers.has('authorization')) return { eligible: false, reason: 'the request has Authorization' };
   if (headers.has('range')) return { eligible: false, reason: 'the request has Range' };
   if (headers.has('upgrade')) return { eligible: false, reason: 'the request is an upgrade' };
+  // A framework that honours it answers another method: that answer is no GET's to share.
+  if (carriesMethodOverride(headers))
+    return { eligible: false, reason: 'the request carries a method override header' };
   return { eligible: true, reason: `${x.method} may be served from and stored in the edge cache` };
 }
 

@@ -38,6 +38,15 @@ const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-http-method', 'x-
  */
 const dashed = (name: string): string => name.replaceAll('_', '-');
 
+/**
+ * True when the request carries a method override header, in any spelling.
+ * @example carriesMethodOverride(new Headers({ 'X-HTTP-Method-Override': 'DELETE' })) // true
+ */
+export function carriesMethodOverride(headers: Headers): boolean {
+  for (const name of headers.keys()) if (METHOD_OVERRIDES.has(dashed(name))) return true;
+  return false;
+}
+
 /** Applies a route's header rules in place: remove, then set. */
 export function applyHeaderRules(headers: Headers, rules: CompiledHeaderRules, env: Env): void {
   for (const name of rules.remove) headers.delete(name);
