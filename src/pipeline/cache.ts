@@ -1,15 +1,17 @@
 /**
  * Edge cache on the Cache API. GET and HEAD only (HEAD is served from the GET entry); the key
  * is the canonical scheme + public host + path + query, so two hosts never share an entry;
- * requests with Authorization or Range bypass it. The stored copy carries the route's TTL as
- * s-maxage while the client keeps the origin's own Cache-Control. CORS headers are added outside
- * this stage, so they are never stored. Every proxied answer says `x-cache: HIT|MISS|BYPASS`.
+ * requests with Authorization, Range or a method override header bypass it. The stored copy
+ * carries the route's TTL as s-maxage while the client keeps the origin's own Cache-Control. CORS
+ * headers are added outside this stage, so they are never stored. Every proxied answer says
+ * `x-cache: HIT|MISS|BYPASS`.
  */
 import type { Exchange, Routed } from '../exchange.ts';
 import { exactUrl } from '../routing/upstream.ts';
 import type { CompiledCache, CompiledRoute } from '../table/types.ts';
 import type { Answer, CacheResult } from './answer.ts';
 import { storeIntact } from './intact-store.ts';
+import { carriesMethodOverride } from './request-headers.ts';
 import type { StageFactory } from './stage.ts';
 
 /** Where the origin's Cache-Control waits while the stored copy carries the edge TTL. */
@@ -33,6 +35,9 @@ export function cacheDecision(route: CompiledRoute, x: Exchange): CacheDecision 
   if (headers.has('authorization')) return { eligible: false, reason: 'the request has Authorization' };
   if (headers.has('range')) return { eligible: false, reason: 'the request has Range' };
   if (headers.has('upgrade')) return { eligible: false, reason: 'the request is an upgrade' };
+  // A framework that honours it answers another method: that answer is no GET's to share.
+  if (carriesMethodOverride(headers))
+    return { eligible: false, reason: 'the request carries a method override header' };
   return { eligible: true, reason: `${x.method} may be served from and stored in the edge cache` };
 }
 
@@ -89,24 +94,27 @@ async function lookup(cache: Cache, key: Request, method: string): Promise<Respo
 
 /**
  * True when a response may be stored: an allowed status, no Set-Cookie, no private or
- * no-store (any case), no `Vary: *`, never a partial 206. On a route without a `cors` policy,
- * a response that varies on Origin is not stored either: the origin does its own CORS, and the
- * Cache API keys on the URL alone, so a stored copy would hand one site's
- * Access-Control-Allow-Origin to another. (A route with `cors` replaces those headers after
- * the cache, so it may store it.)
+ * no-store (any case), never a partial 206, and a `Vary` the key can honour. The Cache API keys
+ * on the URL alone (and does not honour Vary), so a response that varies on a request header
+ * (`Cookie`, `Accept-Language`, `*`...) would be served to every client: only `Accept-Encoding`
+ * (fetch decodes bodies) may be listed, and `Origin` on a route with a `cors` policy, which
+ * replaces those headers after the cache. On a route without one, the origin does its own CORS
+ * and a stored copy would hand one site's Access-Control-Allow-Origin to another.
  * @example storable(new Response('ok'), { ttl: 60, statuses: [200] }, false) // true
  */
 export function storable(response: Response, policy: CompiledCache, routeOwnsCors: boolean): boolean {
   const headers = response.headers;
   const cacheControl = headers.get('cache-control')?.toLowerCase() ?? '';
   const vary = (headers.get('vary') ?? '').split(',').map((v) => v.trim().toLowerCase());
+  const unkeyed = vary.filter(
+    (v) => v !== '' && v !== 'accept-encoding' && !(routeOwnsCors && v === 'origin'),
+  );
   return (
     response.status !== 206 &&
     policy.statuses.includes(response.status) &&
     !headers.has('set-cookie') &&
     !/(^|[\s,])(private|no-store)([\s,=]|$)/.test(cacheControl) &&
-    !vary.includes('*') &&
-    (routeOwnsCors || !vary.includes('origin'))
+    unkeyed.length === 0
   );
 }
 

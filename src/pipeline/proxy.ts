@@ -18,11 +18,12 @@ import { isWebSocketUpgrade } from './websocket.ts';
 export function proxy(platform: Platform): Next {
   return async (x: Routed): Promise<Answer> => {
     const route = x.route;
+    const upgrade = route.websocket && isWebSocketUpgrade(x.request);
     let headers: Headers;
     try {
       // Every var and secret the route reads, checked before anything is sent.
       for (const name of route.env) envValue(x.env, name);
-      headers = upstreamHeaders(x, route.websocket && isWebSocketUpgrade(x.request));
+      headers = upstreamHeaders(x, upgrade);
     } catch (error) {
       if (!(error instanceof ConfigValueError)) throw error;
       const message = `Route ${route.id} needs ${error.variable}, which ${error.problem === 'missing' ? 'is not set' : 'holds CR, LF or NUL'}`;
@@ -31,6 +32,12 @@ export function proxy(platform: Platform): Next {
     const result = await fetchUpstream(x, headers, platform);
     if (!result.ok) return result.answer;
     const { response, origin, report, abort } = result;
+    if (!relayable(response, upgrade)) {
+      await response.body?.cancel().catch(() => undefined);
+      abort.abort();
+      const message = `The origin answered with status ${response.status}, which cannot be relayed`;
+      return { ...jsonError(x, 'upstream', 502, 'bad_gateway', message), upstream: report };
+    }
     if (response.status === 101) return { response, route, router: null, upstream: report, cache: 'BYPASS' };
     const body =
       response.body && route.idleTimeoutMs > 0
@@ -44,4 +51,15 @@ export function proxy(platform: Platform): Next {
       cache: 'BYPASS',
     };
   };
+}
+
+/**
+ * A status a Response can carry (200-599), or a 101 that completes the WebSocket upgrade the
+ * client asked for on a route that allows it. Anything else (600+, a 1xx that workerd's fetch
+ * returns as final, a 101 nobody asked for, which would hang the client) is the origin's fault.
+ * @example relayable(new Response(null, { status: 204 }), false) // true
+ */
+export function relayable(response: Response, upgrade: boolean): boolean {
+  if (response.status === 101) return upgrade && response.webSocket !== null;
+  return response.status >= 200 && response.status <= 599;
 }

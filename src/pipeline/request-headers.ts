@@ -30,7 +30,22 @@ const DROPPED = new Set([
 ]);
 
 /** Method override headers: dropped where the route limits methods, so no other method slips in. */
-const METHOD_OVERRIDES = ['x-http-method-override', 'x-http-method', 'x-method-override'];
+const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
+
+/**
+ * A header name as a CGI-style server reads it: `X_Forwarded_For` and `X-Forwarded-For` are both
+ * HTTP_X_FORWARDED_FOR to Rack, PHP and WSGI servers, so the drop rules apply to both spellings.
+ */
+const dashed = (name: string): string => name.replaceAll('_', '-');
+
+/**
+ * True when the request carries a method override header, in any spelling.
+ * @example carriesMethodOverride(new Headers({ 'X-HTTP-Method-Override': 'DELETE' })) // true
+ */
+export function carriesMethodOverride(headers: Headers): boolean {
+  for (const name of headers.keys()) if (METHOD_OVERRIDES.has(dashed(name))) return true;
+  return false;
+}
 
 /** Applies a route's header rules in place: remove, then set. */
 export function applyHeaderRules(headers: Headers, rules: CompiledHeaderRules, env: Env): void {
@@ -46,10 +61,12 @@ export function applyHeaderRules(headers: Headers, rules: CompiledHeaderRules, e
 export function upstreamHeaders(x: Routed, websocket: boolean): Headers {
   const headers = new Headers(x.request.headers);
   stripHopByHop(headers, websocket);
+  const limitsMethods = x.route.methods !== null;
   for (const name of [...headers.keys()]) {
-    if (DROPPED.has(name) || DROPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) headers.delete(name);
+    const key = dashed(name);
+    const dropped = DROPPED.has(key) || DROPPED_PREFIXES.some((prefix) => key.startsWith(prefix));
+    if (dropped || (limitsMethods && METHOD_OVERRIDES.has(key))) headers.delete(name);
   }
-  if (x.route.methods !== null) for (const name of METHOD_OVERRIDES) headers.delete(name);
   if (x.clientIp) headers.set('x-forwarded-for', x.clientIp);
   headers.set('x-forwarded-proto', x.scheme);
   headers.set('x-forwarded-host', x.authority);

@@ -12,10 +12,15 @@
  *   new escape); escaped bytes that are not valid UTF-8 (`%C0%AE` is `.` to a lax decoder);
  *   raw `\` or control characters; and any `.` or `..` segment left after decoding, in any
  *   spelling;
- * - repeated slashes are merged.
+ * - repeated slashes are merged;
+ * - characters outside RFC 3986 `pchar` that a URL parser may leave raw (`[ ] | ^`) are
+ *   percent-encoded here, so the path does not depend on the parser's version (Node 20 leaves `^`
+ *   raw, workerd encodes it), and `explain` in Node sees the path the Worker sees.
  *
- * The result is stable: parsing it again (as `fetch` and `new Request` do) gives it back, which
- * the upstream stage checks on every request before anything is sent.
+ * The result is a fixed point: canonicalising it again gives it back unchanged (decoding can build
+ * a new escape from parts: `%25` + `%32` + `%65` is `%252e`, so the result is checked once more).
+ * It is also stable under URL parsing (as `fetch` and `new Request` do), which the upstream stage
+ * checks on every request before anything is sent.
  */
 
 export type CanonicalPath = { ok: true; path: string } | { ok: false; reason: string };
@@ -24,6 +29,9 @@ const HEX = /^[0-9A-Fa-f]{2}$/;
 const UNRESERVED = /^[A-Za-z0-9._~-]$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const RAW_UNSAFE = /[\\\u0000-\u001f\u007f]/;
+/** Raw characters a URL parser may leave in a pathname that RFC 3986 `pchar` does not allow. */
+const NOT_PCHAR = /[[\]|^]/;
+const NOT_PCHAR_ALL = /[[\]|^]/g;
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
@@ -31,12 +39,27 @@ const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * @example canonicalPath('/x/%2%65%2%65/admin') // { ok: false, reason: 'a % that does not start an escape ...' }
  */
 export function canonicalPath(pathname: string): CanonicalPath {
+  const once = canonicalOnce(pathname);
+  if (!once.ok || !once.path.includes('%')) return once;
+  // What decoding built must pass the same checks: `%25%32%65` decodes to `%252e`.
+  const again = canonicalOnce(once.path);
+  if (!again.ok) return again;
+  return again.path === once.path ? once : refuse('escapes that decode into new escapes');
+}
+
+function canonicalOnce(pathname: string): CanonicalPath {
   if (RAW_UNSAFE.test(pathname)) return refuse('a backslash or control character');
   const decoded = pathname.includes('%') ? decodeSafe(pathname) : { ok: true as const, path: pathname };
   if (!decoded.ok) return decoded;
-  const path = decoded.path.includes('//') ? decoded.path.replace(/\/{2,}/g, '/') : decoded.path;
-  if (hasDotSegment(path)) return refuse('a . or .. segment');
+  const merged = decoded.path.includes('//') ? decoded.path.replace(/\/{2,}/g, '/') : decoded.path;
+  if (hasDotSegment(merged)) return refuse('a . or .. segment');
+  const path = NOT_PCHAR.test(merged) ? merged.replace(NOT_PCHAR_ALL, escapeChar) : merged;
   return { ok: true, path };
+}
+
+/** `[` -> `%5B`: one ASCII character as its upper-case escape. */
+function escapeChar(char: string): string {
+  return `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
 }
 
 /** Decodes unreserved escapes, keeps the others upper-cased, refuses the unsafe ones. */
