@@ -4,9 +4,9 @@
  *
  * - the origin (the real echo origin) receives exactly the route's base + the matched path,
  * - the route that served it is the one `explain` names, with the upstream URL `explain` names,
- * - and an origin reading that path its own way (decoding escapes once, `\` as `/`, `;` parameters
- *   cut, dot segments resolved, as Tomcat, Spring, Express or nginx variously do) finds it under
- *   the same route: no spelling reaches a path that another route protects.
+ * - and an origin reading that path its own way (decoding escapes once or twice, `\` as `/`, `;`
+ *   parameters cut, dot segments resolved, as Tomcat, Spring, Express or nginx variously do) finds
+ *   it under the same route: no spelling reaches a path that another route protects.
  *
  * Runs 1,000 cases in `npm test`; `npm run fuzz` runs many more and keeps any failing path in
  * fixtures/path-regressions.json, which every run checks first.
@@ -54,6 +54,8 @@ const SPELLINGS = [
   (b: number) => `%${hex(b)[0]}%${hex((hex(b)[1] as string).charCodeAt(0))}`,
   (b: number) => `%%${hex((hex(b)[0] as string).charCodeAt(0))}%${hex((hex(b)[1] as string).charCodeAt(0))}`,
   (b: number) => `%25${hex(b)}`,
+  // The escape rebuilt from escaped hex digits: `%25` + `%32` + `%65` decodes to `%252e`.
+  (b: number) => `%25${[...hex(b)].map((digit) => `%${hex(digit.charCodeAt(0))}`).join('')}`,
 ];
 const escaped = fc
   .tuple(fc.constantFrom(...BYTES), fc.constantFrom(...SPELLINGS))
@@ -80,13 +82,18 @@ const path = fc
   .map((parts) => parts.map(([sep, seg]) => `${sep}${seg}`).join(''))
   .map((p) => (p.startsWith('/') ? p : `/${p}`));
 
-/** How a lenient origin reads a path: escapes decoded once, `\` as `/`, `;` cut, dots resolved. */
-function originReading(received: string): string {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(received);
-  } catch {
-    decoded = unescape(received);
+/**
+ * How a lenient origin reads a path: escapes decoded (once, or twice by an origin that decodes
+ * again), `\` as `/`, `;` cut, dots resolved.
+ */
+function originReading(received: string, decodings: 1 | 2): string {
+  let decoded = received;
+  for (let i = 0; i < decodings; i++) {
+    try {
+      decoded = decodeURIComponent(decoded);
+    } catch {
+      decoded = unescape(decoded);
+    }
   }
   const out: string[] = [];
   for (const raw of decoded.replace(/\\/g, '/').split('/')) {
@@ -134,9 +141,13 @@ async function violation(p: string): Promise<string | null> {
   const below = received.slice(basePath.length) || '/';
   const publicPath =
     compiled?.stripPrefix && compiled.path !== '/' ? `${compiled.path}${below === '/' ? '' : below}` : below;
-  const reading = originReading(publicPath);
-  const expected = naiveRoute(reading);
-  return expected === route ? null : `origin reads ${reading} (route ${expected}), but ${route} served it`;
+  for (const decodings of [1, 2] as const) {
+    const reading = originReading(publicPath, decodings);
+    const expected = naiveRoute(reading);
+    if (expected !== route)
+      return `origin decoding ${decodings}x reads ${reading} (route ${expected}), but ${route} served it`;
+  }
+  return null;
 }
 
 describe('the canonical path, by generation', () => {
