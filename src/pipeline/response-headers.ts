@@ -16,7 +16,7 @@ export function downstreamResponse(
   upstream: Response,
   x: Routed,
   origin: CompiledOrigin,
-  body: ReadableStream | null,
+  body: ReadableStream | Uint8Array | null,
 ): Response {
   const headers = new Headers(upstream.headers);
   stripHopByHop(headers);
