@@ -6,7 +6,7 @@
  */
 import type { Env, Routed } from '../exchange.ts';
 import type { CompiledHeaderRules } from '../table/types.ts';
-import { stripHopByHop } from './hop-by-hop.ts';
+import { hopByHop } from './hop-by-hop.ts';
 import { renderTemplate } from './template.ts';
 
 /** Dropped by prefix: forwarding headers, and Cloudflare's own (not the origin's business). */
@@ -42,12 +42,21 @@ export function applyHeaderRules(headers: Headers, rules: CompiledHeaderRules, e
  * @example upstreamHeaders(x, false).get('x-forwarded-for') // the CF-Connecting-IP value
  */
 export function upstreamHeaders(x: Routed, websocket: boolean): Headers {
-  const headers = new Headers(x.request.headers);
-  stripHopByHop(headers, websocket);
-  for (const name of [...headers.keys()]) {
-    if (DROPPED.has(name) || DROPPED_PREFIXES.some((prefix) => name.startsWith(prefix))) headers.delete(name);
+  const source = x.request.headers;
+  const headers = new Headers(source);
+  // One walk over the client's names deletes only what is there (each Headers call crosses into
+  // the runtime; a delete per listed name cost more than the walk).
+  const isHopByHop = hopByHop(source.get('connection'), websocket);
+  const limitsMethods = x.route.methods !== null;
+  for (const name of source.keys()) {
+    if (
+      isHopByHop(name) ||
+      DROPPED.has(name) ||
+      DROPPED_PREFIXES.some((prefix) => name.startsWith(prefix)) ||
+      (limitsMethods && METHOD_OVERRIDES.includes(name))
+    )
+      headers.delete(name);
   }
-  if (x.route.methods !== null) for (const name of METHOD_OVERRIDES) headers.delete(name);
   if (x.clientIp) headers.set('x-forwarded-for', x.clientIp);
   headers.set('x-forwarded-proto', x.scheme);
   headers.set('x-forwarded-host', x.authority);
