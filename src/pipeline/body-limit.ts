@@ -40,7 +40,9 @@ export const bodyLimit: StageFactory = (route) => {
     const body = countedBody(x.body, max, (why, rest) => {
       Object.assign(upload, { problem: why, rest });
       // workerd logs this reason as "Uncaught" when it stops the upload; the client gets 413/400.
-      controller.abort(new Error(`upload ${why === 'too_large' ? 'over max_body' : 'failed'}: the router aborted it`));
+      controller.abort(
+        new Error(`upload ${why === 'too_large' ? 'over max_body' : 'failed'}: the router aborted it`),
+      );
     });
     const answer = await next({ ...x, body, uploadCut: controller.signal });
     if (upload.problem === null) return answer;

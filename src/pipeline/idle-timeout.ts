@@ -9,7 +9,7 @@
  * passes through JavaScript costs workerd far more than the proxy work itself, so
  *
  * - a small body of known length (up to SMALL_BODY bytes, not content-encoded) is read whole
- *   under the idle clock, in one or two reads, and answered from memory: its headers go out when
+ *   under the idle clock, usually in one read, and answered from memory: its headers go out when
  *   its last byte has arrived, which for a body this size is the same network read. If it stalls
  *   or breaks, the client gets the same answer as from a stream: the origin's status, the bytes
  *   that came, then a failed body;
@@ -62,17 +62,19 @@ async function readSmall(
   abort: AbortController,
 ): Promise<ReadableStream<Uint8Array> | Uint8Array> {
   const bytes = new Uint8Array(length);
-  const reader = byteReader(body, length);
+  // A default reader: a BYOB reader costs more to set up than the one or few reads a small body
+  // takes (measured: docs/benchmarks.md).
+  const reader = body.getReader();
   const clock = idleClock(idleMs, (reason) => abort.abort(reason));
   let filled = 0;
   try {
     while (filled < length) {
       clock.waiting();
-      const piece = await reader.read();
+      const next = await reader.read();
       clock.arrived();
-      if (piece === null) throw new Error('the origin ended the body before its Content-Length');
-      bytes.set(piece.subarray(0, length - filled), filled);
-      filled += piece.byteLength;
+      if (next.done) throw new Error('the origin ended the body before its Content-Length');
+      bytes.set(next.value.subarray(0, length - filled), filled);
+      filled += next.value.byteLength;
     }
   } catch (error) {
     clock.stop();
