@@ -1,5 +1,6 @@
 /**
- * Request body limit (`max_body`) and upload integrity, both halves in one stage.
+ * Request body limit (`max_body`) and upload integrity, both halves in one stage, on routes that
+ * set `max_body`.
  *
  * On the way in: a declared Content-Length over the limit is refused at once, before anything
  * is sent. A body without a length (chunked) is counted as it streams; past the limit (or when
@@ -11,25 +12,31 @@
  * Why abort rather than error the stream: when a request body stream errors, workerd ends the
  * chunked upload cleanly, so the origin would see a shorter body as complete. Aborting the
  * upstream fetch first resets the connection instead. A body with a Content-Length is never
- * wrapped: it streams natively, and keeps its length.
+ * counted: it streams natively, and keeps its length.
+ *
+ * Routes without `max_body` get no stage: their bodies stream natively. A client whose upload
+ * fails midway has lost its connection, and workerd then cancels the request and the upstream
+ * fetch with it, so the origin sees a reset, never a complete body (measured with real clients:
+ * docs/benchmarks.md, "Chunked uploads"). Counting in JavaScript is only needed to enforce a
+ * limit.
  */
 import type { Exchange } from '../exchange.ts';
 import { type Answer, jsonError } from './answer.ts';
+import { type ByteReader, byteReader } from './byte-reader.ts';
 import type { StageFactory } from './stage.ts';
 
 type UploadProblem = 'too_large' | 'failed';
 
 /** @example bodyLimit(route) // a stage answering 413 for Content-Length: 20000000 under max_body: 10mb */
 export const bodyLimit: StageFactory = (route) => {
-  const max = route.maxBody ?? Number.POSITIVE_INFINITY;
+  const max = route.maxBody;
+  if (max === null) return null;
   return async (x, next) => {
     if (!x.body) return next(x);
     const declared = x.request.headers.get('content-length');
     if (declared !== null) return Number(declared) > max ? tooLarge(x, max) : next(x);
     const controller = new AbortController();
-    const upload: { problem: UploadProblem | null; rest?: ReadableStreamDefaultReader<Uint8Array> } = {
-      problem: null,
-    };
+    const upload: { problem: UploadProblem | null; rest?: ByteReader } = { problem: null };
     const body = countedBody(x.body, max, (why, rest) => {
       Object.assign(upload, { problem: why, rest });
       // workerd logs this reason as "Uncaught" when it stops the upload; the client gets 413/400.
@@ -58,12 +65,12 @@ const DRAIN_MS = 5_000;
  * under `wrangler dev`, whose proxy keeps that connection to workerd, every later request then
  * waited 20 s or more.
  */
-async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+async function drain(reader: ByteReader): Promise<void> {
   const deadline = Date.now() + DRAIN_MS;
   let drained = 0;
   try {
-    for (let next = await reader.read(); !next.done; next = await reader.read()) {
-      drained += next.value.byteLength;
+    for (let piece = await reader.read(); piece !== null; piece = await reader.read()) {
+      drained += piece.byteLength;
       if (drained > DRAIN_BYTES || Date.now() > deadline) break;
     }
   } catch {
@@ -79,41 +86,48 @@ function tooLarge(x: Exchange, max: number): Answer {
 
 /**
  * Passes the body through, counting bytes; calls `cut` (which aborts the upstream fetch) before
- * the stream is errored, past `max` or when the source fails. The chunk that crosses the limit is
+ * the stream is errored, past `max` or when the source fails. The piece that crosses the limit is
  * never forwarded; past the limit, `cut` also gets the rest of the client's body to drain.
+ *
+ * The body is pumped into a native stream in large pieces through one reused buffer
+ * (src/pipeline/byte-reader.ts), so a long upload leaves no garbage behind: workerd's memory
+ * stays flat (docs/benchmarks.md).
  */
 function countedBody(
   source: ReadableStream<Uint8Array>,
   max: number,
-  cut: (problem: UploadProblem, rest?: ReadableStreamDefaultReader<Uint8Array>) => void,
+  cut: (problem: UploadProblem, rest?: ByteReader) => void,
 ): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
-  let seen = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let next: ReadableStreamReadResult<Uint8Array>;
+  const { readable, writable } = new IdentityTransformStream();
+  const writer = writable.getWriter();
+  const reader = byteReader(source);
+  const pump = async () => {
+    let seen = 0;
+    for (;;) {
+      let piece: Uint8Array | null;
       try {
-        next = await reader.read();
+        piece = await reader.read();
       } catch (error) {
         cut('failed');
-        controller.error(error);
+        writer.abort(error).catch(() => undefined);
         return;
       }
-      if (next.done) {
-        controller.close();
+      if (piece === null) {
+        await writer.close().catch(() => undefined);
         return;
       }
-      seen += next.value.byteLength;
-      if (seen > max) {
-        cut('too_large', reader);
-        // The upstream fetch is aborted: it stops reading and cancels this stream. Erroring it
-        // as well would only log an uncaught error.
-        return new Promise<void>(() => undefined);
+      seen += piece.byteLength;
+      // The upstream fetch is aborted: it stops reading and cancels the stream it was sending.
+      if (seen > max) return cut('too_large', reader);
+      try {
+        await writer.write(piece);
+      } catch (error) {
+        // The fetch stopped reading (the origin answered early, or it was aborted).
+        await reader.cancel(error).catch(() => undefined);
+        return;
       }
-      controller.enqueue(next.value);
-    },
-    cancel(reason) {
-      if (seen <= max) return reader.cancel(reason);
-    },
-  });
+    }
+  };
+  pump();
+  return readable;
 }

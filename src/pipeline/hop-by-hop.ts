@@ -32,3 +32,21 @@ export function stripHopByHop(headers: Headers, keepUpgrade = false): void {
   headers.delete('proxy-authorization');
   headers.delete('proxy-authenticate');
 }
+
+const ALWAYS = new Set([...HOP_BY_HOP, 'proxy-authorization', 'proxy-authenticate']);
+
+/**
+ * The same rule as stripHopByHop, as a test on one header name, for a caller that already walks
+ * every name (the upstream request headers: one pass instead of a delete per listed name).
+ * `connection` is the message's Connection header value.
+ * @example hopByHop('close, X-Secret')('x-secret') // true
+ */
+export function hopByHop(connection: string | null, keepUpgrade = false): (name: string) => boolean {
+  const named = new Set<string>();
+  for (const token of connection?.split(',') ?? []) {
+    const n = token.trim().toLowerCase();
+    if (TOKEN.test(n) && !(keepUpgrade && n === 'upgrade')) named.add(n);
+  }
+  return (name) =>
+    named.has(name) || (ALWAYS.has(name) && !(keepUpgrade && (name === 'upgrade' || name === 'connection')));
+}

@@ -1,13 +1,108 @@
 /**
  * The idle timeout of a response body: an origin that sends headers and then stalls would hold
- * the client (and the Worker) until the platform gives up. The body passes through unchanged;
- * when no bytes arrive for `idleMs`, the upstream fetch is aborted and the client's stream fails,
- * so the client sees a cut response, never a complete-looking short one.
+ * the client (and the Worker) until the platform gives up. When the router has waited `idleMs`
+ * for the origin's next bytes, the upstream fetch is aborted and the client's stream fails, so
+ * the client sees a cut response, never a complete-looking short one. Only time spent waiting
+ * for the origin counts: a client that reads slowly does not make the origin look idle.
  *
- * One timer per response, re-armed from the time of the last chunk, not one per chunk.
+ * What it costs decides the design (docs/benchmarks.md, "Where the time went"): a body that
+ * passes through JavaScript costs workerd far more than the proxy work itself, so
+ *
+ * - a small body of known length (up to SMALL_BODY bytes, not content-encoded) is read whole
+ *   under the idle clock, usually in one read, and answered from memory: its headers go out when
+ *   its last byte has arrived, which for a body this size is the same network read. If it stalls
+ *   or breaks, the client gets the same answer as from a stream: the origin's status, the bytes
+ *   that came, then a failed body;
+ * - any other body is pumped in large pieces (src/pipeline/byte-reader.ts) into a native stream
+ *   that the client reads, with one timer per response, re-armed only when it fires.
  */
+import { byteReader } from './byte-reader.ts';
+
+/** Largest body read whole before it is answered. */
+export const SMALL_BODY = 64 * 1024;
 
 /**
+ * The body to send the client for an origin's response: the response's own when there is no
+ * idle timeout, bytes for a small body, else a guarded stream.
+ * @example new Response(await guardedBody(response, 'GET', 60_000, abort), { status, headers })
+ */
+export async function guardedBody(
+  response: Response,
+  method: string,
+  idleMs: number,
+  abort: AbortController,
+): Promise<ReadableStream<Uint8Array> | Uint8Array | null> {
+  const body = response.body;
+  if (!body || idleMs <= 0) return body;
+  const length = smallLength(response, method);
+  return length === null ? idleGuard(body, idleMs, abort) : readSmall(body, length, idleMs, abort);
+}
+
+/** The declared length when the body may be read whole, else null. */
+function smallLength(response: Response, method: string): number | null {
+  // HEAD: the length describes a body that never comes.
+  if (method === 'HEAD') return null;
+  const declared = response.headers.get('content-length');
+  if (declared === null) return null;
+  // fetch() decodes gzip and br, so the length of an encoded body is not what is read.
+  const encoding = response.headers.get('content-encoding');
+  if (encoding !== null && encoding.toLowerCase() !== 'identity') return null;
+  const length = Number(declared);
+  return Number.isSafeInteger(length) && length > 0 && length <= SMALL_BODY ? length : null;
+}
+
+/**
+ * Reads exactly `length` bytes under the idle clock. A body that stalls or breaks becomes a
+ * stream of the bytes that came, then an error.
+ */
+async function readSmall(
+  body: ReadableStream<Uint8Array>,
+  length: number,
+  idleMs: number,
+  abort: AbortController,
+): Promise<ReadableStream<Uint8Array> | Uint8Array> {
+  const bytes = new Uint8Array(length);
+  // A default reader: a BYOB reader costs more to set up than the one or few reads a small body
+  // takes (measured: docs/benchmarks.md).
+  const reader = body.getReader();
+  const clock = idleClock(idleMs, (reason) => abort.abort(reason));
+  let filled = 0;
+  try {
+    while (filled < length) {
+      clock.waiting();
+      const next = await reader.read();
+      clock.arrived();
+      if (next.done) throw new Error('the origin ended the body before its Content-Length');
+      bytes.set(next.value.subarray(0, length - filled), filled);
+      filled += next.value.byteLength;
+    }
+  } catch (error) {
+    clock.stop();
+    return cutStream(bytes.subarray(0, filled), error);
+  }
+  clock.stop();
+  return bytes;
+}
+
+/** A stream of the bytes that came, then `error`: what a client sees of a body cut midway. */
+function cutStream(bytes: Uint8Array, error: unknown): ReadableStream<Uint8Array> {
+  let sent = bytes.byteLength === 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      // Errored on the next pull, not at once: erroring a stream drops what is queued in it.
+      pull(controller) {
+        if (sent) return controller.error(error);
+        sent = true;
+        controller.enqueue(bytes);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * Passes a body through to the client unchanged; when the origin has sent nothing for `idleMs`,
+ * aborts the upstream fetch and fails the client's stream.
  * @example new Response(idleGuard(response.body, 60_000, abort), response)
  */
 export function idleGuard(
@@ -15,30 +110,72 @@ export function idleGuard(
   idleMs: number,
   abort: AbortController,
 ): ReadableStream<Uint8Array> {
-  let lastChunk = Date.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const stream = new TransformStream<Uint8Array, Uint8Array>({
-    start(controller) {
-      const check = () => {
-        const idle = Date.now() - lastChunk;
-        if (idle < idleMs) {
-          timer = setTimeout(check, idleMs - idle);
-          return;
-        }
-        const reason = new Error(`the origin sent nothing for ${idleMs} ms`);
-        controller.error(reason);
-        abort.abort(reason);
-      };
-      timer = setTimeout(check, idleMs);
-    },
-    transform(chunk, controller) {
-      lastChunk = Date.now();
-      controller.enqueue(chunk);
-    },
-    flush() {
-      clearTimeout(timer);
-    },
+  const { readable, writable } = new IdentityTransformStream();
+  const writer = writable.getWriter();
+  const reader = byteReader(body);
+  const clock = idleClock(idleMs, (reason) => {
+    writer.abort(reason).catch(() => undefined);
+    abort.abort(reason);
   });
-  body.pipeTo(stream.writable).catch(() => clearTimeout(timer));
-  return stream.readable;
+  const pump = async () => {
+    try {
+      for (;;) {
+        clock.waiting();
+        const piece = await reader.read();
+        clock.arrived();
+        if (piece === null) break;
+        await writer.write(piece);
+      }
+      clock.stop();
+      await writer.close();
+    } catch (error) {
+      // The origin broke or went idle, or the client went away: both sides learn it.
+      clock.stop();
+      writer.abort(error).catch(() => undefined);
+      reader.cancel(error).catch(() => undefined);
+    }
+  };
+  pump();
+  return readable;
+}
+
+interface IdleClock {
+  /** The router starts waiting for the origin. */
+  waiting(): void;
+  /** The origin's bytes (or its end) arrived. */
+  arrived(): void;
+  stop(): void;
+}
+
+/**
+ * One timer per body, armed when the router first waits and re-armed only when it fires: a
+ * timer per read would cost more than the read.
+ */
+function idleClock(idleMs: number, expire: (reason: Error) => void): IdleClock {
+  let waitingSince = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const check = () => {
+    timer = undefined;
+    if (waitingSince === 0) return;
+    const idle = Date.now() - waitingSince;
+    if (idle < idleMs) {
+      timer = setTimeout(check, idleMs - idle);
+      return;
+    }
+    expire(new Error(`the origin sent nothing for ${idleMs} ms`));
+  };
+  return {
+    waiting() {
+      waitingSince = Date.now();
+      timer ??= setTimeout(check, idleMs);
+    },
+    arrived() {
+      waitingSince = 0;
+    },
+    stop() {
+      waitingSince = 0;
+      clearTimeout(timer);
+      timer = undefined;
+    },
+  };
 }

@@ -6,7 +6,7 @@
 import type { Routed } from '../exchange.ts';
 import type { Answer } from './answer.ts';
 import { jsonError } from './answer.ts';
-import { idleGuard } from './idle-timeout.ts';
+import { guardedBody } from './idle-timeout.ts';
 import { upstreamHeaders } from './request-headers.ts';
 import { downstreamResponse } from './response-headers.ts';
 import type { Next, Platform } from './stage.ts';
@@ -39,10 +39,7 @@ export function proxy(platform: Platform): Next {
       return { ...jsonError(x, 'upstream', 502, 'bad_gateway', message), upstream: report };
     }
     if (response.status === 101) return { response, route, router: null, upstream: report, cache: 'BYPASS' };
-    const body =
-      response.body && route.idleTimeoutMs > 0
-        ? idleGuard(response.body, route.idleTimeoutMs, abort)
-        : response.body;
+    const body = await guardedBody(response, x.method, route.idleTimeoutMs, abort);
     return {
       response: downstreamResponse(response, x, origin, body),
       route,

@@ -6,7 +6,7 @@
  */
 import type { Env, Routed } from '../exchange.ts';
 import type { CompiledHeaderRules } from '../table/types.ts';
-import { stripHopByHop } from './hop-by-hop.ts';
+import { hopByHop } from './hop-by-hop.ts';
 import { renderTemplate } from './template.ts';
 
 /** Dropped by prefix: forwarding headers, and Cloudflare's own (not the origin's business). */
@@ -59,13 +59,16 @@ export function applyHeaderRules(headers: Headers, rules: CompiledHeaderRules, e
  * @example upstreamHeaders(x, false).get('x-forwarded-for') // the CF-Connecting-IP value
  */
 export function upstreamHeaders(x: Routed, websocket: boolean): Headers {
-  const headers = new Headers(x.request.headers);
-  stripHopByHop(headers, websocket);
+  const source = x.request.headers;
+  const headers = new Headers(source);
+  // One walk over the client's names deletes only what is there (each Headers call crosses into
+  // the runtime; a delete per listed name cost more than the walk).
+  const isHopByHop = hopByHop(source.get('connection'), websocket);
   const limitsMethods = x.route.methods !== null;
-  for (const name of [...headers.keys()]) {
+  for (const name of source.keys()) {
     const key = dashed(name);
     const dropped = DROPPED.has(key) || DROPPED_PREFIXES.some((prefix) => key.startsWith(prefix));
-    if (dropped || (limitsMethods && METHOD_OVERRIDES.has(key))) headers.delete(name);
+    if (isHopByHop(name) || dropped || (limitsMethods && METHOD_OVERRIDES.has(key))) headers.delete(name);
   }
   if (x.clientIp) headers.set('x-forwarded-for', x.clientIp);
   headers.set('x-forwarded-proto', x.scheme);

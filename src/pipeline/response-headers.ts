@@ -16,13 +16,16 @@ export function downstreamResponse(
   upstream: Response,
   x: Routed,
   origin: CompiledOrigin,
-  body: ReadableStream | null,
+  body: ReadableStream | Uint8Array | null,
 ): Response {
-  const headers = new Headers(upstream.headers);
+  // The origin's response as the init: status, status text and one copy of its headers (a
+  // Headers object copied first would be copied again by the constructor).
+  const response = new Response(body, upstream);
+  const headers = response.headers;
   stripHopByHop(headers);
   const location = headers.get('location');
   if (location)
     headers.set('location', publicLocation(location, x.route, origin, `${x.scheme}://${x.authority}`));
   applyHeaderRules(headers, x.route.responseHeaders, x.env);
-  return new Response(body, { status: upstream.status, statusText: upstream.statusText, headers });
+  return response;
 }

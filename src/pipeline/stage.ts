@@ -34,5 +34,11 @@ export type StageFactory = (route: CompiledRoute, platform: Platform) => Stage |
  * @example const handle = compose([access, methods], proxy); await handle(x);
  */
 export function compose(stages: Stage[], last: Next): Next {
-  return stages.reduceRight<Next>((next, stage) => async (x) => stage(x, next), last);
+  // Not an async wrapper: a promise returned from an async function is adopted through extra
+  // microtask turns, once per stage and request. A stage's promise is passed on as it is.
+  return stages.reduceRight<Next>((next, stage) => (x) => settled(stage(x, next)), last);
+}
+
+function settled(answer: Answer | Promise<Answer>): Promise<Answer> {
+  return answer instanceof Promise ? answer : Promise.resolve(answer);
 }

@@ -34,7 +34,8 @@ export async function fetchUpstream(
   if (!first || urls.some((url) => url === null)) return refuseUnsendable(x);
   const deadline = Date.now() + route.timeoutMs;
   const hasBody = x.body !== null && x.method !== 'GET' && x.method !== 'HEAD';
-  const replay = await replayableBody(x, hasBody);
+  // Only a failover route may replay a body (and only one with two origins pays for an await).
+  const replay = route.origins.length < 2 ? undefined : await replayableBody(x, hasBody);
   const last = route.origins.length > 1 && replay !== undefined ? route.origins.length - 1 : 0;
   const upload = hasBody && replay === undefined ? x.uploadCut : null;
   const report: UpstreamReport = { url: first, tries: 0, answeredBy: null, originStatus: null };
@@ -103,13 +104,13 @@ function refuseUnsendable(x: Routed): UpstreamResult {
 }
 
 /**
- * The body to send on every try when failover may replay it: undefined when it cannot be
- * replayed (not idempotent without opt-in, or larger than max_replay_body / of unknown size).
+ * The body to send on every try when failover (two origins or more) may replay it: undefined
+ * when it cannot be replayed (not idempotent without opt-in, or larger than max_replay_body / of
+ * unknown size).
  * A body kept for replay is read into memory, bounded by max_replay_body.
  */
 async function replayableBody(x: Routed, hasBody: boolean): Promise<ArrayBuffer | null | undefined> {
   const route = x.route;
-  if (route.origins.length < 2) return undefined;
   if (!IDEMPOTENT.has(x.method) && !route.retry.nonIdempotent) return undefined;
   if (!hasBody) return null;
   const length = Number(x.request.headers.get('content-length') ?? Number.NaN);
