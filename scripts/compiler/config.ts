@@ -38,7 +38,7 @@ export interface RawRoute {
   headers?: { request?: RawHeaderRules; response?: RawHeaderRules };
   timeout?: string;
   try_timeout?: string;
-  idle_timeout?: string;
+  idle_timeout?: string | false;
   retry?: { non_idempotent?: boolean; max_replay_body?: string | number };
   access?: { allow?: string[]; deny?: string[] } | false;
   rate_limit?: RawRateLimit | RawRateLimit[] | false;

@@ -132,6 +132,8 @@ describe('compiled values', () => {
     });
     expect(api.cache).toEqual({ ttl: 60, statuses: [200] });
     expect(api.timeoutMs).toBe(30_000);
+    // No idle timeout unless asked for: the body streams natively.
+    expect(api.idleTimeoutMs).toBe(0);
   });
 
   it('indexes exact hosts and wildcard suffixes separately, normalising case and trailing dots', () => {
@@ -275,7 +277,7 @@ describe('compiled values', () => {
     expect(pair).toMatchObject({
       timeoutMs: 9000,
       tryTimeoutMs: 4500,
-      idleTimeoutMs: 60_000,
+      idleTimeoutMs: 0, // set in defaults, dropped by the route
       pathParameters: false,
     });
     expect(pair.rateLimits).toEqual([

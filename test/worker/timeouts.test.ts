@@ -11,6 +11,7 @@ const router = routerFor([
   { id: 'shared', hosts: ['shared.test'], origin: pair, timeout: '1s' },
   { id: 'whole', hosts: ['whole.test'], origin: pair, timeout: '1s', try_timeout: '1s' },
   { id: 'idle', hosts: ['idle.test'], origin: originUrl(), idle_timeout: '1s' },
+  { id: 'native', hosts: ['native.test'], origin: originUrl() },
 ]);
 
 describe('try_timeout', () => {
@@ -36,6 +37,11 @@ describe('idle_timeout', () => {
 
   it('lets a shorter pause through: the body arrives whole (the control)', async () => {
     const response = await router.fetch('https://idle.test/stall-mid-body?ms=200');
+    expect(await readAll(response)).toEqual({ bytes: 2048, failed: false });
+  });
+
+  it('is off unless set: a route without it streams a body with a long pause natively, whole', async () => {
+    const response = await router.fetch('https://native.test/stall-mid-body?ms=1500');
     expect(await readAll(response)).toEqual({ bytes: 2048, failed: false });
   });
 });

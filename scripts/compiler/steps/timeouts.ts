@@ -9,7 +9,7 @@ import { defaultsOf } from '../schema-rules.ts';
 import { parseDuration, valueOrReport } from '../values.ts';
 import type { StepContext } from './context.ts';
 
-const DEFAULTS = defaultsOf('route') as { timeout: string; idle_timeout: string };
+const DEFAULTS = defaultsOf('route') as { timeout: string };
 const RANGES = {
   timeout: [10, 15 * 60_000, '10ms to 15m'],
   try_timeout: [10, 15 * 60_000, '10ms to 15m'],
@@ -22,7 +22,8 @@ export function compileTimeouts(
   ctx: StepContext,
 ): Pick<CompiledRoute, 'timeoutMs' | 'tryTimeoutMs' | 'idleTimeoutMs'> {
   const timeoutMs = duration('timeout', route.timeout ?? DEFAULTS.timeout, ctx) ?? 0;
-  const idleTimeoutMs = duration('idle_timeout', route.idle_timeout ?? DEFAULTS.idle_timeout, ctx) ?? 0;
+  // No idle timeout unless asked for: the body then streams natively (see the schema's reason).
+  const idleTimeoutMs = route.idle_timeout ? (duration('idle_timeout', route.idle_timeout, ctx) ?? 0) : 0;
   const origins = Array.isArray(route.origin) ? route.origin.length : 1;
   if (route.try_timeout === undefined) {
     return {
