@@ -2,7 +2,8 @@
 declare module 'autocannon' {
   interface Options {
     url: string;
-    duration: number;
+    duration?: number;
+    amount?: number;
     connections: number;
     headers?: Record<string, string>;
   }
@@ -12,7 +13,7 @@ declare module 'autocannon' {
     p99: number;
   }
   interface Result {
-    requests: Histogram;
+    requests: Histogram & { total: number };
     latency: Histogram;
     errors: number;
     timeouts: number;

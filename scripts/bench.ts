@@ -1,20 +1,26 @@
 /**
- * `npm run bench`: the router against the hand-written seed Worker, side by side in one run, on
- * this machine. Prints one Markdown table and writes bench/results/latest.{json,md}.
+ * `npm run bench`: the router against two baselines, side by side in one run on this machine: the
+ * hand-written seed Worker it replaces, and a Worker that only forwards (the limit of any proxy
+ * Worker). Prints Markdown tables and writes bench/results/latest.{json,md}.
  *
- * Environment: BENCH_SECONDS (per load run, default 5), BENCH_ROUNDS (alternating rounds,
- * default 3), BENCH_STREAM_MB (largest streamed body, default 1024).
+ * `npm run bench -- --only throughput,startup` runs some parts (throughput, startup, memory,
+ * resolution, build). Environment: BENCH_SECONDS (per load run, default 5), BENCH_ROUNDS
+ * (alternating rounds, default 3), BENCH_STREAM_MB (largest streamed body, default 1024).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { stringify } from 'yaml';
-import { bundleEntry, bundleRouter } from '../bench/bundle.ts';
-import { download, peakRss, upload, workerdPid } from '../bench/memory.ts';
+import { type Bundle, bundleEntry, bundleRouter } from '../bench/bundle.ts';
+import { hasCallgrind, instructionsPerRequest } from '../bench/instructions.ts';
+import { download, peakRss, upload } from '../bench/memory.ts';
 import { startBenchOrigin } from '../bench/origin.ts';
+import { profileWorker } from '../bench/profile.ts';
+import { PASS_THROUGH, type Results, renderMarkdown, SEED, type TargetResult } from '../bench/report.ts';
 import { measureResolution } from '../bench/resolve.ts';
-import { benchTable } from '../bench/tables.ts';
+import { measureStartup } from '../bench/startup.ts';
+import { type BenchTable, benchTable } from '../bench/tables.ts';
 import { type LoadResult, runLoad } from '../bench/throughput.ts';
-import { startWorker } from '../bench/workers.ts';
+import { type RunningWorker, startWorker } from '../bench/workers.ts';
 import { analyze } from './compiler/analyze.ts';
 import { compileConfig } from './compiler/compile.ts';
 import { renderTableModule } from './compiler/emit.ts';
@@ -22,145 +28,43 @@ import { renderTableModule } from './compiler/emit.ts';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const STREAM_MB = Number(process.env.BENCH_STREAM_MB ?? 1024);
+const PARTS = ['throughput', 'instructions', 'startup', 'memory', 'resolution', 'build', 'profile'] as const;
+/** Run unless --only names others; the profile is asked for by name. */
+const DEFAULT_PARTS = PARTS.filter((p) => p !== 'profile' && (p !== 'instructions' || hasCallgrind()));
 const MiB = 1024 * 1024;
 
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const log = (line: string) => console.error(`[bench] ${line}`);
 
-async function main() {
+interface Setup {
+  originUrl: string;
+  originBindings: Record<string, string>;
+  tables: { small: BenchTable; large: BenchTable; cached: BenchTable };
+  bundles: Record<'seed' | 'passThrough' | 'r10' | 'r10k' | 'r10cache', Bundle>;
+}
+
+async function main(argv: string[]) {
+  const parts = selectedParts(argv);
   const origin = await startBenchOrigin();
-  const originUrl = `http://127.0.0.1:${origin.port}`;
-  const small = benchTable(10, originUrl);
-  const large = benchTable(10_000, originUrl);
-  // The seed looks every GET up in the Cache API (and tries to store it); this variant does the
-  // same work: cache on, so each request is looked up (a MISS: the origin says no-store).
-  const cached = benchTable(10, originUrl, 10, { cache: { ttl: 60 } });
-
-  log('bundling the seed and the router at 10 and 10,000 routes (wrangler deploy --dry-run)');
-  const seedBundle = bundleEntry('seed', 'bench/seed-worker.js');
-  const r10Bundle = bundleRouter('router-10', compileConfig(small.config));
-  const r10kBundle = bundleRouter('router-10k', compileConfig(large.config));
-  const cachedBundle = bundleRouter('router-10-cache', compileConfig(cached.config));
-
-  log('startup: script evaluation in V8, new Miniflare -> ready, first request (3 tries each, median)');
-  const startup: Record<string, { evalMs: number; readyMs: number; firstRequestMs: number }> = {};
-  for (const [name, script, host] of [
-    ['seed', seedBundle.scriptPath, 'api.fluxkontext.space'],
-    ['router-10', r10Bundle.scriptPath, small.host],
-    ['router-10k', r10kBundle.scriptPath, large.host],
-  ] as const) {
-    const ready: number[] = [];
-    const first: number[] = [];
-    const evaluation: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      evaluation.push(evaluationMs(script));
-      const worker = await startWorker(script, {
-        TARGET_DOMAIN: `127.0.0.1:${origin.port}`,
-        TARGET_SCHEME: 'http',
-      });
-      const t = performance.now();
-      await fetchOnce(worker.url, host);
-      first.push(performance.now() - t);
-      ready.push(worker.readyMs);
-      await worker.dispose();
-    }
-    startup[name] = { evalMs: median(evaluation), readyMs: median(ready), firstRequestMs: median(first) };
-  }
-
-  log(`throughput: ${ROUNDS} alternating rounds of ${SECONDS} s per target and body size`);
-  const seed = await startWorker(seedBundle.scriptPath, {
-    TARGET_DOMAIN: `127.0.0.1:${origin.port}`,
-    TARGET_SCHEME: 'http',
-  });
-  const r10 = await startWorker(r10Bundle.scriptPath);
-  const r10cache = await startWorker(cachedBundle.scriptPath);
-  // Started last: the memory measurement below follows the newest workerd process.
-  const r10k = await startWorker(r10kBundle.scriptPath);
-  const targets = [
-    { name: 'origin direct', url: new URL(originUrl), host: '127.0.0.1' },
-    { name: 'seed Worker', url: seed.url, host: 'api.fluxkontext.space' },
-    { name: 'router, 10 routes', url: r10.url, host: small.host },
-    { name: 'router, 10,000 routes', url: r10k.url, host: large.host },
-    { name: 'router, 10 routes, cache on', url: r10cache.url, host: cached.host },
-  ];
-  const loads: Record<string, Record<string, LoadResult[]>> = {};
-  for (const [body, connections] of [
-    ['/small', 32],
-    ['/large', 8],
-  ] as const) {
-    loads[body] = {};
-    for (const t of targets) await runLoad(new URL(body, t.url).href, t.host, 1, connections); // warm-up
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? targets : [...targets].reverse();
-      for (const t of order) {
-        const result = await runLoad(new URL(body, t.url).href, t.host, SECONDS, connections);
-        const runs = loads[body][t.name] ?? [];
-        runs.push(result);
-        loads[body][t.name] = runs;
-        log(`${body} ${t.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms`);
-      }
-    }
-  }
-
-  log(`memory: streaming up to ${STREAM_MB} MiB through the router each way`);
-  const pid = workerdPid();
-  const memory: Record<string, number> = { idle: await peakRss(pid, async () => undefined) };
-  for (const mb of [64, STREAM_MB]) {
-    memory[`download ${mb} MiB`] = await peakRss(pid, () => download(r10k.url, large.host, mb * MiB));
-    memory[`upload ${mb} MiB, Content-Length`] = await peakRss(pid, () =>
-      upload(r10k.url, large.host, mb * MiB),
-    );
-  }
-  // Last: a chunked upload is counted chunk by chunk in JavaScript, which leaves garbage for
-  // V8 to collect; the peak it reaches stays.
-  memory[`upload ${STREAM_MB} MiB, chunked`] = await peakRss(pid, () =>
-    upload(r10k.url, large.host, STREAM_MB * MiB, true),
-  );
-  await Promise.all([seed.dispose(), r10.dispose(), r10cache.dispose(), r10k.dispose()]);
-  await origin.close();
-
-  log('route resolution in Node (the shared resolver)');
-  const resolution = [
-    measureResolution(10, 10),
-    measureResolution(1_000, 1_000),
-    measureResolution(10_000, 10_000),
-    measureResolution(10_000, 100),
-  ];
-
-  log('check + build of 10,000 routes');
-  const yamlText = stringify(large.config);
-  const buildStart = performance.now();
-  const analysis = analyze(yamlText);
-  if (!analysis.table) throw new Error('the generated 10,000-route table did not compile');
-  renderTableModule(analysis.table, 'bench.yaml');
-  const buildMs = performance.now() - buildStart;
-
-  const results = {
-    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+  const setup = prepare(origin.port);
+  const results: Results = {
+    machine: { cpus: cpus().length, node: process.version },
     settings: { seconds: SECONDS, rounds: ROUNDS, streamMiB: STREAM_MB },
-    throughput: Object.fromEntries(
-      Object.entries(loads).map(([body, byTarget]) => [
-        body,
-        Object.fromEntries(
-          Object.entries(byTarget).map(([name, runs]) => [
-            name,
-            {
-              rps: median(runs.map((r) => r.rps)),
-              p50: median(runs.map((r) => r.p50)),
-              p99: median(runs.map((r) => r.p99)),
-              errors: runs.reduce((n, r) => n + r.errors + r.non2xx, 0),
-            },
-          ]),
-        ),
-      ]),
-    ),
-    resolution,
-    bundle: { 'router-10': r10Bundle, 'router-10k': r10kBundle, seed: seedBundle },
-    startup,
-    buildMs10k: buildMs,
-    memoryBytes: memory,
   };
+  results.bundle = {
+    'router-10': setup.bundles.r10,
+    'router-10k': setup.bundles.r10k,
+    seed: setup.bundles.seed,
+  };
+  if (parts.has('startup')) results.startup = await startupPart(setup);
+  if (parts.has('throughput')) results.throughput = await throughputPart(setup);
+  if (parts.has('instructions')) results.instructions = await instructionsPart(setup);
+  if (parts.has('memory')) results.memoryBytes = await memoryPart(setup);
+  if (parts.has('profile')) results.profile = await profilePart(setup);
+  await origin.close();
+  if (parts.has('resolution')) results.resolution = resolutionPart();
+  if (parts.has('build')) results.buildMs10k = buildPart(setup.tables.large);
   const markdown = renderMarkdown(results);
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
@@ -168,79 +72,188 @@ async function main() {
   console.log(markdown);
 }
 
-/**
- * Worker startup as Cloudflare counts it: the bundle's top-level evaluation (parse, compile,
- * run), timed in a fresh V8 (a Node process) since workerd gives a Worker no clock that moves.
- */
-function evaluationMs(script: string): number {
-  const code = `const t = performance.now(); await import(${JSON.stringify(script)}); console.log(performance.now() - t);`;
-  return Number(
-    execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }).trim(),
-  );
+function selectedParts(argv: string[]): Set<string> {
+  const at = argv.indexOf('--only');
+  if (at === -1) return new Set(DEFAULT_PARTS);
+  const chosen = (argv[at + 1] ?? '').split(',').filter(Boolean);
+  const unknown = chosen.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (chosen.length === 0 || unknown.length > 0)
+    throw new Error(`--only takes a comma-separated list of: ${PARTS.join(', ')}`);
+  return new Set(chosen);
 }
 
-async function fetchOnce(url: URL, host: string): Promise<void> {
-  const { request } = await import('node:http');
-  await new Promise<void>((resolve, reject) => {
-    request({ host: url.hostname, port: url.port, path: '/small', headers: { host } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve());
-    })
-      .on('error', reject)
-      .end();
-  });
+/** Generates the tables and bundles every Worker the way a deploy would. */
+function prepare(originPort: number): Setup {
+  const originUrl = `http://127.0.0.1:${originPort}`;
+  const tables = {
+    small: benchTable(10, originUrl),
+    large: benchTable(10_000, originUrl),
+    // The seed looks every GET up in the Cache API (and tries to store it); this variant does the
+    // same work: cache on, so each request is looked up (a MISS: the origin says no-store).
+    cached: benchTable(10, originUrl, 10, { cache: { ttl: 60 } }),
+  };
+  log('bundling the baselines and the router at 10 and 10,000 routes (wrangler deploy --dry-run)');
+  const bundles = {
+    seed: bundleEntry('seed', 'bench/seed-worker.js'),
+    passThrough: bundleEntry('pass-through', 'bench/pass-through-worker.js'),
+    r10: bundleRouter('router-10', compileConfig(tables.small.config)),
+    r10k: bundleRouter('router-10k', compileConfig(tables.large.config)),
+    r10cache: bundleRouter('router-10-cache', compileConfig(tables.cached.config)),
+  };
+  const originBindings = { TARGET_DOMAIN: `127.0.0.1:${originPort}`, TARGET_SCHEME: 'http' };
+  return { originUrl, originBindings, tables, bundles };
 }
 
-type Results = {
-  throughput: Record<string, Record<string, { rps: number; p50: number; p99: number; errors: number }>>;
-  resolution: ReturnType<typeof measureResolution>[];
-  bundle: Record<string, { bytes: number; gzipBytes: number }>;
-  startup: Record<string, { evalMs: number; readyMs: number; firstRequestMs: number }>;
-  buildMs10k: number;
-  memoryBytes: Record<string, number>;
-  settings: { seconds: number; rounds: number; streamMiB: number };
-  machine: { cpus: number; node: string };
-};
+async function startupPart({ bundles, tables, originBindings }: Setup) {
+  log('startup: script evaluation in V8, new Miniflare -> ready, first request (3 tries each, median)');
+  return {
+    'pass-through': await measureStartup(bundles.passThrough.scriptPath, 'any.host', originBindings),
+    seed: await measureStartup(bundles.seed.scriptPath, 'api.fluxkontext.space', originBindings),
+    'router-10': await measureStartup(bundles.r10.scriptPath, tables.small.host, {}),
+    'router-10k': await measureStartup(bundles.r10k.scriptPath, tables.large.host, {}),
+  };
+}
 
-function renderMarkdown(r: Results): string {
-  const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
-  const lines: string[] = [];
-  lines.push(
-    `Measured on ${r.machine.cpus} cores, Node ${r.machine.node}; ${r.settings.rounds} alternating rounds of ${r.settings.seconds} s per target, medians.`,
-    '',
-  );
-  for (const [body, byTarget] of Object.entries(r.throughput)) {
-    const seed = byTarget['seed Worker'];
-    lines.push(`**GET ${body}** (${body === '/small' ? '1 KiB' : '1 MiB'} response)`, '');
-    lines.push('| target | req/s | p50 ms | p99 ms | errors | req/s vs seed | p50 vs seed | p99 vs seed |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
-    for (const [name, m] of Object.entries(byTarget)) {
-      const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}x` : '');
-      lines.push(
-        `| ${name} | ${m.rps.toFixed(0)} | ${m.p50} | ${m.p99} | ${m.errors} | ${ratio(m.rps, seed?.rps)} | ${ratio(m.p50, seed?.p50)} | ${ratio(m.p99, seed?.p99)} |`,
-      );
+interface Target {
+  name: string;
+  url: URL;
+  host: string;
+  pid?: number;
+}
+
+async function throughputPart({ bundles, tables, originUrl, originBindings }: Setup) {
+  log(`throughput: ${ROUNDS} alternating rounds of ${SECONDS} s per target and body size`);
+  const workers: RunningWorker[] = [];
+  const start = async (name: string, bundle: Bundle, host: string, bindings = {}): Promise<Target> => {
+    const worker = await startWorker(bundle.scriptPath, bindings);
+    workers.push(worker);
+    return { name, url: worker.url, host, pid: worker.pid };
+  };
+  const targets: Target[] = [
+    { name: 'origin direct', url: new URL(originUrl), host: '127.0.0.1' },
+    await start(PASS_THROUGH, bundles.passThrough, 'any.host', originBindings),
+    await start(SEED, bundles.seed, 'api.fluxkontext.space', originBindings),
+    await start('router, 10 routes', bundles.r10, tables.small.host),
+    await start('router, 10,000 routes', bundles.r10k, tables.large.host),
+    await start('router, 10 routes, cache on', bundles.r10cache, tables.cached.host),
+  ];
+  const result: Record<string, Record<string, TargetResult>> = {};
+  for (const [body, connections] of [
+    ['/small', 32],
+    ['/large', 8],
+  ] as const)
+    result[body] = await loadRounds(targets, body, connections);
+  await Promise.all(workers.map((w) => w.dispose()));
+  return result;
+}
+
+/** Warms every target up, then runs alternating rounds (forward, then reversed) and takes medians. */
+async function loadRounds(targets: Target[], body: string, connections: number) {
+  const runs: Record<string, LoadResult[]> = {};
+  for (const t of targets) await runLoad(new URL(body, t.url).href, t.host, 1, connections);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
+      const r = await runLoad(new URL(body, t.url).href, t.host, SECONDS, connections, t.pid);
+      runs[t.name] = [...(runs[t.name] ?? []), r];
+      const cpu = r.cpuMsPerRequest === undefined ? '' : `, ${r.cpuMsPerRequest.toFixed(3)} ms CPU/req`;
+      log(`${body} ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${cpu}`);
     }
-    lines.push('');
   }
-  lines.push('**Route resolution** (shared resolver, Node, ns per lookup)', '');
-  lines.push('| routes | hosts | hit ns | miss ns |', '|---:|---:|---:|---:|');
-  for (const x of r.resolution)
-    lines.push(`| ${x.routes} | ${x.hosts} | ${x.hitNs.toFixed(0)} | ${x.missNs.toFixed(0)} |`);
-  lines.push('', '**Bundle, startup, build, memory**', '', '| measure | value |', '|---|---:|');
-  for (const [name, b] of Object.entries(r.bundle))
-    lines.push(`| bundle ${name} (gzip / raw) | ${kb(b.gzipBytes)} / ${kb(b.bytes)} |`);
-  for (const [name, s] of Object.entries(r.startup)) {
-    lines.push(`| startup ${name}: script evaluation (V8) | ${s.evalMs.toFixed(1)} ms |`);
-    lines.push(`| startup ${name}: workerd ready | ${s.readyMs.toFixed(0)} ms |`);
-    lines.push(`| startup ${name}: first request | ${s.firstRequestMs.toFixed(1)} ms |`);
+  const byTarget: Record<string, TargetResult> = {};
+  for (const t of targets) {
+    const list = runs[t.name] ?? [];
+    const cpu = list.flatMap((r) => (r.cpuMsPerRequest === undefined ? [] : [r.cpuMsPerRequest]));
+    byTarget[t.name] = {
+      rps: median(list.map((r) => r.rps)),
+      p50: median(list.map((r) => r.p50)),
+      p99: median(list.map((r) => r.p99)),
+      errors: list.reduce((n, r) => n + r.errors + r.non2xx, 0),
+      ...(cpu.length > 0 ? { cpuMsPerRequest: median(cpu) } : {}),
+    };
   }
-  lines.push(`| check + build, 10,000 routes | ${r.buildMs10k.toFixed(0)} ms |`);
-  for (const [name, bytes] of Object.entries(r.memoryBytes))
-    lines.push(`| workerd peak RSS, ${name} | ${(bytes / 1024 / 1024).toFixed(0)} MiB |`);
-  return `${lines.join('\n')}\n`;
+  return byTarget;
 }
 
-main().catch((error) => {
+async function instructionsPart({ bundles, tables, originBindings }: Setup) {
+  log('instructions per request under callgrind (about 40 s per target and body)');
+  const targets = [
+    [PASS_THROUGH, bundles.passThrough, 'any.host', originBindings],
+    ['router, 10 routes', bundles.r10, tables.small.host, {}],
+    ['router, 10,000 routes', bundles.r10k, tables.large.host, {}],
+  ] as const;
+  const counts: NonNullable<Results['instructions']> = {};
+  for (const body of ['/small', '/large']) {
+    counts[body] = {};
+    for (const [name, bundle, host, bindings] of targets) {
+      counts[body][name] = await instructionsPerRequest(bundle.scriptPath, host, body, bindings);
+      log(`${body} ${name}: ${(counts[body][name] / 1e6).toFixed(3)} M instructions per request`);
+    }
+  }
+  return counts;
+}
+
+async function memoryPart({ bundles, tables }: Setup) {
+  log(`memory: streaming up to ${STREAM_MB} MiB through the router each way`);
+  const worker = await startWorker(bundles.r10k.scriptPath);
+  const { host } = tables.large;
+  const memory: Record<string, number> = { idle: await peakRss(worker.pid, async () => undefined) };
+  for (const mb of [64, STREAM_MB]) {
+    memory[`download ${mb} MiB`] = await peakRss(worker.pid, () => download(worker.url, host, mb * MiB));
+    memory[`upload ${mb} MiB, Content-Length`] = await peakRss(worker.pid, () =>
+      upload(worker.url, host, mb * MiB),
+    );
+  }
+  // Last: a chunked upload is counted chunk by chunk in JavaScript, which leaves garbage for
+  // V8 to collect; the peak it reaches stays.
+  memory[`upload ${STREAM_MB} MiB, chunked`] = await peakRss(worker.pid, () =>
+    upload(worker.url, host, STREAM_MB * MiB, true),
+  );
+  await worker.dispose();
+  return memory;
+}
+
+async function profilePart({ bundles, tables, originBindings }: Setup) {
+  log(`profile: the isolate's CPU profile under load, ${SECONDS} s per target and body`);
+  const profiles: NonNullable<Results['profile']> = {};
+  for (const body of ['/small', '/large']) {
+    profiles[`${PASS_THROUGH} ${body}`] = await profileWorker(
+      bundles.passThrough.scriptPath,
+      'any.host',
+      body,
+      SECONDS,
+      originBindings,
+    );
+    profiles[`router, 10 routes ${body}`] = await profileWorker(
+      bundles.r10.scriptPath,
+      tables.small.host,
+      body,
+      SECONDS,
+      {},
+    );
+  }
+  return profiles;
+}
+
+function resolutionPart() {
+  log('route resolution in Node (the shared resolver)');
+  return [
+    measureResolution(10, 10),
+    measureResolution(1_000, 1_000),
+    measureResolution(10_000, 10_000),
+    measureResolution(10_000, 100),
+  ];
+}
+
+function buildPart(large: BenchTable): number {
+  log('check + build of 10,000 routes');
+  const started = performance.now();
+  const analysis = analyze(stringify(large.config));
+  if (!analysis.table) throw new Error('the generated 10,000-route table did not compile');
+  renderTableModule(analysis.table, 'bench.yaml');
+  return performance.now() - started;
+}
+
+main(process.argv.slice(2)).catch((error) => {
   console.error(error);
   process.exit(1);
 });
