@@ -5,8 +5,9 @@
  * the client sees a cut response, never a complete-looking short one. Only time spent waiting
  * for the origin counts: a client that reads slowly does not make the origin look idle.
  *
- * What it costs decides the design (docs/benchmarks.md, "Where the time went"): a body that
- * passes through JavaScript costs workerd far more than the proxy work itself, so
+ * What it costs decides the design (docs/benchmarks.md, "Where the time goes"): a body that
+ * passes through JavaScript costs workerd far more than the proxy work itself, which is why the
+ * idle timeout is off unless a route sets it (the body then streams natively). When it is on,
  *
  * - a small body of known length (up to SMALL_BODY bytes, not content-encoded) is read whole
  *   under the idle clock, usually in one read, and answered from memory: its headers go out when
