@@ -58,7 +58,10 @@ export function routePolicy(route: CompiledRoute): PolicyRow[] {
   row('max body', route.maxBody === null ? 'no limit' : `${route.maxBody} bytes`);
   if (!route.redirect) {
     row('timeout', `${seconds(route.timeoutMs)} to headers (${seconds(route.tryTimeoutMs)} per try)`);
-    row('idle timeout', route.idleTimeoutMs > 0 ? seconds(route.idleTimeoutMs) : 'none (body streams natively)');
+    row(
+      'idle timeout',
+      route.idleTimeoutMs > 0 ? seconds(route.idleTimeoutMs) : 'none (body streams natively)',
+    );
   }
   row('websocket', route.websocket ? 'upgrades pass through' : 'upgrades refused (400)');
   return rows;

@@ -5,7 +5,7 @@
  * RL_NETWORKS (2 per 60 s), RL_BOTH (3 per 60 s) and RL_BOTH_2 (2 per 60 s). Every test uses
  * networks and keys of its own, so tests and reruns never share a counter.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { originUrl, routerFor } from './harness.ts';
 import { itInOneWindow } from './rate-limit-window.ts';
 
