@@ -13,6 +13,7 @@ import { logLine, logRecord } from './pipeline/log.ts';
 import { recordMetrics } from './pipeline/metrics.ts';
 import { createPipeline } from './pipeline/pipeline.ts';
 import type { Platform } from './pipeline/stage.ts';
+import type { RouteTable } from './table/route-table.ts';
 import type { CompiledTable } from './table/types.ts';
 
 /** The platform of a deployed Worker: the global fetch and the default cache. */
@@ -25,7 +26,10 @@ const EDGE: Platform = {
  * Builds the Worker for a compiled table.
  * @example export default createWorker(table);
  */
-export function createWorker(table: CompiledTable, platform: Platform = EDGE): ExportedHandler<Env> {
+export function createWorker(
+  table: CompiledTable | RouteTable,
+  platform: Platform = EDGE,
+): ExportedHandler<Env> {
   const pipeline = createPipeline(table, platform);
   const router = Router<{ method: string; url: string }, [Exchange], Answer>({
     catch: (_error: unknown, _request, x: Exchange) =>

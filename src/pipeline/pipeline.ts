@@ -11,6 +11,7 @@
 import type { Exchange, Routed } from '../exchange.ts';
 import { withoutParameters } from '../routing/canonical-path.ts';
 import { createResolver, type Resolver } from '../routing/resolve.ts';
+import type { RouteTable } from '../table/route-table.ts';
 import type { CompiledRoute, CompiledTable } from '../table/types.ts';
 import { access } from './access.ts';
 import { type Answer, jsonError } from './answer.ts';
@@ -44,7 +45,7 @@ export type Pipeline = (x: Exchange) => Promise<Answer>;
  * Builds the pipeline over a compiled table.
  * @example const answer = await createPipeline(table, platform)(createExchange(request, env, ctx));
  */
-export function createPipeline(table: CompiledTable, platform: Platform): Pipeline {
+export function createPipeline(table: CompiledTable | RouteTable, platform: Platform): Pipeline {
   const resolver = createResolver(table);
   const chains = new WeakMap<CompiledRoute, Next>();
   const chainFor = (route: CompiledRoute): Next => {

@@ -9,6 +9,7 @@
  * as 10. (A per-host itty-router would scan its routes' regexes one by one: 100 paths on one
  * host made lookups ten times slower.)
  */
+import { asRouteTable, type RouteTable } from '../table/route-table.ts';
 import type { CompiledRoute, CompiledTable } from '../table/types.ts';
 import { normalizeHost } from './host.ts';
 
@@ -31,14 +32,18 @@ export interface Resolver {
  * const { resolve } = createResolver(table);
  * resolve('API.example.com:443', '/v1/users')?.route.id // 'api-v1'
  */
-export function createResolver(table: CompiledTable): Resolver {
+export function createResolver(source: CompiledTable | RouteTable): Resolver {
+  const table = asRouteTable(source);
   const byHost = new Map<string, HostPaths>();
 
-  const pathsOf = (key: string, indexes: number[]): HostPaths => {
+  const pathsOf = (key: string, indexes: readonly number[]): HostPaths => {
     let host = byHost.get(key);
     if (!host) {
       const paths = new Map(
-        indexes.map((i) => [(table.routes[i] as CompiledRoute).path, table.routes[i] as CompiledRoute]),
+        indexes.map((i) => {
+          const route = table.route(i);
+          return [route.path, route];
+        }),
       );
       host = { paths, longest: longestKey(paths) };
       byHost.set(key, host);
@@ -46,13 +51,12 @@ export function createResolver(table: CompiledTable): Resolver {
     return host;
   };
 
-  // Own keys only: a Host of `constructor` or `a.__proto__` must not find Object.prototype.
-  const lookup = (host: string): { key: string; indexes: number[] } | null => {
-    const exact = Object.hasOwn(table.exact, host) ? table.exact[host] : undefined;
+  const lookup = (host: string): { key: string; indexes: readonly number[] } | null => {
+    const exact = table.exact(host);
     if (exact) return { key: host, indexes: exact };
     const dot = host.indexOf('.');
     const parent = host.slice(dot + 1);
-    const wildcard = dot > 0 && Object.hasOwn(table.wildcard, parent) ? table.wildcard[parent] : undefined;
+    const wildcard = dot > 0 ? table.wildcard(parent) : undefined;
     return wildcard ? { key: `*.${parent}`, indexes: wildcard } : null;
   };
 

@@ -1,18 +1,28 @@
 /**
- * The compiled table travels packed: a route is its identity (id, hosts, path) plus a policy,
- * everything else it does (origins, CORS, cache, headers, limits...). Routes that behave the same
- * share one policy, stored once in `policies` and referenced by index. Linking rebuilds the full
- * routes at startup, so 10,000 similar routes cost one small JSON.parse instead of repeating
- * every policy 10,000 times.
+ * The compiled table travels packed: a route is its identity (id, hosts, path) plus the index
+ * of a policy, everything else it does (origins, CORS, cache, headers, limits...). Routes that
+ * behave the same share one policy, stored once. The host indexes are not shipped: they are
+ * rebuilt from the routes' hosts at startup.
+ *
+ * Why this shape: startup at 10,000 routes is one JSON.parse and one pass over the routes, and
+ * most of its cost was the objects V8 had to create and then collect (docs/benchmarks.md,
+ * "Where the time goes"). So the routes are four columns in the JSON (one host as a plain string), the host
+ * index is a Map filled in one pass (a host of one route maps to a number, not a list), and a
+ * route object is made only when a request first resolves to it.
  */
+import type { RouteTable } from './route-table.ts';
 import type { CompiledRoute, CompiledTable } from './types.ts';
 
-type Identity = Pick<CompiledRoute, 'id' | 'hosts' | 'path'>;
-type Policy = Omit<CompiledRoute, keyof Identity>;
-
-export interface PackedTable extends Omit<CompiledTable, 'routes'> {
+type Policy = Omit<CompiledRoute, 'id' | 'hosts' | 'path'>;
+/** The routes as columns: route i is ids[i], hosts[i] (one host as a plain string), paths[i]. */
+export interface PackedTable {
+  format: 2;
   policies: Policy[];
-  routes: Array<Identity & { policy: number }>;
+  ids: string[];
+  hosts: Array<string | string[]>;
+  paths: string[];
+  /** The index of route i's policy. */
+  policy: number[];
 }
 
 /**
@@ -20,34 +30,61 @@ export interface PackedTable extends Omit<CompiledTable, 'routes'> {
  * @example packTable(table).policies.length // the number of distinct route behaviours
  */
 export function packTable(table: CompiledTable): PackedTable {
-  const policies: Policy[] = [];
+  const packed: PackedTable = { format: 2, policies: [], ids: [], hosts: [], paths: [], policy: [] };
   const indexOf = new Map<string, number>();
-  const routes = table.routes.map(({ id, hosts, path, ...policy }) => {
+  for (const { id, hosts, path, ...policy } of table.routes) {
     const key = JSON.stringify(policy);
     let index = indexOf.get(key);
     if (index === undefined) {
-      index = policies.push(policy) - 1;
+      index = packed.policies.push(policy) - 1;
       indexOf.set(key, index);
     }
-    return { id, hosts, path, policy: index };
-  });
-  return { ...table, policies, routes };
+    packed.ids.push(id);
+    packed.hosts.push(hosts.length === 1 ? (hosts[0] as string) : hosts);
+    packed.paths.push(path);
+    packed.policy.push(index);
+  }
+  return packed;
 }
 
 /**
- * Restores the routes of a packed table, once, at Worker startup. A route is its identity on top
- * of its shared policy (the policy is the route object's prototype): copying every policy field
- * into 10,000 route objects took V8 over 100 ms, this takes a few.
- * @example const table = linkTable(JSON.parse(text));
+ * The Worker's route table from a packed table, once, at startup.
+ * @example const table = linkTable(JSON.parse(text)); table.route(table.exact('api.example.com')![0])
  */
-export function linkTable(packed: PackedTable): CompiledTable {
-  const { policies, routes, ...rest } = packed;
-  const linked = routes.map((r) => {
-    const route = Object.create(policies[r.policy] ?? null) as CompiledRoute;
-    route.id = r.id;
-    route.hosts = r.hosts;
-    route.path = r.path;
-    return route;
+export function linkTable(packed: PackedTable): RouteTable {
+  // A host served by one route maps to its index, by several to a list of them.
+  const exact = new Map<string, number | number[]>();
+  const wildcard = new Map<string, number | number[]>();
+  const add = (host: string, index: number) => {
+    // No [map, key] pair per host: 10,000 small arrays are garbage V8 collects during startup.
+    if (host.startsWith('*.')) addTo(wildcard, host.slice(2), index);
+    else addTo(exact, host, index);
+  };
+  packed.hosts.forEach((hosts, index) => {
+    if (typeof hosts === 'string') add(hosts, index);
+    else for (const host of hosts) add(host, index);
   });
-  return { ...rest, routes: linked };
+  const list = (found: number | number[] | undefined) => (typeof found === 'number' ? [found] : found);
+  const linked: CompiledRoute[] = new Array(packed.ids.length);
+  return {
+    exact: (host) => list(exact.get(host)),
+    wildcard: (parent) => list(wildcard.get(parent)),
+    route: (index) => (linked[index] ??= linkRoute(packed, index)),
+  };
+}
+
+function addTo(map: Map<string, number | number[]>, key: string, index: number): void {
+  const found = map.get(key);
+  if (found === undefined) map.set(key, index);
+  else map.set(key, typeof found === 'number' ? [found, index] : [...found, index]);
+}
+
+/** A route object: its identity on top of its shared policy (the prototype), not a copy of it. */
+function linkRoute(packed: PackedTable, index: number): CompiledRoute {
+  const route = Object.create(packed.policies[packed.policy[index] as number] ?? null) as CompiledRoute;
+  const hosts = packed.hosts[index] as string | string[];
+  route.id = packed.ids[index] as string;
+  route.hosts = typeof hosts === 'string' ? [hosts] : hosts;
+  route.path = packed.paths[index] as string;
+  return route;
 }
