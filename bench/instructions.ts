@@ -6,8 +6,7 @@
  * and writes, the log line's write) and cache misses, which the CPU time column includes.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -35,7 +34,9 @@ export async function instructionsPerRequest(
   requests = 500,
 ): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
-  const worker = await underCallgrind(dir, () => startWorker(scriptPath, bindings));
+  // V8 writes code at run time: --smc-check makes valgrind see it.
+  const callgrind = `valgrind --tool=callgrind --smc-check=all-non-file --callgrind-out-file=${dir}/cg.%p.out`;
+  const worker = await startWorker(scriptPath, bindings, callgrind);
   try {
     const url = new URL(path, worker.url).href;
     await autocannon({ url, amount: 300, connections: 8, headers: { host } });
@@ -46,27 +47,6 @@ export async function instructionsPerRequest(
   } finally {
     await worker.dispose();
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Starts workerd through a wrapper that runs it under callgrind (miniflare's own override). */
-async function underCallgrind<T>(dir: string, start: () => Promise<T>): Promise<T> {
-  const workerd = createRequire(createRequire(import.meta.url).resolve('miniflare4'))('workerd')
-    .default as string;
-  const wrapper = join(dir, 'workerd.sh');
-  // V8 writes code at run time: --smc-check makes valgrind see it.
-  writeFileSync(
-    wrapper,
-    `#!/bin/sh\nexec valgrind --tool=callgrind --smc-check=all-non-file --callgrind-out-file=${dir}/cg.%p.out ${workerd} "$@"\n`,
-  );
-  chmodSync(wrapper, 0o755);
-  const previous = process.env.MINIFLARE_WORKERD_PATH;
-  process.env.MINIFLARE_WORKERD_PATH = wrapper;
-  try {
-    return await start();
-  } finally {
-    if (previous === undefined) delete process.env.MINIFLARE_WORKERD_PATH;
-    else process.env.MINIFLARE_WORKERD_PATH = previous;
   }
 }
 

@@ -1,9 +1,17 @@
 /**
  * Runs a bundled Worker in workerd through miniflare's API (wrangler dev's own proxy would cut
- * throughput several times and measure itself). Worker log lines are drained, not printed.
+ * throughput several times and measure itself).
+ *
+ * workerd's stdout (the router's log line per request) goes to /dev/null. Read by this Node
+ * process instead, every log line would take CPU from the load generator and the origin, which
+ * share this process and the machine's two cores, and count against the router alone: the
+ * baselines log nothing. On Cloudflare the lines are collected off the request's path.
  */
-import { dirname } from 'node:path';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare4';
 import { COMPATIBILITY_DATE } from './bundle.ts';
 import { workerdPid } from './memory.ts';
@@ -17,25 +25,51 @@ export interface RunningWorker {
   dispose(): Promise<void>;
 }
 
-/** Starts a Worker script with the given plain-text bindings. */
+/** miniflare's own workerd binary. */
+export const WORKERD = createRequire(createRequire(import.meta.url).resolve('miniflare4'))('workerd')
+  .default as string;
+const OUT = fileURLToPath(new URL('.out', import.meta.url));
+
+/**
+ * Starts a Worker script with the given plain-text bindings. `launcher` runs workerd under
+ * another program (valgrind, for bench/instructions.ts).
+ */
 export async function startWorker(
   scriptPath: string,
   bindings: Record<string, string> = {},
+  launcher = '',
 ): Promise<RunningWorker> {
   const started = performance.now();
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath,
-    // Module names relative to the bundle, so a bundle outside the working directory loads too.
-    modulesRoot: dirname(scriptPath),
-    compatibilityDate: COMPATIBILITY_DATE,
-    bindings,
-    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
-      stdout.resume();
-      stderr.resume();
-    },
-  });
-  const url = await mf.ready;
-  const readyMs = performance.now() - started;
-  return { url, readyMs, pid: workerdPid(), dispose: () => mf.dispose() };
+  const previous = process.env.MINIFLARE_WORKERD_PATH;
+  // miniflare's documented override of the workerd binary, set only while it starts workerd.
+  process.env.MINIFLARE_WORKERD_PATH = wrapper(launcher);
+  try {
+    const mf = new Miniflare({
+      modules: true,
+      scriptPath,
+      // Module names relative to the bundle, so a bundle outside the working directory loads too.
+      modulesRoot: dirname(scriptPath),
+      compatibilityDate: COMPATIBILITY_DATE,
+      bindings,
+      handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+        stdout.resume();
+        stderr.resume();
+      },
+    });
+    const url = await mf.ready;
+    const readyMs = performance.now() - started;
+    return { url, readyMs, pid: workerdPid(), dispose: () => mf.dispose() };
+  } finally {
+    if (previous === undefined) delete process.env.MINIFLARE_WORKERD_PATH;
+    else process.env.MINIFLARE_WORKERD_PATH = previous;
+  }
+}
+
+/** A shell script that starts workerd (under `launcher`) with its stdout sent to /dev/null. */
+function wrapper(launcher: string): string {
+  mkdirSync(OUT, { recursive: true });
+  const path = join(OUT, `workerd-${launcher ? 'launched' : 'quiet'}-${process.pid}-${Date.now()}.sh`);
+  writeFileSync(path, `#!/bin/sh\nexec ${launcher} ${WORKERD} "$@" >/dev/null\n`);
+  chmodSync(path, 0o755);
+  return path;
 }
