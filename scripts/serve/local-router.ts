@@ -236,19 +236,31 @@ function answers(url: string): Promise<boolean> {
   });
 }
 
+/** Ports freePort picks from: below Linux's ephemeral range (32768-60999 by default). */
+const PICKED_PORTS = { from: 20_000, to: 32_767 };
+
 /**
- * A TCP port on 127.0.0.1 that is free right now.
+ * A TCP port on 127.0.0.1 that is free right now, for a server started a moment later.
+ *
+ * Why not the port the kernel gives `listen(0)`: that comes from the ephemeral range, which
+ * every `listen(0)` and every outgoing connection on the machine also draws from, so between this
+ * check and the server's bind another process (a workerd, a test's origin) could take it. A
+ * random port below that range is only ever taken by someone who asked for it by number.
  * @example const port = await freePort();
  */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = PICKED_PORTS.from + Math.floor(Math.random() * (PICKED_PORTS.to - PICKED_PORTS.from));
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free port found between ${PICKED_PORTS.from} and ${PICKED_PORTS.to}`);
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((done) => {
     const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
   });
 }
 

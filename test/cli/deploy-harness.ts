@@ -1,0 +1,149 @@
+/**
+ * The deploy tests' stand-ins and helpers: one project folder, the Cloudflare API and edge
+ * stand-ins (test/stand-ins/), a local origin, and the routes.yaml / routes.test.yaml each
+ * scenario deploys. Each test file that calls useDeployStandIn() gets its own, so files run in
+ * parallel.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { freePort } from '../../scripts/serve/local-router.ts';
+import { type Origin, startOrigin } from '../origin/server.ts';
+import { type ApiStandIn, startApiStandIn } from '../stand-ins/cloudflare-api.ts';
+import { type EdgeStandIn, startEdgeStandIn } from '../stand-ins/cloudflare-edge.ts';
+import type { ApiCall } from '../stand-ins/cloudflare-state.ts';
+import { run } from './run-cli.ts';
+
+export const ACCOUNT = 'acc-stand-in';
+export const WORKER = 'router-under-test';
+export const TOKEN = 'deploy-debug-token-31f9';
+export const SHA = '0123456789abcdef0123456789abcdef01234567';
+
+export interface Scenario {
+  dead?: boolean;
+  secret?: boolean;
+  token?: boolean;
+  /** A host on a route of its own whose origin is down: its smoke case fails. */
+  downHost?: string;
+  steps?: string;
+}
+
+/** Starts the stand-ins before the file's tests and stops them after; returns the helpers. */
+export function useDeployStandIn() {
+  const project = mkdtempSync(join(tmpdir(), 'deploy-test-'));
+  const s = {} as { api: ApiStandIn; edge: EdgeStandIn; origin: Origin; deadPort: number };
+
+  beforeAll(async () => {
+    s.origin = await startOrigin(0, 'deploy-origin');
+    s.deadPort = await freePort();
+    s.api = await startApiStandIn();
+    s.api.state.addZone('example.com');
+    s.edge = await startEdgeStandIn(s.api.state);
+    writeFileSync(
+      join(project, 'wrangler.toml'),
+      `name = "${WORKER}"\nmain = "src/index.ts"\ncompatibility_date = "2026-05-01"\nworkers_dev = false\n\n[version_metadata]\nbinding = "CF_VERSION_METADATA"\n`,
+    );
+  });
+
+  afterAll(async () => {
+    await s.edge?.close();
+    await s.api?.close();
+    await s.origin?.close();
+    rmSync(project, { recursive: true, force: true });
+  });
+
+  /**
+   * A route table: `api` on the given hosts, proxied to the local origin (or to a dead port), and
+   * the `downHost` on a route of its own whose origin is down.
+   */
+  function table(hosts: string[], options: Scenario = {}): string {
+    const target = options.dead
+      ? `http://127.0.0.1:${s.deadPort}`
+      : `http://127.0.0.1:${s.origin.port}/echo/api`;
+    const apiHosts = hosts.filter((h) => h !== options.downHost);
+    return [
+      'version: 1',
+      ...(options.secret ? ['secrets: [ORIGIN_KEY]'] : []),
+      'routes:',
+      '  - id: api',
+      `    hosts: [${apiHosts.map((h) => JSON.stringify(h)).join(', ')}]`,
+      `    origin: ${target}`,
+      ...(options.secret ? [`    headers: { request: { set: { X-Key: "\${env.ORIGIN_KEY}" } } }`] : []),
+      ...(options.downHost
+        ? ['  - id: down', `    hosts: [${options.downHost}]`, `    origin: http://127.0.0.1:${s.deadPort}`]
+        : []),
+      '',
+    ].join('\n');
+  }
+
+  /**
+   * One smoke case per host: proxied, with the upstream its route maps it to. `check` accepts them
+   * all (it does not reach origins); over HTTP, a dead origin answers 502.
+   */
+  function cases(hosts: string[], options: Scenario = {}): string {
+    const lines = ['version: 1', 'cases:'];
+    for (const host of hosts) {
+      const concrete = host.replace('*', 'tenant');
+      const down = options.dead || host === options.downHost;
+      const upstream = down
+        ? `http://127.0.0.1:${s.deadPort}/ping`
+        : `http://127.0.0.1:${s.origin.port}/echo/api/ping`;
+      lines.push(
+        `  - name: ${concrete} is proxied`,
+        `    request: { url: "https://${concrete}/ping" }`,
+        `    expect: { route: ${host === options.downHost ? 'down' : 'api'}, status: proxied, upstream: "${upstream}" }`,
+      );
+    }
+    return `${lines.join('\n')}\n`;
+  }
+
+  /** The environment CI gives the deploy, pointed at the stand-in. */
+  const ciEnv = (token = TOKEN) => ({
+    CLOUDFLARE_API_BASE_URL: s.api.url,
+    CLOUDFLARE_API_TOKEN: 'stand-in-token',
+    CLOUDFLARE_ACCOUNT_ID: ACCOUNT,
+    GITHUB_SHA: SHA,
+    ROUTER_DEBUG_TOKEN: token,
+    WRANGLER_LOG_PATH: join(project, 'wrangler-logs'),
+  });
+
+  async function deploy(hosts: string[], options: Scenario = {}) {
+    writeFileSync(join(project, 'routes.yaml'), table(hosts, options));
+    writeFileSync(join(project, 'routes.test.yaml'), cases(hosts, options));
+    s.api.state.calls = [];
+    const args = ['--smoke-base', s.edge.url, '--step-wait', '0s', '--attach-timeout', '0s'];
+    args.push('--message', 'test deploy', '--steps', options.steps ?? '100');
+    args.push('--out', join(project, 'build'), '--record', join(project, 'record.json'));
+    return run('deploy.ts', args, { cwd: project, env: ciEnv(options.token === false ? '' : TOKEN) });
+  }
+
+  const worker = () => s.api.state.workers.get(WORKER);
+  return {
+    project,
+    stand: s,
+    table,
+    cases,
+    ciEnv,
+    deploy,
+    worker,
+    live: () => worker()?.deployments[0]?.versions,
+    versionIds: () => worker()?.versions.map((v) => v.id) ?? [],
+    domains: () => s.api.state.domains.map((d) => d.hostname).sort(),
+    /** The traffic split of each deployment created, in order. */
+    trafficSplits: () =>
+      s.api.state.calls
+        .filter((c) => c.method === 'POST' && c.path.endsWith('/deployments'))
+        .map((c) => (c.body as { versions: unknown }).versions),
+  };
+}
+
+/** The calls that change something, as `METHOD path` with the account and Worker abbreviated. */
+export function changes(calls: ApiCall[]): string[] {
+  return calls
+    .filter((c) => c.method !== 'GET')
+    .map(
+      (c) =>
+        `${c.method} ${c.path.replace(`/accounts/${ACCOUNT}`, '').replace(`/workers/scripts/${WORKER}`, '/SCRIPT')}`,
+    );
+}
