@@ -36,7 +36,7 @@ export async function instructionsPerRequest(
   const dir = mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
   // V8 writes code at run time: --smc-check makes valgrind see it.
   const callgrind = `valgrind --tool=callgrind --smc-check=all-non-file --callgrind-out-file=${dir}/cg.%p.out`;
-  const worker = await startWorker(scriptPath, bindings, callgrind);
+  const worker = await startWorker(scriptPath, bindings, { launcher: callgrind });
   try {
     const url = new URL(path, worker.url).href;
     await autocannon({ url, amount: 300, connections: 8, headers: { host } });

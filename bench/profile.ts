@@ -4,12 +4,10 @@
  * samples by function (self time), so the hot spots can be compared with the pass-through Worker.
  */
 import { request } from 'node:http';
-import { dirname } from 'node:path';
-import type { Readable } from 'node:stream';
 import autocannon from 'autocannon';
-import { Miniflare } from 'miniflare4';
 import WebSocket from 'ws';
-import { COMPATIBILITY_DATE } from './bundle.ts';
+import { freePort } from '../scripts/serve/local-router.ts';
+import { startWorker } from './workers.ts';
 
 interface ProfileNode {
   id: number;
@@ -46,21 +44,10 @@ export async function profileWorker(
   seconds: number,
   bindings: Record<string, string>,
 ): Promise<IsolateProfile> {
-  const inspectorPort = 9300 + Math.floor(Math.random() * 500);
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath,
-    modulesRoot: dirname(scriptPath),
-    compatibilityDate: COMPATIBILITY_DATE,
-    bindings,
-    inspectorPort,
-    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
-      stdout.resume();
-      stderr.resume();
-    },
-  });
+  const inspectorPort = await freePort();
+  const worker = await startWorker(scriptPath, bindings, { inspectorPort });
   try {
-    const url = await mf.ready;
+    const url = worker.url;
     const session = await inspect(inspectorPort);
     await session.call('Profiler.enable');
     await session.call('Profiler.setSamplingInterval', { interval: 100 });
@@ -77,7 +64,7 @@ export async function profileWorker(
     const { busyMs, spots } = hotSpots(profile);
     return { busyMsPerRequest: busyMs / Math.max(1, load.requests.total), spots };
   } finally {
-    await mf.dispose();
+    await worker.dispose();
   }
 }
 

@@ -30,14 +30,18 @@ export const WORKERD = createRequire(createRequire(import.meta.url).resolve('min
   .default as string;
 const OUT = fileURLToPath(new URL('.out', import.meta.url));
 
-/**
- * Starts a Worker script with the given plain-text bindings. `launcher` runs workerd under
- * another program (valgrind, for bench/instructions.ts).
- */
+export interface WorkerOptions {
+  /** A program workerd runs under (valgrind, for bench/instructions.ts). */
+  launcher?: string;
+  /** Opens V8's inspector on this port (bench/profile.ts). */
+  inspectorPort?: number;
+}
+
+/** Starts a Worker script with the given plain-text bindings. */
 export async function startWorker(
   scriptPath: string,
   bindings: Record<string, string> = {},
-  launcher = '',
+  { launcher = '', inspectorPort }: WorkerOptions = {},
 ): Promise<RunningWorker> {
   const started = performance.now();
   const previous = process.env.MINIFLARE_WORKERD_PATH;
@@ -51,6 +55,7 @@ export async function startWorker(
       modulesRoot: dirname(scriptPath),
       compatibilityDate: COMPATIBILITY_DATE,
       bindings,
+      ...(inspectorPort === undefined ? {} : { inspectorPort }),
       handleRuntimeStdio(stdout: Readable, stderr: Readable) {
         stdout.resume();
         stderr.resume();
