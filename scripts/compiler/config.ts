@@ -74,13 +74,23 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  * @example mergeDefaults({ cache: { ttl: 60 } }, { id: 'a', hosts: ['a.example'], cache: false }).cache // undefined
  */
 export function mergeDefaults(defaults: Partial<RawRoute> | undefined, route: RawRoute): RawRoute {
-  const merged = deepMerge(defaults ?? {}, route) as Record<string, unknown>;
-  const limit = defaults?.rate_limit;
+  const merged = mergeKeepingOff(defaults, route) as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(merged))
+    if (value === false && switchableFields.includes(key)) delete merged[key];
+  return merged as unknown as RawRoute;
+}
+
+/**
+ * The same merge, with every `false` kept: for an environment's override of a route, which is
+ * merged before the defaults are, so that its `false` still drops what defaults set.
+ * @example mergeKeepingOff({ cache: { ttl: 60 } }, { id: 'a', hosts: [], cache: false }).cache // false
+ */
+export function mergeKeepingOff(base: Partial<RawRoute> | undefined, route: RawRoute): RawRoute {
+  const merged = deepMerge(base ?? {}, route) as Record<string, unknown>;
+  const limit = base?.rate_limit;
   if (Array.isArray(route.rate_limit) && isPlainObject(limit)) {
     merged.rate_limit = route.rate_limit.map((each) => deepMerge(limit, each));
   }
-  for (const [key, value] of Object.entries(merged))
-    if (value === false && switchableFields.includes(key)) delete merged[key];
   return merged as unknown as RawRoute;
 }
 

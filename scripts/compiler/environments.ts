@@ -8,7 +8,7 @@
  * host may be one production serves: a staging Worker never claims production's domains.
  */
 import type { Reporter } from './compile.ts';
-import { mergeDefaults, type RawConfig, type RawEnvironment, type RawRoute } from './config.ts';
+import { mergeKeepingOff, type RawConfig, type RawEnvironment, type RawRoute } from './config.ts';
 import { loadSource } from './source.ts';
 
 /** The environment commands use when none is named. */
@@ -67,7 +67,8 @@ function environmentRoute(
   report: Reporter,
 ): RawRoute {
   const override = environment.routes?.[route.id];
-  const merged = override ? mergeDefaults(route, { ...override, id: route.id } as RawRoute) : route;
+  // `false` is kept: the defaults, merged later, must see it to drop what they set.
+  const merged = override ? mergeKeepingOff(route, { ...override, id: route.id } as RawRoute) : route;
   const hosts = override?.hosts
     ? merged.hosts
     : merged.hosts.flatMap((host, h) => {

@@ -278,6 +278,9 @@ describe('compiled values', () => {
     ]);
     expect(routeOf(staging, 'admin').rateLimits[0]?.limit).toBe(1000);
     expect(routeOf(production, 'admin').rateLimits[0]?.limit).toBe(10);
+    // An override's `false` drops what defaults set, as a route's own does.
+    expect(routeOf(staging, 'api').cache).toBeNull();
+    expect(routeOf(production, 'api').cache).toEqual({ ttl: 60, statuses: [200] });
     expect(analyze(text, { env: 'qa' }).diagnostics[0]?.message).toBe(
       '--env qa: no such environment (declared: production, staging)',
     );
