@@ -83,7 +83,9 @@ function compileRoute(
   };
   if (route.redirect) {
     for (const field of proxyOnlyFields) {
-      if (raw[field as keyof RawRoute] !== undefined)
+      // `false` (off, often an environment's override of defaults) is harmless: no warning.
+      const value = raw[field as keyof RawRoute];
+      if (value !== undefined && value !== false)
         ctx.report([field], `${field} has no effect on a redirect route`, 'warning');
     }
   }

@@ -154,7 +154,8 @@ export async function startWrangler(options: WranglerOptions): Promise<RunningRo
   const state = join(outDir, 'state');
   rmSync(state, { recursive: true, force: true });
   await assertPortFree(options.port, 'router');
-  const inspectorPort = await freePort();
+  let inspectorPort = await freePort();
+  while (inspectorPort === options.port) inspectorPort = await freePort();
   const args = [
     wranglerBin(),
     'dev',

@@ -52,6 +52,7 @@ export function packTable(table: CompiledTable): PackedTable {
  * @example const table = linkTable(JSON.parse(text)); table.route(table.exact('api.example.com')![0])
  */
 export function linkTable(packed: PackedTable): RouteTable {
+  if (packed.format !== 2) throw new Error('The route table module is stale: run `npm run build`.');
   // A host served by one route maps to its index, by several to a list of them.
   const exact = new Map<string, number | number[]>();
   const wildcard = new Map<string, number | number[]>();

@@ -109,6 +109,10 @@ describe('valid route files', () => {
       expect(sorted(linked.exact(host))).toEqual(sorted(list));
     for (const [parent, list] of Object.entries(table.wildcard))
       expect(sorted(linked.wildcard(parent))).toEqual(sorted(list));
+    // A module from an older build fails at startup with the fix, not on the first request.
+    expect(() => linkTable({ ...JSON.parse(JSON.parse(literal as string)), format: 1 })).toThrow(
+      'The route table module is stale: run `npm run build`.',
+    );
   });
 });
 
@@ -427,5 +431,22 @@ describe('warnings', () => {
       'warning 6:12 cache has no effect on a redirect route',
     ]);
     expect(analysis.table).toBeDefined();
+  });
+
+  it('say nothing of a setting turned off on a redirect route, as an environment does to defaults', () => {
+    const text = [
+      'version: 1',
+      'defaults: { cache: { ttl: 60 } }',
+      'environments:',
+      '  production: {}',
+      '  staging:',
+      '    hosts: { example.com: staging.example.com }',
+      '    routes: { old: { cache: false, idle_timeout: false } }',
+      'routes:',
+      '  - { id: old, hosts: [old.example.com], redirect: { to: "https://new.example.com" } }',
+      '',
+    ].join('\n');
+    expect(analyze(text).diagnostics).toEqual([]);
+    expect(analyze(text, { env: 'staging' }).diagnostics).toEqual([]);
   });
 });
