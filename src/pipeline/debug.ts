@@ -11,6 +11,7 @@
 import type { Env, Exchange } from '../exchange.ts';
 import { upstreamUrl } from '../routing/upstream.ts';
 import type { Answer } from './answer.ts';
+import { versionId } from './metrics.ts';
 
 /** The request header that carries the token. */
 export const DEBUG_HEADER = 'x-router-debug';
@@ -48,7 +49,7 @@ export async function addDebugHeaders(
   if (decision.upstream !== null) headers.set('x-router-upstream', decision.upstream);
   headers.set('x-router-cache', decision.cache);
   if (decision.error !== null) headers.set('x-router-error', decision.error);
-  headers.set('x-router-version', versionId(env));
+  headers.set('x-router-version', versionId(env) || 'unknown');
   return response;
 }
 
@@ -68,12 +69,6 @@ export function decisionOf(answer: Answer, x: Exchange): RouterDecision {
     cache: answer.cache,
     error: answer.router?.error ?? null,
   };
-}
-
-/** The Worker version serving this request (the version metadata binding), or `unknown`. */
-function versionId(env: Env): string {
-  const metadata = env.CF_VERSION_METADATA as { id?: unknown } | undefined;
-  return typeof metadata?.id === 'string' && metadata.id !== '' ? metadata.id : 'unknown';
 }
 
 /** Constant-time comparison: both sides hashed to 32 bytes, so neither length nor prefix leaks. */

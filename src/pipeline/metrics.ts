@@ -85,8 +85,11 @@ export function recordMetrics(env: Env, record: LogRecord): void {
   }
 }
 
-/** The deployed version's id from the version-metadata binding, or '' (local runs, tests). */
-function versionId(env: Env): string {
+/**
+ * The deployed version's id from the version-metadata binding, or '' (local runs, tests).
+ * @example versionId(env) // 'a1b2c3d4-...'
+ */
+export function versionId(env: Env): string {
   const metadata = env[VERSION_BINDING] as Partial<WorkerVersionMetadata> | undefined;
   return typeof metadata?.id === 'string' ? metadata.id : '';
 }

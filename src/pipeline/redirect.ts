@@ -11,8 +11,10 @@ export const redirect: StageFactory = (route) => {
   const rule = route.redirect;
   if (!rule) return null;
   const below = { path: route.path, stripPrefix: true };
+  // The target is split once per route, not per request.
+  const target = splitTarget(rule.to);
   return (x) => {
-    const location = rule.keepPath ? redirectTarget(rule.to, forwardPath(below, x.path), x.search) : rule.to;
+    const location = rule.keepPath ? joinTarget(target, forwardPath(below, x.path), x.search) : rule.to;
     return routerAnswer('redirect', new Response(null, { status: rule.status, headers: { location } }));
   };
 };
@@ -24,16 +26,33 @@ export const redirect: StageFactory = (route) => {
  * @example redirectTarget('https://example.com/new', '', '') // 'https://example.com/new'
  */
 export function redirectTarget(to: string, rest: string, search: string): string {
+  return joinTarget(splitTarget(to), rest, search);
+}
+
+interface Target {
+  /** Scheme, host and path, without query or fragment. */
+  base: string;
+  /** The target's own query, without `?`, or ''. */
+  query: string;
+  /** `#...`, or ''. */
+  fragment: string;
+  /** False for `https://example.com`: the request's path, or `/`, stands in for it. */
+  hasPath: boolean;
+}
+
+function splitTarget(to: string): Target {
   const hashAt = to.indexOf('#');
   const fragment = hashAt === -1 ? '' : to.slice(hashAt);
   const beforeHash = hashAt === -1 ? to : to.slice(0, hashAt);
   const queryAt = beforeHash.indexOf('?');
   const base = queryAt === -1 ? beforeHash : beforeHash.slice(0, queryAt);
-  const targetQuery = queryAt === -1 ? '' : beforeHash.slice(queryAt + 1);
-  // `https://example.com` has no path: the request's path, or `/`, stands in for it.
-  const hasPath = /^[a-z][a-z0-9+.-]*:\/\/[^/]*\//i.test(base);
+  const query = queryAt === -1 ? '' : beforeHash.slice(queryAt + 1);
+  return { base, query, fragment, hasPath: /^[a-z][a-z0-9+.-]*:\/\/[^/]*\//i.test(base) };
+}
+
+function joinTarget(target: Target, rest: string, search: string): string {
+  const { base, fragment, hasPath } = target;
   const path = rest === '' ? (hasPath ? base : `${base}/`) : `${base.replace(/\/$/, '')}${rest}`;
-  const requestQuery = search.slice(1);
-  const query = [targetQuery, requestQuery].filter((q) => q !== '').join('&');
+  const query = [target.query, search.slice(1)].filter((q) => q !== '').join('&');
   return `${path}${query !== '' || search === '?' ? `?${query}` : ''}${fragment}`;
 }

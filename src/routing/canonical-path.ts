@@ -62,14 +62,18 @@ function escapeChar(char: string): string {
   return `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
 }
 
+const NOT_UTF8 = refuse('escapes that are not valid UTF-8');
+
 /** Decodes unreserved escapes, keeps the others upper-cased, refuses the unsafe ones. */
 function decodeSafe(pathname: string): CanonicalPath {
   let out = '';
   let highBytes: number[] = [];
+  // Escaped bytes of 0x80 and up are kept as escapes; each run of them must be valid UTF-8.
+  const badRun = () => highBytes.length > 0 && !validUtf8(highBytes);
   for (let i = 0; i < pathname.length; i++) {
     const char = pathname[i] as string;
     if (char !== '%') {
-      if (highBytes.length > 0 && !validUtf8(highBytes)) return refuse('escapes that are not valid UTF-8');
+      if (badRun()) return NOT_UTF8;
       highBytes = [];
       out += char;
       continue;
@@ -85,12 +89,12 @@ function decodeSafe(pathname: string): CanonicalPath {
       out += `%${hex.toUpperCase()}`;
       continue;
     }
-    if (highBytes.length > 0 && !validUtf8(highBytes)) return refuse('escapes that are not valid UTF-8');
+    if (badRun()) return NOT_UTF8;
     highBytes = [];
     const decoded = String.fromCharCode(byte);
     out += UNRESERVED.test(decoded) ? decoded : `%${hex.toUpperCase()}`;
   }
-  if (highBytes.length > 0 && !validUtf8(highBytes)) return refuse('escapes that are not valid UTF-8');
+  if (badRun()) return NOT_UTF8;
   return { ok: true, path: out };
 }
 
