@@ -3,7 +3,6 @@
  * bundled Worker with workerd's V8 inspector, drives it with autocannon, and sums the profile's
  * samples by function (self time), so the hot spots can be compared with the pass-through Worker.
  */
-import { request } from 'node:http';
 import autocannon from 'autocannon';
 import WebSocket from 'ws';
 import { freePort } from '../scripts/serve/local-router.ts';
@@ -114,7 +113,7 @@ interface Session {
 
 /** Opens a DevTools protocol session on the inspector's first target. */
 async function inspect(port: number): Promise<Session> {
-  const targets = JSON.parse(await get(`http://127.0.0.1:${port}/json`)) as {
+  const targets = JSON.parse(await (await fetch(`http://127.0.0.1:${port}/json`)).text()) as {
     webSocketDebuggerUrl: string;
   }[];
   const target = targets[0];
@@ -136,18 +135,4 @@ async function inspect(port: number): Promise<Session> {
       }),
     close: () => socket.close(),
   };
-}
-
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    request(url, (res) => {
-      let body = '';
-      res.on('data', (d) => {
-        body += d;
-      });
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .end();
-  });
 }

@@ -12,7 +12,8 @@ export interface Startup {
   firstRequestMs: number;
 }
 
-const median = (values: number[]) =>
+/** The middle value (the upper one of an even count). */
+export const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 /**

@@ -17,7 +17,7 @@ import { startBenchOrigin } from '../bench/origin.ts';
 import { profileWorker } from '../bench/profile.ts';
 import { PASS_THROUGH, type Results, renderMarkdown, SEED, type TargetResult } from '../bench/report.ts';
 import { measureResolution } from '../bench/resolve.ts';
-import { measureStartup } from '../bench/startup.ts';
+import { measureStartup, median } from '../bench/startup.ts';
 import { type BenchTable, benchTable } from '../bench/tables.ts';
 import { type LoadResult, runLoad } from '../bench/throughput.ts';
 import { type RunningWorker, startWorker } from '../bench/workers.ts';
@@ -33,8 +33,6 @@ const PARTS = ['throughput', 'instructions', 'startup', 'memory', 'resolution', 
 const DEFAULT_PARTS = PARTS.filter((p) => p !== 'profile' && (p !== 'instructions' || hasCallgrind()));
 const MiB = 1024 * 1024;
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const log = (line: string) => console.error(`[bench] ${line}`);
 
 interface Setup {

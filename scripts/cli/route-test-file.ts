@@ -27,6 +27,7 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import type { CompiledTable } from '../../src/table/types.ts';
 import { type Diagnostic, sortDiagnostics } from '../compiler/diagnostics.ts';
+import { DEFAULT_ENVIRONMENT } from '../compiler/environments.ts';
 import { describe } from '../compiler/schema.ts';
 import { type DataPath, loadSource, type Source } from '../compiler/source.ts';
 import type { SimulatedRequest } from './simulate.ts';
@@ -274,4 +275,14 @@ function schemaDiagnostic(source: Source, error: ErrorObject): Diagnostic {
     default:
       return source.at(path, `${where}: ${error.message ?? 'invalid value'}`);
   }
+}
+
+/**
+ * The cases that run in one environment (null or undefined: production); a case without `env`
+ * belongs to production.
+ * @example casesFor(cases, 'staging').every((c) => c.env === 'staging') // true
+ */
+export function casesFor(cases: RouteTestCase[], env: string | null | undefined): RouteTestCase[] {
+  const wanted = env ?? DEFAULT_ENVIRONMENT;
+  return cases.filter((c) => (c.env ?? DEFAULT_ENVIRONMENT) === wanted);
 }

@@ -10,7 +10,7 @@ import { type Diagnostic, formatDiagnostic, githubAnnotation } from '../compiler
 import { DEFAULT_ENVIRONMENT } from '../compiler/environments.ts';
 import { loadSource } from '../compiler/source.ts';
 import type { Io } from './io.ts';
-import { type RouteTestCase, readRouteTests } from './route-test-file.ts';
+import { casesFor, type RouteTestCase, readRouteTests } from './route-test-file.ts';
 import { createSimulator, type Outcome } from './simulate.ts';
 
 export interface Mismatch {
@@ -155,7 +155,7 @@ export async function checkRouteTests(options: CheckRouteTestsOptions, io: Io): 
   const environments = options.environments ?? [];
   const { cases: all, diagnostics } = readRouteTests(text, options.table, environments);
   const env = options.table.environment ?? null;
-  const cases = all.filter((c) => (c.env ?? DEFAULT_ENVIRONMENT) === (env ?? DEFAULT_ENVIRONMENT));
+  const cases = casesFor(all, env);
   const label = env === null ? file : `${file} [${env}]`;
   if (diagnostics.length > 0) {
     for (const d of diagnostics) {

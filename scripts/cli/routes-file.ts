@@ -2,11 +2,10 @@
  * Reading a route file for the CLI commands that need a clean table (explain, route tests):
  * the same analysis `check` runs, with its diagnostics printed the same way on failure.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { CompiledTable } from '../../src/table/types.ts';
 import { type Analysis, analyze } from '../compiler/analyze.ts';
 import { printAnalysis } from '../compiler/report.ts';
+import { readRouteFile } from './command-line.ts';
 import type { Io } from './io.ts';
 
 /**
@@ -19,13 +18,8 @@ export function loadRoutesFile(
   io: Io,
   env?: string,
 ): { text: string; analysis: Analysis; table: CompiledTable } | null {
-  let text: string;
-  try {
-    text = readFileSync(resolve(io.cwd, file), 'utf8');
-  } catch (error) {
-    io.err(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    return null;
-  }
+  const text = readRouteFile(file, io);
+  if (text === null) return null;
   const analysis = analyze(text, { env });
   if (!analysis.table || analysis.diagnostics.some((d) => d.severity === 'error')) {
     printAnalysis(file, text, analysis, io);

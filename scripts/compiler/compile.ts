@@ -7,6 +7,7 @@
  * defaults, runs them in order, and does what concerns the whole table: vars and secrets, the
  * host index, and origins that would loop back into the table.
  */
+import { NOT_IN_A_HEADER } from '../../src/pipeline/template.ts';
 import type { CompiledRoute, CompiledTable } from '../../src/table/types.ts';
 import { mergeDefaults, type RawConfig, type RawRoute } from './config.ts';
 import type { Severity } from './diagnostics.ts';
@@ -28,8 +29,6 @@ import { compileUpload } from './steps/upload.ts';
 export type Reporter = (path: DataPath, message: string, severity?: Severity) => void;
 
 const REQUIRED_AFTER_DEFAULTS = requiredAfterDefaults();
-// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
-const NOT_IN_A_HEADER = /[\r\n\u0000]/;
 
 /**
  * Compiles a parsed routes.yaml into the route table, reporting every problem it finds.

@@ -7,6 +7,7 @@
  * Outside production every host must be mapped (or its route's hosts overridden), and no mapped
  * host may be one production serves: a staging Worker never claims production's domains.
  */
+import { normalizeHost } from '../../src/routing/host.ts';
 import type { Reporter } from './compile.ts';
 import { mergeKeepingOff, type RawConfig, type RawEnvironment, type RawRoute } from './config.ts';
 import { loadSource } from './source.ts';
@@ -95,7 +96,7 @@ function environmentRoute(
  * @example mapHost('api.example.com', { 'example.com': 'staging.example.com' }) // 'api.staging.example.com'
  */
 export function mapHost(host: string, mapping: Record<string, string>): string | null {
-  const lower = host.toLowerCase().replace(/\.$/, '');
+  const lower = normalizeHost(host);
   let best: string | null = null;
   for (const key of Object.keys(mapping)) {
     const domain = key.toLowerCase().replace(/^\*\./, '');
@@ -123,12 +124,10 @@ function mapOrigin(origin: string, mapping: Record<string, string>): string {
 
 /** No host of another environment may be one production serves (the domain would move). */
 function refuseSharedHosts(routes: RawRoute[], production: RawRoute[], name: string, report: Reporter): void {
-  const taken = new Set(
-    production.flatMap((route) => route.hosts.map((h) => h.toLowerCase().replace(/\.$/, ''))),
-  );
+  const taken = new Set(production.flatMap((route) => route.hosts.map((h) => normalizeHost(h))));
   for (const [index, route] of routes.entries()) {
     for (const [h, host] of route.hosts.entries()) {
-      if (taken.has(host.toLowerCase().replace(/\.$/, ''))) {
+      if (taken.has(normalizeHost(host))) {
         report(
           ['routes', index, 'hosts', h],
           `host ${host} is also served in production: ${name} needs hosts of its own`,

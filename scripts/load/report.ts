@@ -2,7 +2,8 @@
  * The load test's result: requests sent, statuses, errors by code, body-hash mismatches, cache
  * results, who answered on the failover route (from the router's own log lines) and latency.
  */
-import { type Outcome, parseJson } from './send.ts';
+import { parseRouterLine } from '../logs/tail-events.ts';
+import type { Outcome } from './send.ts';
 
 /**
  * Counts, from the router's JSON log lines, who answered the failover route and in how many tries.
@@ -17,9 +18,7 @@ export class FailoverTally {
   add(line: string): void {
     const start = line.indexOf('{"request_id"');
     if (start === -1) return;
-    const record = parseJson(line.slice(start)) as
-      | { route?: string; tries?: number; origin?: string | null }
-      | undefined;
+    const record = parseRouterLine(line.slice(start));
     if (record?.route !== 'failover') return;
     increment(this.tries, String(record.tries));
     increment(this.answeredBy, record.origin === this.originA ? 'A' : record.origin ? 'B' : 'none');

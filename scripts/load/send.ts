@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type Agent, type IncomingMessage, request } from 'node:http';
+import { parseJson } from '../cli/parse-json.ts';
 import type { Plan } from './traffic.ts';
 
 export interface Outcome {
@@ -88,18 +89,6 @@ function echoMatches(body: Buffer, plan: Plan): boolean {
   const echo = parseJson(body) as { bodyLength?: number; bodySha256?: string; url?: string } | undefined;
   if (plan.body) return echo?.bodyLength === plan.body.length && echo.bodySha256 === plan.bodySha;
   return echo?.url === plan.path;
-}
-
-/**
- * JSON, or undefined when the text is not JSON.
- * @example parseJson(Buffer.from('{"a":1}')) // { a: 1 }
- */
-export function parseJson(body: Buffer | string): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }
 
 function routerError(body: Buffer): string {

@@ -2,6 +2,7 @@
  * Which router log lines `npm run logs` prints: by route, status (exact `404` or a class `5xx`),
  * host, or request id. Every given filter must match.
  */
+import { normalizeHost } from '../../src/routing/host.ts';
 import { checkRouteId } from '../cli/route-id.ts';
 import type { RouterRecord } from './tail-events.ts';
 
@@ -28,7 +29,7 @@ export function logFilter(flags: {
   if (flags.status !== undefined) filter.status = statusRange(flags.status);
   if (flags.host !== undefined) {
     if (!/^[a-z0-9.-]+$/i.test(flags.host)) throw new Error(`--host "${flags.host}" is not a host name`);
-    filter.host = flags.host.toLowerCase().replace(/\.$/, '');
+    filter.host = normalizeHost(flags.host);
   }
   if (flags.requestId !== undefined) {
     // The shape the router keeps or makes (src/exchange.ts): 8-128 of A-Z a-z 0-9 . _ : -

@@ -6,6 +6,7 @@
  * The router's own log line is a `console.log` of one JSON string per request, so it arrives as
  * a log whose message is that string.
  */
+import { parseJson } from '../cli/parse-json.ts';
 
 /** The router's log record (src/pipeline/log.ts), as read back from a log line. */
 export interface RouterRecord {
@@ -46,21 +47,13 @@ export async function* jsonValues(chunks: AsyncIterable<string | Buffer>): Async
       else if (c === '{') {
         if (depth++ === 0) start = i;
       } else if (c === '}' && depth > 0 && --depth === 0) {
-        const value = parse(buffer.slice(start, i + 1));
+        const value = parseJson(buffer.slice(start, i + 1));
         if (value !== undefined) yield value;
         buffer = buffer.slice(i + 1);
         i = -1;
       }
     }
     if (depth === 0) buffer = '';
-  }
-}
-
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
 
@@ -87,7 +80,7 @@ export function routerLines(event: unknown): RouterLine[] {
  */
 export function parseRouterLine(text: string): RouterRecord | undefined {
   if (!text.startsWith('{')) return undefined;
-  const value = parse(text);
+  const value = parseJson(text);
   return isRouterRecord(value) ? value : undefined;
 }
 

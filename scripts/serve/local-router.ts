@@ -154,8 +154,7 @@ export async function startWrangler(options: WranglerOptions): Promise<RunningRo
   const state = join(outDir, 'state');
   rmSync(state, { recursive: true, force: true });
   await assertPortFree(options.port, 'router');
-  let inspectorPort = await freePort();
-  while (inspectorPort === options.port) inspectorPort = await freePort();
+  const inspectorPort = await freePort();
   const args = [
     wranglerBin(),
     'dev',
@@ -239,6 +238,7 @@ function answers(url: string): Promise<boolean> {
 
 /** Ports freePort picks from: below Linux's ephemeral range (32768-60999 by default). */
 const PICKED_PORTS = { from: 20_000, to: 32_767 };
+const handedOut = new Set<number>();
 
 /**
  * A TCP port on 127.0.0.1 that is free right now, for a server started a moment later.
@@ -252,7 +252,10 @@ const PICKED_PORTS = { from: 20_000, to: 32_767 };
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = PICKED_PORTS.from + Math.floor(Math.random() * (PICKED_PORTS.to - PICKED_PORTS.from));
-    if (await bindable(port)) return port;
+    // Never the same port twice in one process: a caller may ask for several before binding any.
+    if (handedOut.has(port) || !(await bindable(port))) continue;
+    handedOut.add(port);
+    return port;
   }
   throw new Error(`no free port found between ${PICKED_PORTS.from} and ${PICKED_PORTS.to}`);
 }

@@ -5,11 +5,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Io } from '../cli/io.ts';
-import { type RouteTestCase, readRouteTests } from '../cli/route-test-file.ts';
+import { casesFor, type RouteTestCase, readRouteTests } from '../cli/route-test-file.ts';
 import { testFileFor } from '../cli/route-test-run.ts';
 import { analyze } from '../compiler/analyze.ts';
 import { formatDiagnostic } from '../compiler/diagnostics.ts';
-import { DEFAULT_ENVIRONMENT, declaredEnvironments } from '../compiler/environments.ts';
+import { declaredEnvironments } from '../compiler/environments.ts';
 import { printAnalysis } from '../compiler/report.ts';
 
 /**
@@ -39,8 +39,7 @@ export function loadSmokeCases(
   }
   const text = readFileSync(resolve(io.cwd, file), 'utf8');
   const { cases: all, diagnostics } = readRouteTests(text, analysis.table, environments);
-  const wanted = env ?? DEFAULT_ENVIRONMENT;
-  const cases = all.filter((c) => (c.env ?? DEFAULT_ENVIRONMENT) === wanted);
+  const cases = casesFor(all, env);
   for (const d of diagnostics) io.err(`${formatDiagnostic(file, text, d)}\n`);
   if (diagnostics.some((d) => d.severity === 'error')) {
     io.err(`${file}: has errors; no case run`);

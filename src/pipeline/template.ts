@@ -18,7 +18,7 @@ export class ConfigValueError extends Error {
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
-const NOT_IN_A_HEADER = /[\r\n\u0000]/;
+export const NOT_IN_A_HEADER = /[\r\n\u0000]/;
 
 /**
  * Renders a template; throws ConfigValueError when a name has no usable value.

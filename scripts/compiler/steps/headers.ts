@@ -3,6 +3,7 @@
  * `${env.NAME}` references (each checked against the declared vars and secrets), and the env
  * names the route reads, so the Worker checks them before anything is sent.
  */
+import { NOT_IN_A_HEADER } from '../../../src/pipeline/template.ts';
 import type { CompiledHeaderRules, CompiledRoute, Template } from '../../../src/table/types.ts';
 import type { RawHeaderRules, RawRoute } from '../config.ts';
 import type { DataPath } from '../source.ts';
@@ -11,8 +12,6 @@ import type { StepContext } from './context.ts';
 
 /** Request headers a route may not set: the Worker cannot choose them, or the router owns them. */
 const RESERVED_REQUEST_HEADERS = new Set(['host', 'cf-connecting-ip', 'x-forwarded-for', 'x-request-id']);
-// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
-const NOT_IN_A_HEADER = /[\r\n\u0000]/;
 
 /** @example compileHeaders(route, ctx).env // ['ORIGIN_API_KEY'] */
 export function compileHeaders(
