@@ -33,6 +33,8 @@ describe('environments', () => {
       'routes.test.yaml [staging]: all 3 cases pass; cases reach 2 of 3 routes',
     );
     const staging = await run('check.ts', [ROUTES, '--env', 'staging']);
+    expect(staging.status, staging.stderr).toBe(0);
+    expect(staging.stderr).toContain('routes.test.yaml [staging]: all 3 cases pass');
     expect(staging.stderr).not.toContain('[production]');
     expect((await run('check.ts', [ROUTES, '--list-environments'])).stdout).toBe('production\nstaging\n');
     expect((await run('check.ts', [fixture('routes.yaml'), '--list-environments'])).stdout).toBe(

@@ -17,6 +17,14 @@ const router = routerFor(
   [
     { id: 'open', hosts: ['hd.test'], origin: originUrl() },
     { id: 'limited', hosts: ['hd.test'], path: '/limited', origin: originUrl(), methods: ['GET', 'POST'] },
+    // A route with methods whose upstream path the origin counts (/count/KEY).
+    {
+      id: 'limited-count',
+      hosts: ['hd.test'],
+      path: '/count/limited',
+      origin: originUrl(),
+      methods: ['GET'],
+    },
     {
       id: 'secret',
       hosts: ['hd.test'],
@@ -97,12 +105,13 @@ describe('forwarding headers an origin may trust', () => {
 describe('methods', () => {
   it('TRACE gets 405 on every route, and never reaches the origin', async () => {
     for (const method of ['TRACE']) {
-      for (const path of [`/count/${method}-${run}`, `/limited/count/${method}-${run}`]) {
+      for (const path of [`/count/${method}-${run}`, `/count/limited/${method}-${run}`]) {
         const response = await router.fetch(`https://hd.test${path}`, { method });
         expect(response.status, `${method} ${path}`).toBe(405);
         expect(((await response.json()) as { error: string }).error).toBe('method_not_allowed');
       }
       expect(await count(`${method}-${run}`)).toBe(0);
+      expect(await count(`limited/${method}-${run}`)).toBe(0);
     }
   });
 
