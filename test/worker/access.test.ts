@@ -3,7 +3,7 @@
  * IPv6, deny wins, 403 JSON, and a refused request never reaches the origin.
  */
 import { describe, expect, it } from 'vitest';
-import { type Echo, originUrl, routerFor } from './harness.ts';
+import { type Echo, originCount, originUrl, routerFor } from './harness.ts';
 
 const router = routerFor([
   {
@@ -34,11 +34,6 @@ async function expectForbidden(response: Response): Promise<void> {
   const body = (await response.json()) as { error: string; message: string; request_id: string };
   expect(body.error).toBe('forbidden');
   expect(body.request_id).toBe(response.headers.get('x-request-id'));
-}
-
-async function originCount(key: string): Promise<number> {
-  const response = await fetch(`${originUrl()}/__count/${key}`);
-  return ((await response.json()) as { count: number }).count;
 }
 
 describe('access: allow list', () => {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { storable } from '../../src/pipeline/cache.ts';
-import { type Echo, originUrl, routerFor } from './harness.ts';
+import { type Echo, originCount, originUrl, routerFor } from './harness.ts';
 
 const run = crypto.randomUUID().slice(0, 8);
 const key = (name: string) => `cache-${name}-${run}`;
@@ -39,11 +39,6 @@ const router = routerFor([
   { id: 'none', hosts: ['cache-none.test'], origin: originUrl() },
   { id: 'dead', hosts: ['cache-dead.test'], origin: originUrl('dead'), cache: { ttl: 60 } },
 ]);
-
-async function originCount(name: string): Promise<number> {
-  const response = await fetch(`${originUrl()}/__count/${name}`);
-  return ((await response.json()) as { count: number }).count;
-}
 
 /** Sends a request and reads the whole body, so the next request sees a settled cache. */
 async function send(url: string, init?: RequestInit): Promise<{ response: Response; body: string }> {

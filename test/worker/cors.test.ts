@@ -4,7 +4,7 @@
  * the route's policy allows, origin patterns, and routes without a policy left alone.
  */
 import { describe, expect, it } from 'vitest';
-import { type Echo, originUrl, routerFor } from './harness.ts';
+import { type Echo, originCount, originUrl, routerFor } from './harness.ts';
 
 const APP = 'https://app.example.com';
 const PREFLIGHT_VARY = 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers';
@@ -48,12 +48,6 @@ const router = routerFor([
   },
   { id: 'plain', hosts: ['cors.test'], path: '/plain', strip_prefix: true, origin: originUrl() },
 ]);
-
-/** How many requests the origin has seen for a counter key. */
-async function originCount(name: string): Promise<number> {
-  const response = await fetch(`${originUrl()}/__count/${name}`);
-  return ((await response.json()) as { count: number }).count;
-}
 
 function preflight(path: string, origin: string, method: string, headers?: string): Promise<Response> {
   const init: Record<string, string> = { origin, 'access-control-request-method': method };

@@ -3,10 +3,9 @@
  * the origin makes pass through as the origin's own.
  */
 import { describe, expect, it } from 'vitest';
-import { type Echo, originUrl, routerFor } from './harness.ts';
+import { type Echo, envRef, originUrl, routerFor } from './harness.ts';
 
 /** A `${env.NAME}` reference as routes.yaml spells it. */
-const envRef = (name: string) => `\${env.${name}}`;
 
 const router = routerFor(
   [

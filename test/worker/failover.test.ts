@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import type { RawRoute } from '../../scripts/compiler/config.ts';
-import { type Echo, originUrl, routerFor, sha256 } from './harness.ts';
+import { type Echo, originCount, originUrl, routerFor, sha256 } from './harness.ts';
 
 const route = (id: string, origin: string[], extra: Partial<RawRoute> = {}): RawRoute => ({
   id,
@@ -55,9 +55,7 @@ function send(method: string, url: string, data: Uint8Array): Promise<Response> 
   return router.fetch(url, { method, body: data, headers: { 'content-length': String(data.length) } });
 }
 
-async function count(which: 'primary' | 'backup', key: string): Promise<number> {
-  return ((await (await fetch(`${originUrl(which)}/__count/${key}`)).json()) as { count: number }).count;
-}
+const count = (which: 'primary' | 'backup', key: string) => originCount(key, which);
 
 describe('failover for idempotent requests', () => {
   it('moves a GET past an origin that refuses connections, and logs who answered', async () => {

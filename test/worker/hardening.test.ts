@@ -8,9 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { compileConfig } from '../../scripts/compiler/compile.ts';
 import { methodAllowed } from '../../src/pipeline/methods.ts';
 import type { CompiledRoute } from '../../src/table/types.ts';
-import { type Echo, originUrl, routerFor } from './harness.ts';
+import { originCount as count, type Echo, envRef, originUrl, routerFor } from './harness.ts';
 
-const envRef = (name: string) => `\${env.${name}}`;
 const run = crypto.randomUUID().slice(0, 8);
 
 const router = routerFor(
@@ -41,10 +40,6 @@ async function echo(url: string, init?: RequestInit): Promise<Echo> {
   const response = await router.fetch(url, init);
   expect(response.status, url).toBe(200);
   return (await response.json()) as Echo;
-}
-
-async function count(key: string): Promise<number> {
-  return ((await (await fetch(`${originUrl()}/__count/${key}`)).json()) as { count: number }).count;
 }
 
 describe('Connection tokens that name no header', () => {

@@ -26,6 +26,19 @@ export function originUrl(which: 'primary' | 'backup' | 'dead' = 'primary'): str
   return `http://127.0.0.1:${port}`;
 }
 
+/**
+ * How many requests an origin has counted for `key` (its /count/KEY path; read at /__count/KEY):
+ * proof of whether a request reached it.
+ * @example expect(await originCount(`secret-${run}`)).toBe(0)
+ */
+export async function originCount(key: string, which: 'primary' | 'backup' = 'primary'): Promise<number> {
+  const response = await fetch(`${originUrl(which)}/__count/${key}`);
+  return ((await response.json()) as { count: number }).count;
+}
+
+/** A `${env.NAME}` reference, as routes.yaml writes one. */
+export const envRef = (name: string): string => `\${env.${name}}`;
+
 export interface TestRouter {
   /** Sends a request through the Worker and waits for background work (cache stores). */
   fetch(input: string | Request, init?: RequestInit): Promise<Response>;

@@ -4,10 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RawRoute } from '../../scripts/compiler/config.ts';
-import { type Echo, originUrl, routerFor } from './harness.ts';
+import { type Echo, envRef, originCount, originUrl, routerFor } from './harness.ts';
 
 /** A `${env.NAME}` reference as routes.yaml spells it. */
-const envRef = (name: string) => `\${env.${name}}`;
 
 const plain = routerFor([{ id: 'plain', hosts: ['h.test'], origin: originUrl() }]);
 
@@ -15,11 +14,6 @@ async function echoOf(router: typeof plain, url: string, init?: RequestInit): Pr
   const response = await router.fetch(url, init);
   expect(response.status).toBe(200);
   return (await response.json()) as Echo;
-}
-
-async function originCount(key: string): Promise<number> {
-  const response = await fetch(`${originUrl()}/__count/${key}`);
-  return ((await response.json()) as { count: number }).count;
 }
 
 describe('request headers', () => {

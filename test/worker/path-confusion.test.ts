@@ -6,10 +6,9 @@
  * (request counters on the real echo origin) and what the cache holds.
  */
 import { describe, expect, it } from 'vitest';
-import { type Echo, originUrl, routerFor } from './harness.ts';
+import { originCount as count, type Echo, envRef, originUrl, routerFor } from './harness.ts';
 
 const run = crypto.randomUUID().slice(0, 8);
-const envRef = (name: string) => `\${env.${name}}`;
 
 const router = routerFor(
   [
@@ -34,10 +33,6 @@ const router = routerFor(
   ],
   { secrets: ['TEST_SECRET'] },
 );
-
-async function count(key: string): Promise<number> {
-  return ((await (await fetch(`${originUrl()}/__count/${key}`)).json()) as { count: number }).count;
-}
 
 async function expectRefused(path: string, init: RequestInit = {}): Promise<void> {
   const response = await router.fetch(`https://pc.test${path}`, {

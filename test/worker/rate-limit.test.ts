@@ -5,7 +5,7 @@
  * has no binding on purpose.
  */
 import { describe, expect, it } from 'vitest';
-import { originUrl, routerFor } from './harness.ts';
+import { originCount, originUrl, routerFor } from './harness.ts';
 import { itInOneWindow } from './rate-limit-window.ts';
 
 const router = routerFor([
@@ -42,10 +42,6 @@ async function expectLimited(response: Response, period: number): Promise<void> 
   const body = (await response.json()) as { error: string; request_id: string };
   expect(body.error).toBe('rate_limited');
   expect(body.request_id).toBe(response.headers.get('x-request-id'));
-}
-
-async function originCount(key: string): Promise<number> {
-  return ((await (await fetch(`${originUrl()}/__count/${key}`)).json()) as { count: number }).count;
 }
 
 describe('rate_limit keyed by client IP', () => {

@@ -5,10 +5,9 @@
  * origin are real.
  */
 import { describe, expect, it } from 'vitest';
-import { type Echo, originUrl, routerFor } from './harness.ts';
+import { type Echo, envRef, originUrl, routerFor } from './harness.ts';
 
 /** A `${env.NAME}` reference as routes.yaml spells it. */
-const envRef = (name: string) => `\${env.${name}}`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

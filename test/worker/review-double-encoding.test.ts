@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalPath } from '../../src/routing/canonical-path.ts';
-import { originUrl, routerFor } from './harness.ts';
+import { originCount as count, originUrl, routerFor } from './harness.ts';
 
 const run = crypto.randomUUID().slice(0, 8);
 
@@ -24,10 +24,6 @@ const router = routerFor([
     access: { allow: ['192.0.2.1/32'] },
   },
 ]);
-
-async function count(key: string): Promise<number> {
-  return ((await (await fetch(`${originUrl()}/__count/${key}`)).json()) as { count: number }).count;
-}
 
 /** `%25` followed by the escapes of the two hex digits of `byte`: `%25%32%65` for 0x2e. */
 const rebuilt = (byte: number) =>

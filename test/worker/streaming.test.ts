@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { patternChunk } from '../origin/server.ts';
-import { type Echo, originUrl, routerFor } from './harness.ts';
+import { type Echo, originCount, originUrl, routerFor } from './harness.ts';
 
 const SIZE = 20 * 1024 * 1024;
 const CHUNK = 64 * 1024;
@@ -40,11 +40,6 @@ async function digest(stream: ReadableStream<Uint8Array>): Promise<{ sha256: str
     .pipeTo(hasher);
   const bytes = new Uint8Array(await hasher.digest);
   return { sha256: [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(''), length };
-}
-
-async function originCount(key: string): Promise<number> {
-  const response = await fetch(`${originUrl()}/__count/${key}`);
-  return ((await response.json()) as { count: number }).count;
 }
 
 describe('streaming bodies', () => {
