@@ -5,15 +5,13 @@
  * JavaScript could and could not read; the origin's request counter shows which requests the
  * browser actually sent past the edge.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INSTALL_COMMAND } from '../../scripts/cli/chromium.ts';
+import { assertChromium, LAUNCH } from './chromium.ts';
 import { type Stack, startStack } from './stack.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 interface Read {
   ok: true;
@@ -57,26 +55,10 @@ function read(outcome: Outcome): Read {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: npm test installs it when it may, or run: ${INSTALL_COMMAND}`);
-  }
+  assertChromium();
   stack = await startStack();
   userDataDir = mkdtempSync(join(tmpdir(), 'edge-router-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 120_000,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  context = await chromium.launchPersistentContext(userDataDir, LAUNCH);
   const page = await context.newPage();
   await page.goto(`http://app.localhost:${stack.routerPort}/?run=${run}`, { timeout: 60_000 });
   // These run in the page, where globalThis is its window.

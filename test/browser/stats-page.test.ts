@@ -4,7 +4,7 @@
  * inline SVG. The page is written by the real command against the local SQL API stand-in, opened
  * from disk, and must load nothing but itself.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../scripts/stats.ts';
 import { runCommand } from '../cli/in-process.ts';
 import { type SqlStandIn, type StandInRow, startSqlStandIn } from '../stand-ins/analytics-sql.ts';
+import { assertChromium, LAUNCH } from './chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const dir = mkdtempSync(join(tmpdir(), 'stats-page-'));
 const file = join(dir, 'stats.html');
 
@@ -51,8 +51,7 @@ const summaryRow = (route: string, requests: number, errors: number): StandInRow
 });
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
+  assertChromium();
   api = await startSqlStandIn({ account: 'acc', token: 'tok' });
   api.answer = (sql) => {
     if (sql.includes('toStartOfInterval')) return [...series('api', 12, 100, 7), ...series('www', 5, 20, 0)];
@@ -66,18 +65,7 @@ beforeAll(async () => {
   });
   if (result.status !== 0) throw new Error(result.stderr);
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 120_000,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  browser = await chromium.launch(LAUNCH);
   page = await browser.newPage();
   page.on('request', (request) => requested.push(request.url()));
   await page.goto(pathToFileURL(file).href);
