@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { readArguments, readRouteFile } from './cli/command-line.ts';
 import { type Io, runIfMain } from './cli/io.ts';
 import { checkRouteTests, testFileFor } from './cli/route-test-run.ts';
-import { type Analysis, analyze } from './compiler/analyze.ts';
+import { analyze } from './compiler/analyze.ts';
 import { declaredEnvironments } from './compiler/environments.ts';
 import { printAnalysis } from './compiler/report.ts';
 
@@ -29,15 +29,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const environments = declaredEnvironments(text);
   // A missing test file is reported once, not once per environment.
   const testsExist = existsSync(resolve(io.cwd, values.tests ?? testFileFor(file)));
-  const others = values.env === undefined && testsExist ? environments.slice(1) : [];
-  const analyses = [first, ...others.map((env) => analyze(text, { env }))];
+  // The analysis compiled every environment already: their tables serve the route tests.
+  const tables = [first.table, ...(testsExist ? (first.otherTables ?? []) : [])];
   // Route tests need the compiled table, so they run only after a clean check.
-  for (const analysis of analyses) {
+  for (const table of tables) {
     const passed = await checkRouteTests(
       {
         routesFile: file,
         routesText: text,
-        table: analysis.table as NonNullable<Analysis['table']>,
+        table,
         testsFile: values.tests,
         requireCoverage: values['require-coverage'],
         environments,

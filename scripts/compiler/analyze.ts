@@ -20,6 +20,8 @@ export interface Analysis {
   config?: RawConfig;
   /** The Worker name the environment asks for (`environments.NAME.worker`), if it sets one. */
   worker?: string;
+  /** Without `env`, when clean: the other declared environments' tables, in declaration order. */
+  otherTables?: CompiledTable[];
 }
 
 export interface AnalyzeOptions {
@@ -61,13 +63,12 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     return { config, table };
   };
   const { config, table } = compile(chosen);
-  if (options.env === undefined) {
-    for (const other of environmentNames(pruned.config)) if (other !== chosen) compile(other);
-  }
+  const others = options.env === undefined ? environmentNames(pruned.config).filter((o) => o !== chosen) : [];
+  const otherTables = others.map((other) => compile(other).table);
   const sorted = sortDiagnostics(diagnostics);
-  const clean = !sorted.some((d) => d.severity === 'error');
+  if (sorted.some((d) => d.severity === 'error')) return { diagnostics: sorted };
   const worker = chosen === null ? undefined : pruned.config.environments?.[chosen]?.worker;
-  return { diagnostics: sorted, ...(clean ? { table, config, ...(worker ? { worker } : {}) } : {}) };
+  return { diagnostics: sorted, table, config, otherTables, ...(worker ? { worker } : {}) };
 }
 
 /** The environment to compile (null for a file without environments), or the problem with the choice. */
