@@ -24,7 +24,7 @@ import {
 } from './stats/alert-rule.ts';
 import { renderStatsPage } from './stats/html-page.ts';
 import { querySeries, queryStats } from './stats/query-stats.ts';
-import { type RouteStats, statsJson } from './stats/route-stats.ts';
+import { emptyRouteStats, type RouteStats, statsJson } from './stats/route-stats.ts';
 import { checkVersionId, type QueryScope } from './stats/sql.ts';
 import { type SqlApi, sqlApiFrom } from './stats/sql-api.ts';
 import { renderStatsTable } from './stats/table.ts';
@@ -89,20 +89,7 @@ function compareVersions(rows: RouteStats[], versions: string[]): RouteStats[] {
   return routes.flatMap((route) =>
     versions.map(
       (version) =>
-        rows.find((row) => row.route === route && row.version === version) ?? {
-          route,
-          version,
-          requests: 0,
-          status4xx: 0,
-          status5xx: 0,
-          errors: {},
-          p50: null,
-          p95: null,
-          p99: null,
-          cacheHits: 0,
-          cacheMisses: 0,
-          failovers: 0,
-        },
+        rows.find((row) => row.route === route && row.version === version) ?? emptyRouteStats(route, version),
     ),
   );
 }

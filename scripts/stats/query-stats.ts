@@ -35,13 +35,8 @@ export async function queryStats(api: SqlApi, scope: QueryScope): Promise<RouteS
     (row): RouteStats => ({
       route: String(row.route ?? ''),
       ...(byVersion ? { version: String(row.version ?? '') } : {}),
-      requests: count(row, 'requests'),
-      status4xx: count(row, 'status_4xx'),
-      status5xx: count(row, 'status_5xx'),
+      ...traffic(row),
       errors: {},
-      p50: cellNumber(row.p50_ms),
-      p95: cellNumber(row.p95_ms),
-      p99: cellNumber(row.p99_ms),
       cacheHits: count(row, 'cache_hits'),
       cacheMisses: count(row, 'cache_misses'),
       failovers: count(row, 'failovers'),
@@ -70,14 +65,21 @@ export async function querySeries(
     const points = series.get(route) ?? [];
     points.push({
       t: String(row.t ?? ''),
-      requests: count(row, 'requests'),
-      status4xx: count(row, 'status_4xx'),
-      status5xx: count(row, 'status_5xx'),
-      p50: cellNumber(row.p50_ms),
-      p95: cellNumber(row.p95_ms),
-      p99: cellNumber(row.p99_ms),
+      ...traffic(row),
     });
     series.set(route, points);
   }
   return series;
+}
+
+/** The columns the summary and the series share: requests, 4xx, 5xx and the percentiles. */
+function traffic(row: SqlRow) {
+  return {
+    requests: count(row, 'requests'),
+    status4xx: count(row, 'status_4xx'),
+    status5xx: count(row, 'status_5xx'),
+    p50: cellNumber(row.p50_ms),
+    p95: cellNumber(row.p95_ms),
+    p99: cellNumber(row.p99_ms),
+  };
 }

@@ -25,6 +25,23 @@ export interface RouteStats {
 }
 
 /**
+ * A route (and version) with no requests in the window.
+ * @example emptyRouteStats('api').requests // 0
+ */
+export function emptyRouteStats(route: string, version?: string): RouteStats {
+  const zero = { requests: 0, status4xx: 0, status5xx: 0, cacheHits: 0, cacheMisses: 0, failovers: 0 };
+  return {
+    route,
+    ...(version === undefined ? {} : { version }),
+    ...zero,
+    errors: {},
+    p50: null,
+    p95: null,
+    p99: null,
+  };
+}
+
+/**
  * The share of requests, or null when there were none.
  * @example rate(5, 100) // 0.05
  */
