@@ -212,23 +212,14 @@ async function memoryPart({ bundles, tables }: Setup) {
 
 async function profilePart({ bundles, tables, originBindings }: Setup) {
   log(`profile: the isolate's CPU profile under load, ${SECONDS} s per target and body`);
+  const targets = [
+    [PASS_THROUGH, bundles.passThrough, 'any.host', originBindings],
+    ['router, 10 routes', bundles.r10, tables.small.host, {}],
+  ] as const;
   const profiles: NonNullable<Results['profile']> = {};
-  for (const body of ['/small', '/large']) {
-    profiles[`${PASS_THROUGH} ${body}`] = await profileWorker(
-      bundles.passThrough.scriptPath,
-      'any.host',
-      body,
-      SECONDS,
-      originBindings,
-    );
-    profiles[`router, 10 routes ${body}`] = await profileWorker(
-      bundles.r10.scriptPath,
-      tables.small.host,
-      body,
-      SECONDS,
-      {},
-    );
-  }
+  for (const body of ['/small', '/large'])
+    for (const [name, bundle, host, bindings] of targets)
+      profiles[`${name} ${body}`] = await profileWorker(bundle.scriptPath, host, body, SECONDS, bindings);
   return profiles;
 }
 
