@@ -6,19 +6,25 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 
-/** The newest workerd process started by this Node process (miniflare's child). */
-export function workerdPid(): number {
-  const out = execFileSync('ps', ['-eo', 'pid=,ppid=,comm=,args=', '--sort=start_time'], {
-    encoding: 'utf8',
-  });
+/** The workerd processes this Node process started (miniflare's children), still running. */
+export function workerdPids(): Set<number> {
+  const out = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' });
   const pids = out
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .filter(([, ppid, , ...args]) => Number(ppid) === process.pid && args.join(' ').includes('workerd'))
+    .filter(([, ppid, ...args]) => Number(ppid) === process.pid && args.join(' ').includes('workerd'))
     .map(([pid]) => Number(pid));
-  const pid = pids.at(-1);
-  if (!pid) throw new Error('workerd process not found');
-  return pid;
+  return new Set(pids);
+}
+
+/**
+ * The one workerd process started since `before` was taken. (ps orders by start time in whole
+ * seconds, so "the newest" could name another Worker started in the same second.)
+ */
+export function newWorkerdPid(before: Set<number>): number {
+  const started = [...workerdPids()].filter((pid) => !before.has(pid));
+  if (started.length !== 1) throw new Error(`expected one new workerd process, found ${started.length}`);
+  return started[0] as number;
 }
 
 function rssBytes(pid: number): number {

@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare4';
 import { COMPATIBILITY_DATE } from './bundle.ts';
-import { workerdPid } from './memory.ts';
+import { newWorkerdPid, workerdPids } from './memory.ts';
 
 export interface RunningWorker {
   url: URL;
@@ -44,6 +44,7 @@ export async function startWorker(
   { launcher = '', inspectorPort }: WorkerOptions = {},
 ): Promise<RunningWorker> {
   const started = performance.now();
+  const before = workerdPids();
   const previous = process.env.MINIFLARE_WORKERD_PATH;
   // miniflare's documented override of the workerd binary, set only while it starts workerd.
   process.env.MINIFLARE_WORKERD_PATH = wrapper(launcher);
@@ -63,7 +64,7 @@ export async function startWorker(
     });
     const url = await mf.ready;
     const readyMs = performance.now() - started;
-    return { url, readyMs, pid: workerdPid(), dispose: () => mf.dispose() };
+    return { url, readyMs, pid: newWorkerdPid(before), dispose: () => mf.dispose() };
   } finally {
     if (previous === undefined) delete process.env.MINIFLARE_WORKERD_PATH;
     else process.env.MINIFLARE_WORKERD_PATH = previous;
