@@ -53,11 +53,12 @@ export function cacheKey(x: Exchange): Request | null {
 
 /** Looks up and stores; says how the cache took every answer that comes back through it. */
 export const cache: StageFactory = (route, platform) => {
-  if (route.redirect) return null;
   const policy = route.cache;
+  // Without a policy the proxy's answers say BYPASS themselves (src/pipeline/proxy.ts).
+  if (route.redirect || !policy) return null;
   return async (x, next) => {
-    const key = policy && cacheDecision(route, x).eligible ? cacheKey(x) : null;
-    if (!policy || !key) return withResult(await next(x), 'BYPASS');
+    const key = cacheDecision(route, x).eligible ? cacheKey(x) : null;
+    if (!key) return withResult(await next(x), 'BYPASS');
     const hit = await lookup(platform.cache(), key, x.method);
     if (hit) return withResult({ response: hit, route, router: null, upstream: null, cache: 'HIT' }, 'HIT');
     const answer = await next(x);

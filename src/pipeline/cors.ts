@@ -31,6 +31,15 @@ export function allowedOrigin(cors: CompiledCors, origin: string): string | null
   return null;
 }
 
+/**
+ * The headers a CORS policy owns. On a route with a policy the origin's own are dropped as its
+ * response is built (src/pipeline/response-headers.ts), and the router's answers carry none.
+ * @example isCorsHeader('access-control-allow-origin') // true
+ */
+export function isCorsHeader(name: string): boolean {
+  return name.startsWith('access-control-');
+}
+
 /** A CORS preflight: OPTIONS with Origin and Access-Control-Request-Method. */
 export function isPreflight(request: Request): boolean {
   return (
@@ -110,7 +119,9 @@ export const corsResponses: StageFactory = (route) => {
     const answer = await next(x);
     if (answer.router?.stage === 'CORS preflight' || answer.response.status === 101) return answer;
     const headers = answer.response.headers;
-    for (const name of [...headers.keys()]) if (name.startsWith('access-control-')) headers.delete(name);
+    // A stored copy may predate that rule, or come from a route whose policy was added since.
+    if (answer.cache === 'HIT')
+      for (const name of [...headers.keys()]) if (isCorsHeader(name)) headers.delete(name);
     const origin = x.request.headers.get('origin');
     const allowOrigin = wildcard ? '*' : origin === null ? null : allowedOrigin(cors, origin);
     if (!wildcard) addVary(headers, 'Origin');

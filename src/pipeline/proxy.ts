@@ -16,6 +16,16 @@ import { isWebSocketUpgrade } from './websocket.ts';
 
 /** @example const last = proxy(platform); await last(x) */
 export function proxy(platform: Platform): Next {
+  const send = forward(platform);
+  return async (x) => {
+    const answer = await send(x);
+    // A route with a cache has a cache stage to say HIT, MISS or BYPASS (after storing the copy).
+    if (!x.route.cache && answer.response.status !== 101) answer.response.headers.set('x-cache', 'BYPASS');
+    return answer;
+  };
+}
+
+function forward(platform: Platform): Next {
   return async (x: Routed): Promise<Answer> => {
     const route = x.route;
     const upgrade = route.websocket && isWebSocketUpgrade(x.request);

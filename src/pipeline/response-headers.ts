@@ -1,12 +1,13 @@
 /**
- * The response for the client: the origin's status and body, its headers minus hop-by-hop,
- * a Location pointing at the origin rewritten to the public host (in its canonical spelling)
+ * The response for the client: the origin's status and body, its headers minus hop-by-hop (and
+ * minus its own Access-Control-* on a route with a CORS policy, which sets its own), a Location pointing at the origin rewritten to the public host (in its canonical spelling)
  * and prefix, and the route's response rules.
  */
 import type { Routed } from '../exchange.ts';
 import { publicLocation } from '../routing/upstream.ts';
 import type { CompiledOrigin } from '../table/types.ts';
-import { stripHopByHop } from './hop-by-hop.ts';
+import { isCorsHeader } from './cors.ts';
+import { hopByHop } from './hop-by-hop.ts';
 import { applyHeaderRules } from './request-headers.ts';
 
 /**
@@ -22,7 +23,12 @@ export function downstreamResponse(
   // Headers object copied first would be copied again by the constructor).
   const response = new Response(body, upstream);
   const headers = response.headers;
-  stripHopByHop(headers);
+  // One walk over the origin's names deletes only what is there (each Headers call crosses into
+  // the runtime: a delete per listed name cost more than the walk).
+  const isHopByHop = hopByHop(upstream.headers.get('connection'));
+  const ownCors = x.route.cors !== null;
+  for (const name of upstream.headers.keys())
+    if (isHopByHop(name) || (ownCors && isCorsHeader(name))) headers.delete(name);
   const location = headers.get('location');
   if (location)
     headers.set('location', publicLocation(location, x.route, origin, `${x.scheme}://${x.authority}`));

@@ -326,6 +326,25 @@ describe('edge cache and CORS', () => {
     expect(await originCount(name)).toBe(1);
   });
 
+  it("replaces the Access-Control-* headers of a copy stored before the route's policy", async () => {
+    // A copy stored by an older version, or while the route had no policy, holds the origin's own.
+    const url = `https://cache-cors.test/count/${key('cors-stale')}`;
+    const headers = {
+      'cache-control': 's-maxage=60',
+      'access-control-allow-origin': 'https://evil.test',
+      'access-control-allow-credentials': 'true',
+      'access-control-expose-headers': 'Secret',
+    };
+    await caches.default.put(new Request(url), new Response('stale', { headers }));
+
+    const hit = await router.fetch(url, { headers: { origin: 'https://one.example.com' } });
+    expect(await hit.text()).toBe('stale');
+    expect(hit.headers.get('x-cache')).toBe('HIT');
+    expect(hit.headers.get('access-control-allow-origin')).toBe('https://one.example.com');
+    expect(hit.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(hit.headers.get('access-control-expose-headers')).toBe('X-Origin-Name');
+  });
+
   it('stores an Origin-varying response on a route that owns its CORS', async () => {
     const name = key('cors-vary');
     const url = `https://cache-cors.test/count/${name}?h=Vary:Origin`;
