@@ -122,7 +122,7 @@ export const corsResponses: StageFactory = (route) => {
     // A stored copy may predate that rule, or come from a route whose policy was added since.
     if (answer.cache === 'HIT')
       for (const name of [...headers.keys()]) if (isCorsHeader(name)) headers.delete(name);
-    const origin = x.request.headers.get('origin');
+    const origin = wildcard ? null : x.request.headers.get('origin');
     const allowOrigin = wildcard ? '*' : origin === null ? null : allowedOrigin(cors, origin);
     if (!wildcard) addVary(headers, 'Origin');
     if (allowOrigin === null) return answer;

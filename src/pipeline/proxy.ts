@@ -49,7 +49,11 @@ function forward(platform: Platform): Next {
       return { ...jsonError(x, 'upstream', 502, 'bad_gateway', message), upstream: report };
     }
     if (response.status === 101) return { response, route, router: null, upstream: report, cache: 'BYPASS' };
-    const body = await guardedBody(response, x.method, route.idleTimeoutMs, abort);
+    // Without an idle timeout the body streams natively, with no JavaScript on its path.
+    const body =
+      route.idleTimeoutMs > 0
+        ? await guardedBody(response, x.method, route.idleTimeoutMs, abort)
+        : response.body;
     return {
       response: downstreamResponse(response, x, origin, body),
       route,
