@@ -12,12 +12,14 @@ export interface TargetResult {
   errors: number;
   /** CPU milliseconds of the target's workerd process per request (absent for the origin). */
   cpuMsPerRequest?: number;
+  /** The median of each round's req/s over the pass-through Worker's in the same round. */
+  rpsVsPassThrough?: number;
 }
 
 /** Partial when `npm run bench -- --only ...` ran some parts. */
 export interface Results {
   machine: { cpus: number; node: string };
-  settings: { seconds: number; rounds: number; streamMiB: number };
+  settings: { seconds: number; rounds: number; streamMiB: number; pinned?: boolean };
   throughput?: Record<string, Record<string, TargetResult>>;
   /** Body -> target -> user-space instructions per request (callgrind). */
   instructions?: Record<string, Record<string, number>>;
@@ -38,7 +40,8 @@ const ratio = (a: number | undefined, b: number | undefined) =>
 /** Renders every part that ran, as Markdown tables. */
 export function renderMarkdown(r: Results): string {
   const lines = [
-    `Measured on ${r.machine.cpus} cores, Node ${r.machine.node}; ${r.settings.rounds} alternating rounds of ${r.settings.seconds} s per target, medians.`,
+    `Measured on ${r.machine.cpus} cores, Node ${r.machine.node}; ${r.settings.rounds} alternating rounds of ${r.settings.seconds} s per target, medians` +
+      (r.settings.pinned ? '; workerd on one core, the load and the origin on the other.' : '.'),
     '',
   ];
   for (const [body, byTarget] of Object.entries(r.throughput ?? {}))
@@ -62,7 +65,7 @@ function throughputTable(body: string, byTarget: Record<string, TargetResult>): 
   for (const [name, m] of Object.entries(byTarget)) {
     const cpu = m.cpuMsPerRequest === undefined ? '' : m.cpuMsPerRequest.toFixed(3);
     lines.push(
-      `| ${name} | ${m.rps.toFixed(0)} | ${m.p50} | ${m.p99} | ${m.errors} | ${cpu} | ${ratio(m.rps, limit?.rps)} | ${ratio(m.cpuMsPerRequest, limit?.cpuMsPerRequest)} | ${ratio(m.rps, seed?.rps)} |`,
+      `| ${name} | ${m.rps.toFixed(0)} | ${m.p50} | ${m.p99} | ${m.errors} | ${cpu} | ${m.rpsVsPassThrough === undefined ? ratio(m.rps, limit?.rps) : `${m.rpsVsPassThrough.toFixed(2)}x`} | ${ratio(m.cpuMsPerRequest, limit?.cpuMsPerRequest)} | ${ratio(m.rps, seed?.rps)} |`,
     );
   }
   return [...lines, ''];

@@ -4,13 +4,14 @@
  * Worker). Prints Markdown tables and writes bench/results/latest.{json,md}.
  *
  * `npm run bench -- --only throughput,startup` runs some parts (throughput, startup, memory,
- * resolution, build). Environment: BENCH_SECONDS (per load run, default 5), BENCH_ROUNDS
- * (alternating rounds, default 3), BENCH_STREAM_MB (largest streamed body, default 1024).
+ * resolution, build). Environment: BENCH_SECONDS (per load run, default 3), BENCH_ROUNDS
+ * (alternating rounds, default 5), BENCH_STREAM_MB (largest streamed body, default 1024).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { stringify } from 'yaml';
 import { type Bundle, bundleEntry, bundleRouter } from '../bench/bundle.ts';
+import { pinCores } from '../bench/cores.ts';
 import { hasCallgrind, instructionsPerRequest } from '../bench/instructions.ts';
 import { download, peakRss, upload } from '../bench/memory.ts';
 import { startBenchOrigin } from '../bench/origin.ts';
@@ -25,8 +26,8 @@ import { analyze } from './compiler/analyze.ts';
 import { compileConfig } from './compiler/compile.ts';
 import { renderTableModule } from './compiler/emit.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const STREAM_MB = Number(process.env.BENCH_STREAM_MB ?? 1024);
 const PARTS = ['throughput', 'instructions', 'startup', 'memory', 'resolution', 'build', 'profile'] as const;
 /** Run unless --only names others; the profile is asked for by name. */
@@ -56,7 +57,11 @@ async function main(argv: string[]) {
     seed: setup.bundles.seed,
   };
   if (parts.has('startup')) results.startup = await startupPart(setup);
-  if (parts.has('throughput')) results.throughput = await throughputPart(setup);
+  if (parts.has('throughput')) {
+    const { pinned, byBody } = await throughputPart(setup);
+    results.throughput = byBody;
+    results.settings.pinned = pinned;
+  }
   if (parts.has('instructions')) results.instructions = await instructionsPart(setup);
   if (parts.has('memory')) results.memoryBytes = await memoryPart(setup);
   if (parts.has('profile')) results.profile = await profilePart(setup);
@@ -119,11 +124,23 @@ interface Target {
   pid?: number;
 }
 
-async function throughputPart({ bundles, tables, originUrl, originBindings }: Setup) {
-  log(`throughput: ${ROUNDS} alternating rounds of ${SECONDS} s per target and body size`);
+async function throughputPart(setup: Setup) {
+  const pinning = pinCores();
+  log(
+    `throughput: ${ROUNDS} alternating rounds of ${SECONDS} s per target and body size` +
+      (pinning ? '; workerd on core 0, the load and the origin on core 1' : ''),
+  );
+  try {
+    return { pinned: pinning !== null, byBody: await loadEveryTarget(setup, pinning?.launcher ?? '') };
+  } finally {
+    pinning?.release();
+  }
+}
+
+async function loadEveryTarget({ bundles, tables, originUrl, originBindings }: Setup, launcher: string) {
   const workers: RunningWorker[] = [];
   const start = async (name: string, bundle: Bundle, host: string, bindings = {}): Promise<Target> => {
-    const worker = await startWorker(bundle.scriptPath, bindings);
+    const worker = await startWorker(bundle.scriptPath, bindings, { launcher });
     workers.push(worker);
     return { name, url: worker.url, host, pid: worker.pid };
   };
@@ -157,15 +174,20 @@ async function loadRounds(targets: Target[], body: string, connections: number) 
       log(`${body} ${t.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${cpu}`);
     }
   }
+  const limit = runs[PASS_THROUGH] ?? [];
   const byTarget: Record<string, TargetResult> = {};
   for (const t of targets) {
     const list = runs[t.name] ?? [];
+    // Each round's ratio pairs runs a few seconds apart, so a machine that slows down for a
+    // while slows both sides of it.
+    const ratios = list.flatMap((r, i) => (limit[i] ? [r.rps / (limit[i] as LoadResult).rps] : []));
     const cpu = list.flatMap((r) => (r.cpuMsPerRequest === undefined ? [] : [r.cpuMsPerRequest]));
     byTarget[t.name] = {
       rps: median(list.map((r) => r.rps)),
       p50: median(list.map((r) => r.p50)),
       p99: median(list.map((r) => r.p99)),
       errors: list.reduce((n, r) => n + r.errors + r.non2xx, 0),
+      ...(ratios.length > 0 ? { rpsVsPassThrough: median(ratios) } : {}),
       ...(cpu.length > 0 ? { cpuMsPerRequest: median(cpu) } : {}),
     };
   }
