@@ -28,6 +28,8 @@ export interface Results {
   startup?: Record<string, Startup>;
   buildMs10k?: number;
   memoryBytes?: Record<string, number>;
+  /** Microseconds of workerd CPU per runtime call (bench/calls.ts). */
+  callsUs?: Record<string, number>;
   profile?: Record<string, IsolateProfile>;
 }
 
@@ -49,6 +51,7 @@ export function renderMarkdown(r: Results): string {
   if (r.instructions) lines.push(...instructionsTable(r.instructions));
   if (r.resolution) lines.push(...resolutionTable(r.resolution));
   lines.push(...measuresTable(r));
+  if (r.callsUs) lines.push(...callsTable(r.callsUs));
   for (const [name, p] of Object.entries(r.profile ?? {})) lines.push(...profileTable(name, p));
   return `${lines.join('\n')}\n`;
 }
@@ -113,6 +116,12 @@ function measuresTable(r: Results): string[] {
     rows.push(`| workerd peak RSS, ${name} | ${(bytes / 1024 / 1024).toFixed(0)} MiB |`);
   if (rows.length === 0) return [];
   return ['**Bundle, startup, build, memory**', '', '| measure | value |', '|---|---:|', ...rows];
+}
+
+function callsTable(calls: Record<string, number>): string[] {
+  const lines = ['', '**Runtime calls** (workerd CPU per call, µs)', '', '| call | µs |', '|---|---:|'];
+  for (const [name, us] of Object.entries(calls)) lines.push(`| ${name} | ${us.toFixed(2)} |`);
+  return [...lines, ''];
 }
 
 function profileTable(name: string, p: IsolateProfile): string[] {

@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { stringify } from 'yaml';
 import { type Bundle, bundleEntry, bundleRouter } from '../bench/bundle.ts';
+import { measureCalls } from '../bench/calls.ts';
 import { pinCores } from '../bench/cores.ts';
 import { hasCallgrind, instructionsPerRequest } from '../bench/instructions.ts';
 import { download, peakRss, upload } from '../bench/memory.ts';
@@ -29,7 +30,16 @@ import { renderTableModule } from './compiler/emit.ts';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const STREAM_MB = Number(process.env.BENCH_STREAM_MB ?? 1024);
-const PARTS = ['throughput', 'instructions', 'startup', 'memory', 'resolution', 'build', 'profile'] as const;
+const PARTS = [
+  'throughput',
+  'instructions',
+  'startup',
+  'memory',
+  'resolution',
+  'build',
+  'calls',
+  'profile',
+] as const;
 /** Run unless --only names others; the profile is asked for by name. */
 const DEFAULT_PARTS = PARTS.filter((p) => p !== 'profile' && (p !== 'instructions' || hasCallgrind()));
 const MiB = 1024 * 1024;
@@ -64,6 +74,10 @@ async function main(argv: string[]) {
   }
   if (parts.has('instructions')) results.instructions = await instructionsPart(setup);
   if (parts.has('memory')) results.memoryBytes = await memoryPart(setup);
+  if (parts.has('calls')) {
+    log('calls: the CPU cost of each runtime call the hot path makes, in workerd');
+    results.callsUs = await measureCalls();
+  }
   if (parts.has('profile')) results.profile = await profilePart(setup);
   await origin.close();
   if (parts.has('resolution')) results.resolution = resolutionPart();
