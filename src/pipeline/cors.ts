@@ -33,7 +33,8 @@ export function allowedOrigin(cors: CompiledCors, origin: string): string | null
 
 /**
  * The headers a CORS policy owns. On a route with a policy the origin's own are dropped as its
- * response is built (src/pipeline/response-headers.ts), and the router's answers carry none.
+ * response is built (src/pipeline/response-headers.ts), the router's answers carry none, and
+ * `corsResponses` drops any that a stored copy or the route's header rules bring back.
  * @example isCorsHeader('access-control-allow-origin') // true
  */
 export function isCorsHeader(name: string): boolean {
@@ -115,12 +116,15 @@ export const corsResponses: StageFactory = (route) => {
   const cors = route.cors;
   if (!cors) return null;
   const wildcard = cors.any && !cors.credentials;
+  // The route's own response rules (or the defaults') may set Access-Control-* after the origin's
+  // were dropped: the policy replaces those too.
+  const rulesSetCors = route.responseHeaders.set.some(([name]) => isCorsHeader(name));
   return async (x, next) => {
     const answer = await next(x);
     if (answer.router?.stage === 'CORS preflight' || answer.response.status === 101) return answer;
     const headers = answer.response.headers;
     // A stored copy may predate that rule, or come from a route whose policy was added since.
-    if (answer.cache === 'HIT')
+    if (rulesSetCors || answer.cache === 'HIT')
       for (const name of [...headers.keys()]) if (isCorsHeader(name)) headers.delete(name);
     const origin = wildcard ? null : x.request.headers.get('origin');
     const allowOrigin = wildcard ? '*' : origin === null ? null : allowedOrigin(cors, origin);

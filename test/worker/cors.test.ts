@@ -318,3 +318,62 @@ describe('CORS methods default to the route methods', () => {
     expect(put.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
+
+describe('CORS policy against header rules', () => {
+  // `defaults` apply response rules to every route, those with a CORS policy included.
+  const ruled = routerFor(
+    [
+      {
+        id: 'ruled',
+        hosts: ['ruled.test'],
+        origin: originUrl(),
+        cors: { origins: [APP], credentials: true },
+      },
+      {
+        id: 'ruled-cached',
+        hosts: ['ruled.test'],
+        path: '/cached',
+        strip_prefix: true,
+        origin: originUrl(),
+        cors: { origins: [APP], credentials: true },
+        cache: { ttl: 60 },
+      },
+      { id: 'ruled-plain', hosts: ['ruled-plain.test'], origin: originUrl() },
+    ],
+    {
+      defaults: {
+        headers: {
+          response: { set: { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Methods': 'GET' } },
+        },
+      },
+    },
+  );
+
+  it('the policy replaces Access-Control-* set by response rules, on a MISS and on the HIT', async () => {
+    const refused = await ruled.fetch('https://ruled.test/echo/a', {
+      headers: { origin: 'https://evil.test' },
+    });
+    await refused.body?.cancel();
+    expect(corsHeadersOf(refused)).toEqual([]);
+
+    const url = `https://ruled.test/cached/count/${key('ruled')}`;
+    for (const expected of ['MISS', 'HIT']) {
+      const response = await ruled.fetch(url, { headers: { origin: APP } });
+      await response.text();
+      expect(response.headers.get('x-cache')).toBe(expected);
+      expect(corsHeadersOf(response).sort()).toEqual([
+        ['access-control-allow-credentials', 'true'],
+        ['access-control-allow-origin', APP],
+      ]);
+    }
+  });
+
+  it('on a route without a policy the rules apply as written', async () => {
+    const response = await ruled.fetch('https://ruled-plain.test/echo/a', { headers: { origin: APP } });
+    await response.body?.cancel();
+    expect(corsHeadersOf(response).sort()).toEqual([
+      ['access-control-allow-methods', 'GET'],
+      ['access-control-allow-origin', '*'],
+    ]);
+  });
+});
