@@ -433,6 +433,26 @@ describe('warnings', () => {
     expect(analysis.table).toBeDefined();
   });
 
+  it('warn that a cors policy replaces the Access-Control-* a response rule sets', () => {
+    const text = [
+      'version: 1',
+      'defaults:',
+      '  headers: { response: { set: { Access-Control-Allow-Origin: "*", X-Frame-Options: DENY } } }',
+      'routes:',
+      '  - id: app',
+      '    hosts: [app.example.com]',
+      '    origin: https://app.example.net',
+      '    cors: { origins: ["https://www.example.com"] }',
+      '  - { id: open, hosts: [open.example.com], origin: "https://open.example.net" }',
+      '',
+    ].join('\n');
+    const analysis = analyze(text);
+    expect(analysis.diagnostics.map((d) => `${d.severity} ${show(d)}`)).toEqual([
+      "warning 3:62 Access-Control-Allow-Origin is replaced by the route's cors policy: set it in cors:, or drop cors: to let the rule apply",
+    ]);
+    expect(analysis.table).toBeDefined();
+  });
+
   it('say nothing of a setting turned off on a redirect route, as an environment does to defaults', () => {
     const text = [
       'version: 1',

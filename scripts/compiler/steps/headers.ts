@@ -3,6 +3,7 @@
  * `${env.NAME}` references (each checked against the declared vars and secrets), and the env
  * names the route reads, so the Worker checks them before anything is sent.
  */
+import { isCorsHeader } from '../../../src/pipeline/cors.ts';
 import { NOT_IN_A_HEADER } from '../../../src/pipeline/template.ts';
 import type { CompiledHeaderRules, CompiledRoute, Template } from '../../../src/table/types.ts';
 import type { RawHeaderRules, RawRoute } from '../config.ts';
@@ -25,6 +26,7 @@ export function compileHeaders(
     ctx,
   );
   const responseHeaders = compileRules(route.headers?.response, ['headers', 'response'], new Set(), ctx);
+  if (route.cors) warnReplacedByCors(route.headers?.response, ctx);
   return {
     requestHeaders,
     responseHeaders,
@@ -54,6 +56,15 @@ function compileRules(
     set.push([name.toLowerCase(), template]);
   }
   return { set, remove: (rules?.remove ?? []).map((name) => name.toLowerCase()) };
+}
+
+/** A route with `cors` answers CORS itself: the Worker replaces what these rules would set. */
+function warnReplacedByCors(rules: RawHeaderRules | undefined, ctx: StepContext): void {
+  for (const name of Object.keys(rules?.set ?? {})) {
+    if (!isCorsHeader(name.toLowerCase())) continue;
+    const message = `${name} is replaced by the route's cors policy: set it in cors:, or drop cors: to let the rule apply`;
+    ctx.report(['headers', 'response', 'set', name], message, 'warning');
+  }
 }
 
 /** The `${env.NAME}` names a set of header rules reads. */
