@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
-import { LongFirst } from './test/long-first.ts';
 import { entryTablePlugin } from './test/worker/entry-table.ts';
 import { WorkerdNoise } from './test/worker/workerd-noise.ts';
 
@@ -23,7 +22,6 @@ export default defineConfig({
     // Vitest's default is one file at a time on two cores; most of the suite waits (on wrangler,
     // workerd, route timeouts, origins), so two files at once at least.
     maxWorkers: Math.max(2, availableParallelism()),
-    sequence: { sequencer: LongFirst },
     // Quiet: failures (with their console output) and the summary, nothing for passing tests.
     reporters: [
       'minimal',

@@ -4,7 +4,7 @@
  * case each command keeps. Both use a clean environment: no GitHub Actions annotations, no
  * colour, no Wrangler telemetry.
  */
-import { spawn } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Command } from '../../scripts/cli/io.ts';
 import { type CommandResult, runCommand } from './in-process.ts';
@@ -44,34 +44,15 @@ export async function run(script: string, args: string[], options: RunOptions = 
   });
 }
 
-export interface SpawnResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /**
- * Runs `tsx scripts/NAME ARGS` in its own process, exactly as `npm run` does (without blocking
- * this one, so the entry-point cases start their processes side by side).
- * @example (await spawnCli('check.ts', ['routes.yaml'])).status // 0
+ * Runs `tsx scripts/NAME ARGS` in its own process, exactly as `npm run` does.
+ * @example spawnCli('check.ts', ['routes.yaml']).status // 0
  */
-export function spawnCli(script: string, args: string[], options: RunOptions = {}): Promise<SpawnResult> {
+export function spawnCli(script: string, args: string[], options: RunOptions = {}): SpawnSyncReturns<string> {
   const { GITHUB_ACTIONS: _, ...base } = process.env;
-  const child = spawn(tsx, [join(root, 'scripts', script), ...args], {
+  return spawnSync(tsx, [join(root, 'scripts', script), ...args], {
     cwd: options.cwd ?? root,
+    encoding: 'utf8',
     env: { ...base, NO_COLOR: '1', WRANGLER_SEND_METRICS: 'false', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
