@@ -36,7 +36,10 @@ export function runScript(name: string, args: string[]): Script {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, npm_config_update_notifier: 'false', PORT: '', ORIGIN_PORT: '' },
   });
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  // 'close', not 'exit': npm may exit on Ctrl-C while the script it started is still stopping its
+  // routers (under load, seconds later), and its last lines are only read once every process
+  // holding the output pipes is gone.
+  const closed = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
   for (const stream of [child.stdout, child.stderr]) {
     stream?.setEncoding('utf8');
     stream?.on('data', (chunk: string) => {
@@ -63,7 +66,7 @@ export function runScript(name: string, args: string[]): Script {
       }),
     interrupt: async () => {
       if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGINT');
-      return exited;
+      return closed;
     },
     kill: (...outDirs) => {
       for (const group of [child.pid, ...outDirs.map(wranglerGroup)]) {
