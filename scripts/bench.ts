@@ -3,8 +3,8 @@
  * hand-written seed Worker it replaces, and a Worker that only forwards (the limit of any proxy
  * Worker). Prints Markdown tables and writes bench/results/latest.{json,md}.
  *
- * `npm run bench -- --only throughput,startup` runs some parts (throughput, startup, memory,
- * resolution, build). Environment: BENCH_SECONDS (per load run, default 3), BENCH_ROUNDS
+ * `npm run bench -- --only throughput,startup` runs some parts (throughput, instructions, startup,
+ * memory, resolution, build, calls; profile only when named). Environment: BENCH_SECONDS (per load run, default 3), BENCH_ROUNDS
  * (alternating rounds, default 5), BENCH_STREAM_MB (largest streamed body, default 1024).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -16,7 +16,7 @@ const HOP_BY_HOP = [
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 const ALWAYS = new Set([...HOP_BY_HOP, 'proxy-authorization', 'proxy-authenticate']);
-// The tests for a message without a Connection header (most of them), made once.
+// The fixed part of the rule, made once: all of it for a message without a Connection header.
 const ALWAYS_TEST = (name: string) => ALWAYS.has(name);
 const ALWAYS_BUT_UPGRADE = (name: string) => ALWAYS.has(name) && name !== 'upgrade' && name !== 'connection';
 
@@ -27,12 +27,12 @@ const ALWAYS_BUT_UPGRADE = (name: string) => ALWAYS.has(name) && name !== 'upgra
  * @example hopByHop('close, X-Secret')('x-secret') // true
  */
 export function hopByHop(connection: string | null, keepUpgrade = false): (name: string) => boolean {
-  if (!connection) return keepUpgrade ? ALWAYS_BUT_UPGRADE : ALWAYS_TEST;
+  const always = keepUpgrade ? ALWAYS_BUT_UPGRADE : ALWAYS_TEST;
+  if (!connection) return always;
   const named = new Set<string>();
   for (const token of connection.split(',')) {
     const n = token.trim().toLowerCase();
     if (TOKEN.test(n) && !(keepUpgrade && n === 'upgrade')) named.add(n);
   }
-  return (name) =>
-    named.has(name) || (ALWAYS.has(name) && !(keepUpgrade && (name === 'upgrade' || name === 'connection')));
+  return (name) => named.has(name) || always(name);
 }

@@ -1,7 +1,8 @@
 /**
  * The response for the client: the origin's status and body, its headers minus hop-by-hop (and
- * minus its own Access-Control-* on a route with a CORS policy, which sets its own), a Location pointing at the origin rewritten to the public host (in its canonical spelling)
- * and prefix, and the route's response rules.
+ * minus its own Access-Control-* on a route with a CORS policy, which sets its own), a Location
+ * pointing at the origin rewritten to the public host (in its canonical spelling) and prefix,
+ * and the route's response rules.
  */
 import type { Routed } from '../exchange.ts';
 import { publicLocation } from '../routing/upstream.ts';

@@ -30,12 +30,12 @@ function printedRequests(output: string): Printed[] {
 }
 
 /**
- * Runs a printed curl line. In about one full run of ten on a loaded 2-core machine, one request
+ * Runs a printed curl line. In a few fresh-clone runs on a loaded 2-core machine, one request
  * to a wrangler dev router got no answer at all for 30 s (the router's own 10 s timeout never
  * answered, so it was held outside the Worker, by wrangler's dev proxy); such a request is sent
  * once more, and a second silence fails with the demo's last output lines.
  */
-async function curlOnce(command: string, demo: Script): Promise<string> {
+async function curlPrinted(command: string, demo: Script): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
       return (await run('sh', ['-c', command], { timeout: 30_000 })).stdout;
@@ -183,7 +183,7 @@ describe('npm start', () => {
     for (const [pattern, check] of expectations) {
       const line = printed.find((p) => pattern.test(p.title));
       expect(line, `a printed line for ${pattern}`).toBeDefined();
-      const stdout = await curlOnce(line?.command ?? '', demo);
+      const stdout = await curlPrinted(line?.command ?? '', demo);
       try {
         check(stdout);
       } catch (error) {

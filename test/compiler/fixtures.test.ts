@@ -398,6 +398,13 @@ describe('positions', () => {
 });
 
 describe('warnings', () => {
+  /** Analyzes the lines: the table still compiles; the diagnostics as `severity line:col message`. */
+  const compiledWithDiagnostics = (lines: string[]): string[] => {
+    const analysis = analyze([...lines, ''].join('\n'));
+    expect(analysis.table).toBeDefined();
+    return analysis.diagnostics.map((d) => `${d.severity} ${show(d)}`);
+  };
+
   it('warn about a plain-http origin that is not loopback, and still compile', () => {
     const text = [
       'version: 1',
@@ -417,24 +424,19 @@ describe('warnings', () => {
   });
 
   it('warn about proxy settings on a redirect route', () => {
-    const text = [
+    const diagnostics = compiledWithDiagnostics([
       'version: 1',
       'routes:',
       '  - id: old',
       '    hosts: [old.example.com]',
       '    redirect: { to: https://example.com }',
       '    cache: { ttl: 60 }',
-      '',
-    ].join('\n');
-    const analysis = analyze(text);
-    expect(analysis.diagnostics.map((d) => `${d.severity} ${show(d)}`)).toEqual([
-      'warning 6:12 cache has no effect on a redirect route',
     ]);
-    expect(analysis.table).toBeDefined();
+    expect(diagnostics).toEqual(['warning 6:12 cache has no effect on a redirect route']);
   });
 
   it('warn that a cors policy replaces the Access-Control-* a response rule sets', () => {
-    const text = [
+    const diagnostics = compiledWithDiagnostics([
       'version: 1',
       'defaults:',
       '  headers: { response: { set: { Access-Control-Allow-Origin: "*", X-Frame-Options: DENY } } }',
@@ -444,13 +446,10 @@ describe('warnings', () => {
       '    origin: https://app.example.net',
       '    cors: { origins: ["https://www.example.com"] }',
       '  - { id: open, hosts: [open.example.com], origin: "https://open.example.net" }',
-      '',
-    ].join('\n');
-    const analysis = analyze(text);
-    expect(analysis.diagnostics.map((d) => `${d.severity} ${show(d)}`)).toEqual([
+    ]);
+    expect(diagnostics).toEqual([
       "warning 3:62 Access-Control-Allow-Origin is replaced by the route's cors policy: set it in cors:, or drop cors: to let the rule apply",
     ]);
-    expect(analysis.table).toBeDefined();
   });
 
   it('say nothing of a setting turned off on a redirect route, as an environment does to defaults', () => {
