@@ -14,6 +14,8 @@ export interface TargetResult {
   cpuMsPerRequest?: number;
   /** The median of each round's req/s over the pass-through Worker's in the same round. */
   rpsVsPassThrough?: number;
+  /** The lowest and highest of those rounds' ratios: how far the machine moved between runs. */
+  rpsVsPassThroughRange?: [number, number];
 }
 
 /** Partial when `npm run bench -- --only ...` ran some parts. */
@@ -62,13 +64,16 @@ function throughputTable(body: string, byTarget: Record<string, TargetResult>): 
   const lines = [
     `**GET ${body}** (${body === '/small' ? '1 KiB' : '1 MiB'} response)`,
     '',
-    '| target | req/s | p50 ms | p99 ms | errors | CPU ms/req | req/s vs pass-through | CPU/req vs pass-through | req/s vs seed |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| target | req/s | p50 ms | p99 ms | errors | CPU ms/req | req/s vs pass-through | rounds, lowest-highest | CPU/req vs pass-through | req/s vs seed |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const [name, m] of Object.entries(byTarget)) {
     const cpu = m.cpuMsPerRequest === undefined ? '' : m.cpuMsPerRequest.toFixed(3);
+    const vsLimit =
+      m.rpsVsPassThrough === undefined ? ratio(m.rps, limit?.rps) : `${m.rpsVsPassThrough.toFixed(2)}x`;
+    const range = m.rpsVsPassThroughRange?.map((n) => `${n.toFixed(2)}x`).join('-') ?? '';
     lines.push(
-      `| ${name} | ${m.rps.toFixed(0)} | ${m.p50} | ${m.p99} | ${m.errors} | ${cpu} | ${m.rpsVsPassThrough === undefined ? ratio(m.rps, limit?.rps) : `${m.rpsVsPassThrough.toFixed(2)}x`} | ${ratio(m.cpuMsPerRequest, limit?.cpuMsPerRequest)} | ${ratio(m.rps, seed?.rps)} |`,
+      `| ${name} | ${m.rps.toFixed(0)} | ${m.p50} | ${m.p99} | ${m.errors} | ${cpu} | ${vsLimit} | ${range} | ${ratio(m.cpuMsPerRequest, limit?.cpuMsPerRequest)} | ${ratio(m.rps, seed?.rps)} |`,
     );
   }
   return [...lines, ''];

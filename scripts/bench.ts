@@ -201,7 +201,12 @@ async function loadRounds(targets: Target[], body: string, connections: number) 
       p50: median(list.map((r) => r.p50)),
       p99: median(list.map((r) => r.p99)),
       errors: list.reduce((n, r) => n + r.errors + r.non2xx, 0),
-      ...(ratios.length > 0 ? { rpsVsPassThrough: median(ratios) } : {}),
+      ...(ratios.length > 0
+        ? {
+            rpsVsPassThrough: median(ratios),
+            rpsVsPassThroughRange: [Math.min(...ratios), Math.max(...ratios)] as [number, number],
+          }
+        : {}),
       ...(cpu.length > 0 ? { cpuMsPerRequest: median(cpu) } : {}),
     };
   }
