@@ -128,17 +128,20 @@ function refuse(what: string): CanonicalPath {
 /**
  * The path with `;` parameters cut from every segment, as Tomcat, Jetty and Spring read it
  * (`/admin;x=1/panel` is `/admin/panel` to them), slashes merged; null when that reading holds a
- * dot segment (`/x/..;/admin`). Used to make sure a `;` spelling reaches no other route.
+ * dot segment (`/x/..;/admin`). A `%3B` cuts too: an origin that decodes the path before it cuts
+ * parameters reads `/x/..%3B/admin` as `/x/..;/admin`. Used to make sure a `;` spelling reaches
+ * no other route.
  * @example withoutParameters('/admin;jsessionid=1/panel') // '/admin/panel'
+ * @example withoutParameters('/x/..%3B/admin') // null
  */
 export function withoutParameters(path: string): string | null {
   const stripped = path
     .split('/')
-    .map((segment) => {
-      const semicolon = segment.indexOf(';');
-      return semicolon === -1 ? segment : segment.slice(0, semicolon);
-    })
+    .map((segment) => segment.split(PARAMETER_START, 1)[0] as string)
     .join('/')
     .replace(/\/{2,}/g, '/');
   return hasDotSegment(stripped) ? null : stripped;
 }
+
+/** Where a segment's parameters start: `;`, or its escape (upper-case in a canonical path). */
+const PARAMETER_START = /;|%3B/i;

@@ -110,4 +110,19 @@ describe('; path parameters', () => {
   it('are refused even there when cutting them would reach another route', async () => {
     await expectRefused('/matrix/..;/count');
   });
+
+  it('are refused there when an escaped ; would reach another route once the origin decodes it', async () => {
+    // An origin that decodes before it cuts parameters reads /matrix/..%3B/count as /count.
+    for (const path of [
+      '/matrix/..%3b/count',
+      '/matrix/..%3B/count',
+      '/matrix/%2e%2e%3B/count',
+      '/matrix/.%2E%3bx/count',
+    ]) {
+      await expectRefused(path);
+    }
+    const kept = await router.fetch('https://pc.test/matrix/items%3Bpage=2');
+    expect(kept.status).toBe(200);
+    expect(((await kept.json()) as Echo).url).toBe('/matrix/items%3Bpage=2');
+  });
 });
