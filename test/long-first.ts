@@ -1,7 +1,7 @@
 /**
  * The order vitest starts test files in. Until it has timings of a previous run (a fresh clone,
- * CI), vitest starts the largest files first, and a file that waits on wrangler for a minute
- * could start late and leave one worker running alone at the end. The files that take longest
+ * CI), vitest keeps the order it found the files in, and a file that waits on wrangler for half a
+ * minute could start late and leave one worker running alone at the end. The files that take longest
  * (real wrangler runs, servers, route timeouts) start first; the rest keep vitest's order. A file
  * renamed or missing from the list only loses its place in the order.
  */
