@@ -7,7 +7,7 @@
  *   new `%2e` after a second look);
  * - escapes of unreserved characters (`A-Z a-z 0-9 - . _ ~`) are decoded, all others kept and
  *   upper-cased; decoding an unreserved character can never create a `%`, so one pass is stable;
- * - refused: an escape that decodes to `/`, `\`, NUL or another control character; a double
+ * - refused: an escape that decodes to `/`, `\`, `?`, `#`, NUL or another control character; a double
  *   escape (`%25` followed by two hex digits, which an origin that decodes twice would read as a
  *   new escape); escaped bytes that are not valid UTF-8 (`%C0%AE` is `.` to a lax decoder);
  *   raw `\` or control characters; and any `.` or `..` segment left after decoding, in any
@@ -101,6 +101,9 @@ function decodeSafe(pathname: string): CanonicalPath {
 /** Why an escaped byte is refused (`after` is the text following the escape), or null. */
 function unsafeByte(byte: number, after: string): string | null {
   if (byte === 0x2f || byte === 0x5c) return 'an encoded slash or backslash';
+  // An origin that decodes the path and then parses it (Apache's mod_rewrite did) cuts it at a
+  // decoded ? or #: `/admin%3F.json` would be `/admin` there.
+  if (byte === 0x3f || byte === 0x23) return 'an encoded ? or #';
   if (byte < 0x20 || byte === 0x7f) return 'an encoded control character';
   if (byte === 0x25 && HEX.test(after)) return 'a double-encoded escape (%25 followed by hex digits)';
   return null;

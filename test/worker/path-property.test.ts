@@ -44,8 +44,8 @@ const router = routerFor(routes);
 const simulate = createSimulator(table);
 const byId = new Map(table.routes.map((r) => [r.id, r]));
 
-/** Bytes whose escapes matter: `.`, `/`, `\`, NUL, CR, `%`, `;`, `a`, and the first byte of `é`. */
-const BYTES = [0x2e, 0x2e, 0x2f, 0x5c, 0x00, 0x0d, 0x25, 0x3b, 0x61, 0xc3];
+/** Bytes whose escapes matter: `.`, `/`, `\`, NUL, CR, `%`, `;`, `?`, `#`, `a`, and the first byte of `é`. */
+const BYTES = [0x2e, 0x2e, 0x2f, 0x5c, 0x00, 0x0d, 0x25, 0x3b, 0x3f, 0x23, 0x61, 0xc3];
 const hex = (n: number) => n.toString(16).padStart(2, '0');
 /** Every way to spell a byte's escape: plain, upper-case, split (`%2%65`), doubled (`%%32%65`), double-encoded. */
 const SPELLINGS = [
@@ -84,7 +84,7 @@ const path = fc
 
 /**
  * How a lenient origin reads a path: escapes decoded (once, or twice by an origin that decodes
- * again), `\` as `/`, `;` cut, dots resolved.
+ * again), cut at a decoded `?` or `#` (parsed again as a URL), `\` as `/`, `;` cut, dots resolved.
  */
 function originReading(received: string, decodings: 1 | 2): string {
   let decoded = received;
@@ -95,6 +95,7 @@ function originReading(received: string, decodings: 1 | 2): string {
       decoded = unescape(decoded);
     }
   }
+  decoded = decoded.split(/[?#]/, 1)[0] as string;
   const out: string[] = [];
   for (const raw of decoded.replace(/\\/g, '/').split('/')) {
     const segment = raw.split(';')[0] as string;

@@ -92,6 +92,29 @@ describe('path attacks through the URL parser', () => {
     await refused('/public/%5c');
   });
 
+  it('refuses an encoded ? or #: an origin that decodes and then parses reads /admin%3F.json as /admin', async () => {
+    for (const path of [
+      '/admin%3F',
+      '/admin%3f.json',
+      '/admin%3Fx/panel',
+      '/admin%23',
+      '/admin%23/x',
+      '/public%3F/admin',
+      '/s/..%3F',
+      '/s/..%23x',
+      '/public/a%253Fb',
+      '/public/a%3%46b',
+    ]) {
+      await refused(path);
+    }
+    // A raw ? starts the query and # the fragment: neither is part of the path.
+    expect(await served('/public/x?a=%3F#frag')).toEqual({
+      status: 200,
+      route: 'public',
+      upstream: '/public/x?a=%3F',
+    });
+  });
+
   it('refuses NUL and other control characters, raw or encoded', async () => {
     await refused('/public/%00');
     await refused('/public/a%00b');
