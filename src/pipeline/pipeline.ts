@@ -9,7 +9,7 @@
  * Answer: the response plus what the router decided, for the log line, metrics and `explain`.
  */
 import type { Exchange, Routed } from '../exchange.ts';
-import { withoutParameters } from '../routing/canonical-path.ts';
+import { normalizedReading, withoutParameters } from '../routing/canonical-path.ts';
 import { createResolver, type Resolver } from '../routing/resolve.ts';
 import type { RouteTable } from '../table/route-table.ts';
 import type { CompiledRoute, CompiledTable } from '../table/types.ts';
@@ -64,7 +64,8 @@ export function createPipeline(table: CompiledTable | RouteTable, platform: Plat
     if (x.unsafePath !== null) return jsonError(x, 'path safety', 400, 'bad_request', x.unsafePath);
     const match = resolver.resolve(x.host, x.path);
     if (!match) return jsonError(x, 'route', 404, 'no_route', `No route for ${x.host}${x.path}`);
-    const refused = semicolonProblem(resolver, match.route, x);
+    const refused =
+      semicolonProblem(resolver, match.route, x) ?? normalizationProblem(resolver, match.route, x);
     const routed: Routed = { ...x, route: match.route, hostKey: match.hostKey };
     const answer = refused
       ? jsonError(x, 'path safety', 400, 'bad_request', refused)
@@ -83,6 +84,17 @@ function semicolonProblem(resolver: Resolver, route: CompiledRoute, x: Exchange)
   const origin = withoutParameters(x.path);
   if (origin !== null && resolver.resolve(x.host, origin)?.route === route) return null;
   return 'The path holds a ; that would reach another route once path parameters are removed';
+}
+
+/**
+ * Characters outside ASCII that Unicode normalisation changes (fullwidth `ａ`, `／`): refused when
+ * an origin that normalises (NFKC) would read the path as another route's, or with new delimiters.
+ */
+function normalizationProblem(resolver: Resolver, route: CompiledRoute, x: Exchange): string | null {
+  const reading = normalizedReading(x.path);
+  if (reading === x.path) return null;
+  if (reading !== null && resolver.resolve(x.host, reading)?.route === route) return null;
+  return 'The path holds characters that Unicode normalisation turns into another route or a delimiter';
 }
 
 /** Runs a route's chain; a thrown ConfigValueError is a config_error, anything else a bug. */

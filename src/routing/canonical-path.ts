@@ -148,3 +148,32 @@ export function withoutParameters(path: string): string | null {
 
 /** Where a segment's parameters start: `;`, or its escape (upper-case in a canonical path). */
 const PARAMETER_START = /;|%3B/i;
+
+/** An escape of a byte 0x80 or above: the path holds a character outside ASCII. */
+const NON_ASCII = /%[89A-F]/;
+/** Delimiters and escapes: what Unicode normalisation must not create or remove. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters count as delimiters here
+const DELIMITERS = /[/\\.;?#%\u0000-\u001f\u007f]/g;
+
+/**
+ * The path as an origin that applies Unicode NFKC normalisation reads it (fullwidth `ａ` is `a`
+ * there, so `/ａdmin` is `/admin`): the path itself when normalising changes nothing, else the
+ * canonical reading, or null when normalising creates or removes a delimiter (`／` is `/`, `．`
+ * is `.`, `；` is `;`) or the reading is refused. Checked against the route by the pipeline.
+ * @example normalizedReading('/%EF%BD%81dmin') // '/admin'
+ * @example normalizedReading('/x/%EF%BC%8E%EF%BC%8E/admin') // null
+ */
+export function normalizedReading(path: string): string | null {
+  if (!NON_ASCII.test(path)) return path;
+  const decoded = decodeURIComponent(path);
+  const normal = decoded.normalize('NFKC');
+  if (normal === decoded) return path;
+  if (delimiters(normal) !== delimiters(decoded)) return null;
+  const reading = canonicalPath(encodeURI(normal));
+  return reading.ok ? reading.path : null;
+}
+
+/** The delimiters of a decoded path, in order. */
+function delimiters(decoded: string): string {
+  return decoded.match(DELIMITERS)?.join('') ?? '';
+}

@@ -60,9 +60,25 @@ const SPELLINGS = [
 const escaped = fc
   .tuple(fc.constantFrom(...BYTES), fc.constantFrom(...SPELLINGS))
   .map(([b, spell]) => spell(b));
-/** The alphabet: `%`, hex digits, `.`, `\`, `;`, letters and multi-byte characters. */
-const char = fc.constantFrom(...'%0123456789abcdefABCDEF.\\;xé日ı');
-const word = fc.constantFrom('admin', 'panel', 'api', 'pp', 'a', 'b', 'caf', '.', '..', 'x=1');
+/**
+ * The alphabet: `%`, hex digits, `.`, `\`, `;`, letters, multi-byte characters, and compatibility
+ * characters that Unicode normalisation turns into ASCII (fullwidth `ａ ． ／ ；`, a combining acute).
+ */
+const char = fc.constantFrom(...'%0123456789abcdefABCDEF.\\;xé日ıａ．／；\u0301');
+const word = fc.constantFrom(
+  'admin',
+  'panel',
+  'api',
+  'pp',
+  'a',
+  'b',
+  'caf',
+  'cafe',
+  '.',
+  '..',
+  'x=1',
+  'ａdmin',
+);
 const segment = fc
   .array(
     fc.oneof(
@@ -84,9 +100,10 @@ const path = fc
 
 /**
  * How a lenient origin reads a path: escapes decoded (once, or twice by an origin that decodes
- * again), cut at a decoded `?` or `#` (parsed again as a URL), `\` as `/`, `;` cut, dots resolved.
+ * again), optionally Unicode-normalised (NFKC), cut at a decoded `?` or `#` (parsed again as a
+ * URL), `\` as `/`, `;` cut, dots resolved.
  */
-function originReading(received: string, decodings: 1 | 2): string {
+function originReading(received: string, decodings: 1 | 2, nfkc: boolean): string {
   let decoded = received;
   for (let i = 0; i < decodings; i++) {
     try {
@@ -95,6 +112,7 @@ function originReading(received: string, decodings: 1 | 2): string {
       decoded = unescape(decoded);
     }
   }
+  if (nfkc) decoded = decoded.normalize('NFKC');
   decoded = decoded.split(/[?#]/, 1)[0] as string;
   const out: string[] = [];
   for (const raw of decoded.replace(/\\/g, '/').split('/')) {
@@ -117,6 +135,14 @@ function naiveRoute(decodedPath: string): string {
   }
   return best;
 }
+
+/** Escapes decoded once or twice, with or without Unicode normalisation. */
+const READINGS = [
+  [1, false],
+  [2, false],
+  [1, true],
+  [2, true],
+] as const;
 
 /** The status of the last path `violation` checked. */
 let lastStatus = 0;
@@ -146,11 +172,12 @@ async function violation(p: string): Promise<string | null> {
   const below = received.slice(basePath.length) || '/';
   const publicPath =
     compiled?.stripPrefix && compiled.path !== '/' ? `${compiled.path}${below === '/' ? '' : below}` : below;
-  for (const decodings of [1, 2] as const) {
-    const reading = originReading(publicPath, decodings);
+  for (const [decodings, nfkc] of READINGS) {
+    const reading = originReading(publicPath, decodings, nfkc);
     const expected = naiveRoute(reading);
+    const how = `decoding ${decodings}x${nfkc ? ' and normalising' : ''}`;
     if (expected !== route)
-      return `origin decoding ${decodings}x reads ${reading} (route ${expected}), but ${route} served it`;
+      return `origin ${how} reads ${reading} (route ${expected}), but ${route} served it`;
   }
   return null;
 }

@@ -115,6 +115,36 @@ describe('path attacks through the URL parser', () => {
     });
   });
 
+  it('refuses characters that Unicode normalisation turns into another route or a delimiter', async () => {
+    // An origin that normalises (NFKC) reads fullwidth ａ as a, ／ as /, ． as . and ； as ;.
+    for (const path of [
+      '/ａdmin',
+      '/%EF%BD%81dmin',
+      '/ａｄｍｉｎ/x',
+      '/public／..／admin',
+      '/public/．．/admin',
+      '/public/%EF%BC%8E%EF%BC%8E/admin',
+      '/public/a；b',
+      '/public/a＼b',
+      '/public/a？b',
+      '/public/a＃b',
+      '/s/．．/admin',
+    ]) {
+      await refused(path);
+    }
+    // Normalising that keeps the route and every delimiter changes nothing: served as sent.
+    expect(await served('/public/ﬁle')).toEqual({
+      status: 200,
+      route: 'public',
+      upstream: '/public/%EF%AC%81le',
+    });
+    expect(await served('/public/日本')).toEqual({
+      status: 200,
+      route: 'public',
+      upstream: '/public/%E6%97%A5%E6%9C%AC',
+    });
+  });
+
   it('refuses NUL and other control characters, raw or encoded', async () => {
     await refused('/public/%00');
     await refused('/public/a%00b');

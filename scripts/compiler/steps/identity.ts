@@ -3,7 +3,7 @@
  * route before it (duplicate ids, the same host and path twice, hosts that differ only by case).
  * The prefix is made canonical exactly as request paths are (src/routing/canonical-path.ts).
  */
-import { canonicalPath } from '../../../src/routing/canonical-path.ts';
+import { canonicalPath, normalizedReading } from '../../../src/routing/canonical-path.ts';
 import type { CompiledRoute } from '../../../src/table/types.ts';
 import type { RawRoute } from '../config.ts';
 import { defaultsOf } from '../schema-rules.ts';
@@ -82,8 +82,11 @@ function compilePath(path: string, onError: (message: string) => void): string {
   } else {
     // Requests are made canonical the same way before matching.
     const canonical = canonicalPath(trimmed);
-    if (canonical.ok) return canonical.path;
-    onError(`path "${path}": ${canonical.reason.replace(/^The path holds/, 'holds')}`);
+    if (!canonical.ok) onError(`path "${path}": ${canonical.reason.replace(/^The path holds/, 'holds')}`);
+    else if (normalizedReading(canonical.path) !== canonical.path) {
+      // Requests under it would be refused: an origin that normalises reads them elsewhere.
+      onError(`path "${path}" holds characters that Unicode normalisation (NFKC) changes`);
+    } else return canonical.path;
   }
   return trimmed;
 }
