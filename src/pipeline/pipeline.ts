@@ -9,7 +9,7 @@
  * Answer: the response plus what the router decided, for the log line, metrics and `explain`.
  */
 import type { Exchange, Routed } from '../exchange.ts';
-import { normalizedReading, withoutParameters } from '../routing/canonical-path.ts';
+import { otherReadings } from '../routing/origin-readings.ts';
 import { createResolver, type Resolver } from '../routing/resolve.ts';
 import type { RouteTable } from '../table/route-table.ts';
 import type { CompiledRoute, CompiledTable } from '../table/types.ts';
@@ -64,8 +64,7 @@ export function createPipeline(table: CompiledTable | RouteTable, platform: Plat
     if (x.unsafePath !== null) return jsonError(x, 'path safety', 400, 'bad_request', x.unsafePath);
     const match = resolver.resolve(x.host, x.path);
     if (!match) return jsonError(x, 'route', 404, 'no_route', `No route for ${x.host}${x.path}`);
-    const refused =
-      semicolonProblem(resolver, match.route, x) ?? normalizationProblem(resolver, match.route, x);
+    const refused = pathProblem(resolver, match.route, x);
     const routed: Routed = { ...x, route: match.route, hostKey: match.hostKey };
     const answer = refused
       ? jsonError(x, 'path safety', 400, 'bad_request', refused)
@@ -75,26 +74,18 @@ export function createPipeline(table: CompiledTable | RouteTable, platform: Plat
 }
 
 /**
- * `;` in a path: refused unless the route allows path parameters, and even then refused when
- * the origin's reading (parameters cut from each segment) would belong to another route.
+ * Refused: a `;` on a route without path parameters, or a path that an origin reading it its own
+ * way (src/routing/origin-readings.ts: decoding, Unicode normalisation, `;` cut, Windows'
+ * trimming) would find under another route, or find unsafe.
  */
-function semicolonProblem(resolver: Resolver, route: CompiledRoute, x: Exchange): string | null {
-  if (!x.path.includes(';') && !x.path.includes('%3B')) return null;
-  if (!route.pathParameters) return 'The path holds a ; (path parameters are not enabled on this route)';
-  const origin = withoutParameters(x.path);
-  if (origin !== null && resolver.resolve(x.host, origin)?.route === route) return null;
-  return 'The path holds a ; that would reach another route once path parameters are removed';
-}
-
-/**
- * Characters outside ASCII that Unicode normalisation changes (fullwidth `ａ`, `／`): refused when
- * an origin that normalises (NFKC) would read the path as another route's, or with new delimiters.
- */
-function normalizationProblem(resolver: Resolver, route: CompiledRoute, x: Exchange): string | null {
-  const reading = normalizedReading(x.path);
-  if (reading === x.path) return null;
-  if (reading !== null && resolver.resolve(x.host, reading)?.route === route) return null;
-  return 'The path holds characters that Unicode normalisation turns into another route or a delimiter';
+function pathProblem(resolver: Resolver, route: CompiledRoute, x: Exchange): string | null {
+  if (!route.pathParameters && (x.path.includes(';') || x.path.includes('%3B')))
+    return 'The path holds a ; (path parameters are not enabled on this route)';
+  for (const reading of otherReadings(x.path)) {
+    if (reading === null || resolver.resolve(x.host, reading)?.route !== route)
+      return 'The path reads as another route or an unsafe path to origins that decode it, normalise Unicode, cut ; parameters or drop trailing dots';
+  }
+  return null;
 }
 
 /** Runs a route's chain; a thrown ConfigValueError is a config_error, anything else a bug. */

@@ -119,61 +119,11 @@ function validUtf8(bytes: number[]): boolean {
 }
 
 /** True when a segment is `.` or `..` (after decoding, so `%2e` spellings count too). */
-function hasDotSegment(path: string): boolean {
+export function hasDotSegment(path: string): boolean {
   if (!path.includes('.')) return false;
   return path.split('/').some((segment) => segment === '.' || segment === '..');
 }
 
 function refuse(what: string): CanonicalPath {
   return { ok: false, reason: `The path holds ${what}` };
-}
-
-/**
- * The path with `;` parameters cut from every segment, as Tomcat, Jetty and Spring read it
- * (`/admin;x=1/panel` is `/admin/panel` to them), slashes merged; null when that reading holds a
- * dot segment (`/x/..;/admin`). A `%3B` cuts too: an origin that decodes the path before it cuts
- * parameters reads `/x/..%3B/admin` as `/x/..;/admin`. Used to make sure a `;` spelling reaches
- * no other route.
- * @example withoutParameters('/admin;jsessionid=1/panel') // '/admin/panel'
- * @example withoutParameters('/x/..%3B/admin') // null
- */
-export function withoutParameters(path: string): string | null {
-  const stripped = path
-    .split('/')
-    .map((segment) => segment.split(PARAMETER_START, 1)[0] as string)
-    .join('/')
-    .replace(/\/{2,}/g, '/');
-  return hasDotSegment(stripped) ? null : stripped;
-}
-
-/** Where a segment's parameters start: `;`, or its escape (upper-case in a canonical path). */
-const PARAMETER_START = /;|%3B/i;
-
-/** An escape of a byte 0x80 or above: the path holds a character outside ASCII. */
-const NON_ASCII = /%[89A-F]/;
-/** Delimiters and escapes: what Unicode normalisation must not create or remove. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters count as delimiters here
-const DELIMITERS = /[/\\.;?#%\u0000-\u001f\u007f]/g;
-
-/**
- * The path as an origin that applies Unicode NFKC normalisation reads it (fullwidth `ａ` is `a`
- * there, so `/ａdmin` is `/admin`): the path itself when normalising changes nothing, else the
- * canonical reading, or null when normalising creates or removes a delimiter (`／` is `/`, `．`
- * is `.`, `；` is `;`) or the reading is refused. Checked against the route by the pipeline.
- * @example normalizedReading('/%EF%BD%81dmin') // '/admin'
- * @example normalizedReading('/x/%EF%BC%8E%EF%BC%8E/admin') // null
- */
-export function normalizedReading(path: string): string | null {
-  if (!NON_ASCII.test(path)) return path;
-  const decoded = decodeURIComponent(path);
-  const normal = decoded.normalize('NFKC');
-  if (normal === decoded) return path;
-  if (delimiters(normal) !== delimiters(decoded)) return null;
-  const reading = canonicalPath(encodeURI(normal));
-  return reading.ok ? reading.path : null;
-}
-
-/** The delimiters of a decoded path, in order. */
-function delimiters(decoded: string): string {
-  return decoded.match(DELIMITERS)?.join('') ?? '';
 }

@@ -1,12 +1,14 @@
 /**
  * The canonical-path invariant, checked by generation: for paths built from `%`, hex digits,
- * `.`, `/`, `\`, `;`, letters and multi-byte characters, either the router answers 400, or
+ * `.`, `/`, `\`, `;`, letters, multi-byte and compatibility characters, either the router answers
+ * 400, or
  *
  * - the origin (the real echo origin) receives exactly the route's base + the matched path,
  * - the route that served it is the one `explain` names, with the upstream URL `explain` names,
- * - and an origin reading that path its own way (decoding escapes once or twice, `\` as `/`, `;`
- *   parameters cut, dot segments resolved, as Tomcat, Spring, Express or nginx variously do) finds
- *   it under the same route: no spelling reaches a path that another route protects.
+ * - and an origin reading that path its own way (decoding escapes once or twice, normalising
+ *   Unicode, cutting at a decoded `?` or `#`, `\` as `/`, `;` parameters cut, trailing dots and
+ *   spaces dropped, dot segments resolved, as Tomcat, Spring, Express, IIS or nginx variously do)
+ *   finds it under the same route: no spelling reaches a path that another route protects.
  *
  * Runs 1,000 cases in `npm test`; `npm run fuzz` runs many more and keeps any failing path in
  * fixtures/path-regressions.json, which every run checks first.
@@ -37,6 +39,7 @@ const routes: RawRoute[] = [
   tagged('deep', '/a/b', { origin: `${originUrl()}/v2` }),
   tagged('params', '/pp', { path_parameters: true }),
   tagged('cafe', '/caf%C3%A9'),
+  tagged('scope', '/@scope'),
 ];
 const config = { version: 1 as const, routes };
 const table: CompiledTable = compileConfig(config);
@@ -44,8 +47,8 @@ const router = routerFor(routes);
 const simulate = createSimulator(table);
 const byId = new Map(table.routes.map((r) => [r.id, r]));
 
-/** Bytes whose escapes matter: `.`, `/`, `\`, NUL, CR, `%`, `;`, `?`, `#`, `a`, and the first byte of `é`. */
-const BYTES = [0x2e, 0x2e, 0x2f, 0x5c, 0x00, 0x0d, 0x25, 0x3b, 0x3f, 0x23, 0x61, 0xc3];
+/** Bytes whose escapes matter: `.`, `/`, `\`, NUL, CR, `%`, `;`, `?`, `#`, space, `@`, `a`, and the first byte of `é`. */
+const BYTES = [0x2e, 0x2e, 0x2f, 0x5c, 0x00, 0x0d, 0x25, 0x3b, 0x3f, 0x23, 0x20, 0x40, 0x61, 0xc3];
 const hex = (n: number) => n.toString(16).padStart(2, '0');
 /** Every way to spell a byte's escape: plain, upper-case, split (`%2%65`), doubled (`%%32%65`), double-encoded. */
 const SPELLINGS = [
@@ -78,6 +81,8 @@ const word = fc.constantFrom(
   '..',
   'x=1',
   'ａdmin',
+  'scope',
+  '@scope',
 );
 const segment = fc
   .array(
@@ -98,12 +103,21 @@ const path = fc
   .map((parts) => parts.map(([sep, seg]) => `${sep}${seg}`).join(''))
   .map((p) => (p.startsWith('/') ? p : `/${p}`));
 
+/** One way an origin may read a path (see originReading). */
+interface Reading {
+  decodings: 1 | 2;
+  /** Unicode-normalised (NFKC). */
+  nfkc: boolean;
+  /** Trailing dots and spaces dropped from each segment, as Windows servers do. */
+  windows: boolean;
+}
+
 /**
  * How a lenient origin reads a path: escapes decoded (once, or twice by an origin that decodes
  * again), optionally Unicode-normalised (NFKC), cut at a decoded `?` or `#` (parsed again as a
- * URL), `\` as `/`, `;` cut, dots resolved.
+ * URL), `\` as `/`, `;` cut, optionally trailing dots and spaces dropped, dots resolved.
  */
-function originReading(received: string, decodings: 1 | 2, nfkc: boolean): string {
+function originReading(received: string, { decodings, nfkc, windows }: Reading): string {
   let decoded = received;
   for (let i = 0; i < decodings; i++) {
     try {
@@ -116,12 +130,19 @@ function originReading(received: string, decodings: 1 | 2, nfkc: boolean): strin
   decoded = decoded.split(/[?#]/, 1)[0] as string;
   const out: string[] = [];
   for (const raw of decoded.replace(/\\/g, '/').split('/')) {
-    const segment = raw.split(';')[0] as string;
+    const cut = raw.split(';')[0] as string;
+    const segment = windows && cut !== '.' && cut !== '..' ? windowsSegment(cut) : cut;
     if (segment === '' || segment === '.') continue;
     if (segment === '..') out.pop();
     else out.push(segment);
   }
   return `/${out.join('/')}`;
+}
+
+/** A segment as Windows reads it: trailing dots and spaces dropped; dots and spaces alone as `..`. */
+function windowsSegment(segment: string): string {
+  if (/^[. ]+$/.test(segment) && segment.includes(' ')) return '..';
+  return segment.replace(/[. ]+$/, '');
 }
 
 /** The route a plain longest-prefix match picks for a decoded path (written independently of src/). */
@@ -136,13 +157,10 @@ function naiveRoute(decodedPath: string): string {
   return best;
 }
 
-/** Escapes decoded once or twice, with or without Unicode normalisation. */
-const READINGS = [
-  [1, false],
-  [2, false],
-  [1, true],
-  [2, true],
-] as const;
+/** Escapes decoded once or twice, with or without Unicode normalisation and Windows' trimming. */
+const READINGS: Reading[] = ([1, 2] as const).flatMap((decodings) =>
+  [false, true].flatMap((nfkc) => [false, true].map((windows) => ({ decodings, nfkc, windows }))),
+);
 
 /** The status of the last path `violation` checked. */
 let lastStatus = 0;
@@ -172,10 +190,10 @@ async function violation(p: string): Promise<string | null> {
   const below = received.slice(basePath.length) || '/';
   const publicPath =
     compiled?.stripPrefix && compiled.path !== '/' ? `${compiled.path}${below === '/' ? '' : below}` : below;
-  for (const [decodings, nfkc] of READINGS) {
-    const reading = originReading(publicPath, decodings, nfkc);
+  for (const way of READINGS) {
+    const reading = originReading(publicPath, way);
     const expected = naiveRoute(reading);
-    const how = `decoding ${decodings}x${nfkc ? ' and normalising' : ''}`;
+    const how = `decoding ${way.decodings}x${way.nfkc ? ', normalising' : ''}${way.windows ? ', as Windows' : ''}`;
     if (expected !== route)
       return `origin ${how} reads ${reading} (route ${expected}), but ${route} served it`;
   }

@@ -29,6 +29,9 @@ const router = routerFor([
   tagged('public', '/public'),
   tagged('admin', '/admin', { access: { allow: ['192.0.2.1/32'] } }),
   tagged('stripped', '/s', { strip_prefix: true }),
+  tagged('scope', '/@scope'),
+  // Written escaped, compiled to the spelling browsers send: `/!bang`.
+  tagged('bang', '/%21bang'),
 ]);
 
 /** Sends `path` and returns which route served it and what the origin received. */
@@ -142,6 +145,37 @@ describe('path attacks through the URL parser', () => {
       status: 200,
       route: 'public',
       upstream: '/public/%E6%97%A5%E6%9C%AC',
+    });
+  });
+
+  it('refuses a segment ending in a dot or space when Windows would read another route there', async () => {
+    // IIS drops trailing dots and spaces: /admin./x is /admin/x there.
+    for (const path of [
+      '/admin.',
+      '/admin./x',
+      '/admin%20/x',
+      '/admin.%20./x',
+      '/public/../admin%2e',
+      '/x/..%20/admin',
+    ]) {
+      await refused(path);
+    }
+    // Dropping them that keeps the route changes nothing: served as sent.
+    expect(await served('/public/a..')).toEqual({ status: 200, route: 'public', upstream: '/public/a..' });
+    expect(await served('/x./y')).toEqual({ status: 200, route: 'root', upstream: '/x./y' });
+    await refused('/public./x');
+  });
+
+  it('refuses an escaped @, !, $ ... that reads as another route once decoded; a prefix matches either spelling it was written in', async () => {
+    for (const path of ['/%40scope', '/%40scope/x', '/%40sc%6Fpe/x', '/%21bang', '/%21bang/y'])
+      await refused(path);
+    expect(await served('/@scope/x')).toEqual({ status: 200, route: 'scope', upstream: '/@scope/x' });
+    expect(await served('/!bang/y')).toEqual({ status: 200, route: 'bang', upstream: '/!bang/y' });
+    // Decoding that keeps the route changes nothing: served as sent.
+    expect(await served('/public/a%40b%2Bc')).toEqual({
+      status: 200,
+      route: 'public',
+      upstream: '/public/a%40b%2Bc',
     });
   });
 

@@ -3,7 +3,8 @@
  * route before it (duplicate ids, the same host and path twice, hosts that differ only by case).
  * The prefix is made canonical exactly as request paths are (src/routing/canonical-path.ts).
  */
-import { canonicalPath, normalizedReading } from '../../../src/routing/canonical-path.ts';
+import { canonicalPath } from '../../../src/routing/canonical-path.ts';
+import { normalized, subDelimitersDecoded, windowsTrimmed } from '../../../src/routing/origin-readings.ts';
 import type { CompiledRoute } from '../../../src/table/types.ts';
 import type { RawRoute } from '../config.ts';
 import { defaultsOf } from '../schema-rules.ts';
@@ -83,10 +84,14 @@ function compilePath(path: string, onError: (message: string) => void): string {
     // Requests are made canonical the same way before matching.
     const canonical = canonicalPath(trimmed);
     if (!canonical.ok) onError(`path "${path}": ${canonical.reason.replace(/^The path holds/, 'holds')}`);
-    else if (normalizedReading(canonical.path) !== canonical.path) {
-      // Requests under it would be refused: an origin that normalises reads them elsewhere.
+    // Requests under such a prefix would be refused: origins that read paths their own way
+    // (src/routing/origin-readings.ts) would find them elsewhere.
+    else if (normalized(canonical.path) !== canonical.path)
       onError(`path "${path}" holds characters that Unicode normalisation (NFKC) changes`);
-    } else return canonical.path;
+    else if (windowsTrimmed(canonical.path) !== canonical.path)
+      onError(`path "${path}" ends a segment in a dot or space, which Windows servers drop`);
+    // `%40` and `@` reach an origin alike: the prefix keeps the spelling browsers send.
+    else return subDelimitersDecoded(canonical.path);
   }
   return trimmed;
 }

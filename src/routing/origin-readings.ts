@@ -1,0 +1,118 @@
+/**
+ * How origins may read a canonical path other than as sent, so the pipeline can check that each
+ * reading still belongs to the route that matched (src/pipeline/pipeline.ts). Each reading is
+ * one an origin in the wild applies; combined, in this order:
+ *
+ * - escaped sub-delimiters decoded: `/%40scope` is `/@scope` to an origin that decodes once
+ *   (the URL parser leaves `! $ & ' ( ) * + , = : @` raw, so both spellings arrive);
+ * - Unicode normalisation (NFKC): fullwidth `/ａdmin` is `/admin`;
+ * - `;` parameters cut from each segment, as Tomcat, Jetty and Spring do, at `%3B` as well
+ *   (an origin that decodes first): `/x/..;/admin` is `/admin`;
+ * - trailing dots and spaces dropped from each segment, as Windows (IIS) does: `/admin./x` is
+ *   `/admin/x`.
+ *
+ * A reading is null when it holds what the router refuses (a dot segment, a delimiter that
+ * normalising created). Most paths (ASCII, no `;`, no escaped sub-delimiter, no segment ending in
+ * a dot or space) have no other reading, and cost one regex test.
+ */
+import { canonicalPath, hasDotSegment } from './canonical-path.ts';
+
+/** Anything some reading could change. */
+const MAY_READ_OTHERWISE = /%[89A-F]|;|%3B|%2[146789ABC]|%3[AD]|%40|\.\/|\.$|%20/;
+
+/**
+ * Every other reading of a canonical path (the path itself left out).
+ * @example otherReadings('/ａdmin./x') // ['/admin./x', '/admin/x', '/%EF%BD%81dmin/x'] (in some order)
+ * @example otherReadings('/api/items') // []
+ */
+export function otherReadings(path: string): Array<string | null> {
+  if (!MAY_READ_OTHERWISE.test(path)) return [];
+  let readings: Array<string | null> = [path];
+  for (const read of [subDelimitersDecoded, normalized, withoutParameters, windowsTrimmed]) {
+    readings = [...new Set(readings.flatMap((r) => (r === null ? [null] : [r, read(r)])))];
+  }
+  return readings.filter((reading) => reading !== path);
+}
+
+/** Escapes of characters a URL parser leaves raw in a path (sub-delimiters, `:` and `@`). */
+const SUB_DELIMITER_ESCAPE = /%(2[146789ABC]|3[AD]|40)/g;
+
+/** `/%40scope` -> `/@scope`. */
+export function subDelimitersDecoded(path: string): string {
+  return path.replace(SUB_DELIMITER_ESCAPE, (_escape, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  );
+}
+
+/** An escape of a byte 0x80 or above: the path holds a character outside ASCII. */
+const NON_ASCII = /%[89A-F]/;
+/** Delimiters and escapes: what Unicode normalisation must not create or remove. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters count as delimiters here
+const DELIMITERS = /[/\\;?#%\u0000-\u001f\u007f]/g;
+
+/**
+ * The NFKC reading: each segment with characters outside ASCII normalised (the others as sent),
+ * canonical again; null when normalising creates or removes a delimiter (`／`, `；`) or leaves
+ * a dot segment (`．．`).
+ * @example normalized('/%EF%BD%81dmin') // '/admin'
+ */
+export function normalized(path: string): string | null {
+  if (!NON_ASCII.test(path)) return path;
+  const segments = path.split('/').map(normalizedSegment);
+  if (segments.includes(null)) return null;
+  const reading = canonicalPath(segments.join('/'));
+  return reading.ok ? reading.path : null;
+}
+
+function normalizedSegment(segment: string): string | null {
+  if (!NON_ASCII.test(segment)) return segment;
+  const decoded = decodeURIComponent(segment);
+  const normal = decoded.normalize('NFKC');
+  if (normal === decoded) return segment;
+  if (delimiters(normal) !== delimiters(decoded)) return null;
+  // Sub-delimiters stay raw, as in a route prefix; canonicalPath upper-cases the rest.
+  return encodeURIComponent(normal).replace(SUB_DELIMITER_ESCAPE, (spelled) => decodeURIComponent(spelled));
+}
+
+function delimiters(decoded: string): string {
+  return decoded.match(DELIMITERS)?.join('') ?? '';
+}
+
+/** Where a segment's parameters start: `;`, or its escape (upper-case in a canonical path). */
+const PARAMETER_START = /;|%3B/i;
+
+/**
+ * The path with `;` parameters cut from every segment, slashes merged; null when that reading
+ * holds a dot segment (`/x/..;/admin`, `/x/..%3B/admin`).
+ * @example withoutParameters('/admin;jsessionid=1/panel') // '/admin/panel'
+ */
+export function withoutParameters(path: string): string | null {
+  if (!PARAMETER_START.test(path)) return path;
+  const stripped = path
+    .split('/')
+    .map((segment) => segment.split(PARAMETER_START, 1)[0] as string)
+    .join('/')
+    .replace(/\/{2,}/g, '/');
+  return hasDotSegment(stripped) ? null : stripped;
+}
+
+/** A segment's trailing dots and spaces (spaces are `%20` in a canonical path). */
+const TRAILING_DOTS_AND_SPACES = /(?:\.|%20)+$/;
+/** A segment of dots and spaces only, with a space: `.. ` may be `..` to Windows. */
+const DOTS_WITH_SPACE = /^(?:\.|%20)*%20(?:\.|%20)*$/;
+
+/**
+ * The Windows reading: trailing dots and spaces dropped from every segment, slashes merged; null
+ * for a segment of dots and spaces that could be a dot segment (`/x/..%20/admin`).
+ * @example windowsTrimmed('/admin./x') // '/admin/x'
+ */
+export function windowsTrimmed(path: string): string | null {
+  if (!path.includes('.') && !path.includes('%20')) return path;
+  const segments = path.split('/');
+  if (segments.some((segment) => DOTS_WITH_SPACE.test(segment))) return null;
+  const trimmed = segments
+    .map((segment) => segment.replace(TRAILING_DOTS_AND_SPACES, ''))
+    .join('/')
+    .replace(/\/{2,}/g, '/');
+  return trimmed === path ? path : trimmed;
+}
