@@ -98,8 +98,8 @@ export function withoutParameters(path: string): string | null {
 
 /** A segment's trailing dots and spaces (spaces are `%20` in a canonical path). */
 const TRAILING_DOTS_AND_SPACES = /(?:\.|%20)+$/;
-/** A segment of dots and spaces only, with a space: `.. ` may be `..` to Windows. */
-const DOTS_WITH_SPACE = /^(?:\.|%20)*%20(?:\.|%20)*$/;
+/** A segment of dots and spaces only, with both: `.. ` may be `..` to Windows. */
+const DOTS_WITH_SPACE = /^(?=(?:%20)*\.)(?=\.*%20)(?:\.|%20)+$/;
 
 /**
  * The Windows reading: trailing dots and spaces dropped from every segment, slashes merged; null

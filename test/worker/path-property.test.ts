@@ -139,9 +139,9 @@ function originReading(received: string, { decodings, nfkc, windows }: Reading):
   return `/${out.join('/')}`;
 }
 
-/** A segment as Windows reads it: trailing dots and spaces dropped; dots and spaces alone as `..`. */
+/** A segment as Windows reads it: trailing dots and spaces dropped; dots and spaces alone (both) as `..`. */
 function windowsSegment(segment: string): string {
-  if (/^[. ]+$/.test(segment) && segment.includes(' ')) return '..';
+  if (/^[. ]+$/.test(segment) && segment.includes(' ') && segment.includes('.')) return '..';
   return segment.replace(/[. ]+$/, '');
 }
 

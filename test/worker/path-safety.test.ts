@@ -163,6 +163,7 @@ describe('path attacks through the URL parser', () => {
     // Dropping them that keeps the route changes nothing: served as sent.
     expect(await served('/public/a..')).toEqual({ status: 200, route: 'public', upstream: '/public/a..' });
     expect(await served('/x./y')).toEqual({ status: 200, route: 'root', upstream: '/x./y' });
+    expect(await served('/public/%20')).toEqual({ status: 200, route: 'public', upstream: '/public/%20' });
     await refused('/public./x');
   });
 
