@@ -20,22 +20,35 @@ import { canonicalPath, hasDotSegment } from './canonical-path.ts';
 /** Anything some reading could change. */
 const MAY_READ_OTHERWISE = /%[89A-F]|;|%3B|%2[146789ABC]|%3[AD]|%40|\.\/|\.$|%20/;
 
+/** The single readings; an origin may apply several, in any order. */
+const READS = [subDelimitersDecoded, normalized, withoutParameters, windowsTrimmed];
+
 /**
- * Every other reading of a canonical path (the path itself left out).
- * @example otherReadings('/ａdmin./x') // ['/admin./x', '/admin/x', '/%EF%BD%81dmin/x'] (in some order)
+ * Every other reading of a canonical path (the path itself left out): each single reading, and
+ * each combination in any order, until no new one appears (trimming `‥.` to `‥` before
+ * normalising gives `..`; the other order gives `...`).
+ * @example otherReadings('/ａdmin./x') // ['/admin./x', '/%EF%BD%81dmin/x', '/admin/x'] (in some order)
  * @example otherReadings('/api/items') // []
  */
 export function otherReadings(path: string): Array<string | null> {
   if (!MAY_READ_OTHERWISE.test(path)) return [];
-  let readings: Array<string | null> = [path];
-  for (const read of [subDelimitersDecoded, normalized, withoutParameters, windowsTrimmed]) {
-    readings = [...new Set(readings.flatMap((r) => (r === null ? [null] : [r, read(r)])))];
+  const readings = new Set<string | null>([path]);
+  let fresh: string[] = [path];
+  while (fresh.length > 0) {
+    const next: string[] = [];
+    for (const reading of fresh.flatMap((r) => READS.map((read) => read(r)))) {
+      if (readings.has(reading)) continue;
+      readings.add(reading);
+      if (reading !== null) next.push(reading);
+    }
+    fresh = next;
   }
-  return readings.filter((reading) => reading !== path);
+  readings.delete(path);
+  return [...readings];
 }
 
 /** Escapes of characters a URL parser leaves raw in a path (sub-delimiters, `:` and `@`). */
-const SUB_DELIMITER_ESCAPE = /%(2[146789ABC]|3[AD]|40)/g;
+const SUB_DELIMITER_ESCAPE = /%(2[146789ABC]|3[AD]|40)/gi;
 
 /** `/%40scope` -> `/@scope`. */
 export function subDelimitersDecoded(path: string): string {

@@ -65,9 +65,10 @@ const escaped = fc
   .map(([b, spell]) => spell(b));
 /**
  * The alphabet: `%`, hex digits, `.`, `\`, `;`, letters, multi-byte characters, and compatibility
- * characters that Unicode normalisation turns into ASCII (fullwidth `ａ ． ／ ；`, a combining acute).
+ * characters that Unicode normalisation turns into ASCII (fullwidth `ａ ． ／ ；`, the two-dot
+ * leader `‥`, a combining acute).
  */
-const char = fc.constantFrom(...'%0123456789abcdefABCDEF.\\;xé日ıａ．／；\u0301');
+const char = fc.constantFrom(...'%0123456789abcdefABCDEF.\\;xé日ıａ．／；‥\u0301');
 const word = fc.constantFrom(
   'admin',
   'panel',
@@ -110,6 +111,8 @@ interface Reading {
   nfkc: boolean;
   /** Trailing dots and spaces dropped from each segment, as Windows servers do. */
   windows: boolean;
+  /** Each segment trimmed (Windows) before it is normalised, instead of after. */
+  trimFirst?: boolean;
 }
 
 /**
@@ -117,7 +120,7 @@ interface Reading {
  * again), optionally Unicode-normalised (NFKC), cut at a decoded `?` or `#` (parsed again as a
  * URL), `\` as `/`, `;` cut, optionally trailing dots and spaces dropped, dots resolved.
  */
-function originReading(received: string, { decodings, nfkc, windows }: Reading): string {
+function originReading(received: string, { decodings, nfkc, windows, trimFirst }: Reading): string {
   let decoded = received;
   for (let i = 0; i < decodings; i++) {
     try {
@@ -126,12 +129,13 @@ function originReading(received: string, { decodings, nfkc, windows }: Reading):
       decoded = unescape(decoded);
     }
   }
-  if (nfkc) decoded = decoded.normalize('NFKC');
+  if (nfkc && !trimFirst) decoded = decoded.normalize('NFKC');
   decoded = decoded.split(/[?#]/, 1)[0] as string;
   const out: string[] = [];
   for (const raw of decoded.replace(/\\/g, '/').split('/')) {
     const cut = raw.split(';')[0] as string;
-    const segment = windows && cut !== '.' && cut !== '..' ? windowsSegment(cut) : cut;
+    const trimmed = windows && cut !== '.' && cut !== '..' ? windowsSegment(cut) : cut;
+    const segment = trimFirst ? trimmed.normalize('NFKC') : trimmed;
     if (segment === '' || segment === '.') continue;
     if (segment === '..') out.pop();
     else out.push(segment);
@@ -158,9 +162,10 @@ function naiveRoute(decodedPath: string): string {
 }
 
 /** Escapes decoded once or twice, with or without Unicode normalisation and Windows' trimming. */
-const READINGS: Reading[] = ([1, 2] as const).flatMap((decodings) =>
-  [false, true].flatMap((nfkc) => [false, true].map((windows) => ({ decodings, nfkc, windows }))),
-);
+const READINGS: Reading[] = ([1, 2] as const).flatMap((decodings) => [
+  ...[false, true].flatMap((nfkc) => [false, true].map((windows) => ({ decodings, nfkc, windows }))),
+  { decodings, nfkc: true, windows: true, trimFirst: true },
+]);
 
 /** The status of the last path `violation` checked. */
 let lastStatus = 0;
@@ -193,7 +198,7 @@ async function violation(p: string): Promise<string | null> {
   for (const way of READINGS) {
     const reading = originReading(publicPath, way);
     const expected = naiveRoute(reading);
-    const how = `decoding ${way.decodings}x${way.nfkc ? ', normalising' : ''}${way.windows ? ', as Windows' : ''}`;
+    const how = `decoding ${way.decodings}x${way.nfkc ? ', normalising' : ''}${way.windows ? ', as Windows' : ''}${way.trimFirst ? ', trimming first' : ''}`;
     if (expected !== route)
       return `origin ${how} reads ${reading} (route ${expected}), but ${route} served it`;
   }

@@ -132,6 +132,10 @@ describe('path attacks through the URL parser', () => {
       '/public/a？b',
       '/public/a＃b',
       '/s/．．/admin',
+      // Trimmed first (Windows), then normalised: `‥.` is `‥`, then `..`.
+      '/public/‥./admin',
+      '/x/‥./admin',
+      '/public/．．./admin',
     ]) {
       await refused(path);
     }

@@ -73,7 +73,8 @@ function compilePath(path: string, onError: (message: string) => void): string {
   const segments = trimmed.slice(1).split('/');
   if (segments.some((s) => s === '')) onError(`path "${path}" has an empty segment (//)`);
   else if (segments.some((s) => s === '.' || s === '..')) onError(`path "${path}" has a . or .. segment`);
-  else if (/[*:]/.test(trimmed)) onError(`path "${path}" is a plain prefix: no wildcards (*) or :params`);
+  else if (/[*:]/.test(subDelimitersDecoded(trimmed)))
+    onError(`path "${path}" is a plain prefix: no wildcards (*) or :params`);
   else if (/;|%3b/i.test(trimmed))
     onError(`path "${path}" holds a ;: path parameters cannot be part of a prefix`);
   else if (segments.some((s) => !PATH_SEGMENT.test(s))) {
