@@ -9,7 +9,7 @@
  * Answer: the response plus what the router decided, for the log line, metrics and `explain`.
  */
 import type { Exchange, Routed } from '../exchange.ts';
-import { otherReadings } from '../routing/origin-readings.ts';
+import { hasParameters, otherReadings } from '../routing/origin-readings.ts';
 import { createResolver, type Resolver } from '../routing/resolve.ts';
 import type { RouteTable } from '../table/route-table.ts';
 import type { CompiledRoute, CompiledTable } from '../table/types.ts';
@@ -79,7 +79,7 @@ export function createPipeline(table: CompiledTable | RouteTable, platform: Plat
  * trimming) would find under another route, or find unsafe.
  */
 function pathProblem(resolver: Resolver, route: CompiledRoute, x: Exchange): string | null {
-  if (!route.pathParameters && (x.path.includes(';') || x.path.includes('%3B')))
+  if (!route.pathParameters && hasParameters(x.path))
     return 'The path holds a ; (path parameters are not enabled on this route)';
   for (const reading of otherReadings(x.path)) {
     if (reading === null || resolver.resolve(x.host, reading)?.route !== route)

@@ -84,7 +84,7 @@ function normalizedSegment(segment: string): string | null {
   if (normal === decoded) return segment;
   if (delimiters(normal) !== delimiters(decoded)) return null;
   // Sub-delimiters stay raw, as in a route prefix; canonicalPath upper-cases the rest.
-  return encodeURIComponent(normal).replace(SUB_DELIMITER_ESCAPE, (spelled) => decodeURIComponent(spelled));
+  return subDelimitersDecoded(encodeURIComponent(normal));
 }
 
 function delimiters(decoded: string): string {
@@ -94,13 +94,18 @@ function delimiters(decoded: string): string {
 /** Where a segment's parameters start: `;`, or its escape (upper-case in a canonical path). */
 const PARAMETER_START = /;|%3B/i;
 
+/** True when the path holds `;` parameters, in either spelling. */
+export function hasParameters(path: string): boolean {
+  return PARAMETER_START.test(path);
+}
+
 /**
  * The path with `;` parameters cut from every segment, slashes merged; null when that reading
  * holds a dot segment (`/x/..;/admin`, `/x/..%3B/admin`).
  * @example withoutParameters('/admin;jsessionid=1/panel') // '/admin/panel'
  */
 export function withoutParameters(path: string): string | null {
-  if (!PARAMETER_START.test(path)) return path;
+  if (!hasParameters(path)) return path;
   const stripped = path
     .split('/')
     .map((segment) => segment.split(PARAMETER_START, 1)[0] as string)
@@ -111,8 +116,9 @@ export function withoutParameters(path: string): string | null {
 
 /** A segment's trailing dots and spaces (spaces are `%20` in a canonical path). */
 const TRAILING_DOTS_AND_SPACES = /(?:\.|%20)+$/;
-/** A segment of dots and spaces only, with both: `.. ` may be `..` to Windows. */
-const DOTS_WITH_SPACE = /^(?=(?:%20)*\.)(?=\.*%20)(?:\.|%20)+$/;
+/** Dots and spaces only, with both (`.. ` may be `..` to Windows): spaces alone are dropped. */
+const dotsWithSpace = (segment: string): boolean =>
+  segment.includes('.') && segment.includes('%20') && /^(?:\.|%20)+$/.test(segment);
 
 /**
  * The Windows reading: trailing dots and spaces dropped from every segment, slashes merged; null
@@ -122,7 +128,7 @@ const DOTS_WITH_SPACE = /^(?=(?:%20)*\.)(?=\.*%20)(?:\.|%20)+$/;
 export function windowsTrimmed(path: string): string | null {
   if (!path.includes('.') && !path.includes('%20')) return path;
   const segments = path.split('/');
-  if (segments.some((segment) => DOTS_WITH_SPACE.test(segment))) return null;
+  if (segments.some(dotsWithSpace)) return null;
   const trimmed = segments
     .map((segment) => segment.replace(TRAILING_DOTS_AND_SPACES, ''))
     .join('/')

@@ -171,7 +171,7 @@ describe('path attacks through the URL parser', () => {
     await refused('/public./x');
   });
 
-  it('refuses an escaped @, !, $ ... that reads as another route once decoded; a prefix matches either spelling it was written in', async () => {
+  it('refuses an escaped @, !, $ ... that reads as another route once decoded; a prefix written escaped is served in the spelling browsers send', async () => {
     for (const path of ['/%40scope', '/%40scope/x', '/%40sc%6Fpe/x', '/%21bang', '/%21bang/y'])
       await refused(path);
     expect(await served('/@scope/x')).toEqual({ status: 200, route: 'scope', upstream: '/@scope/x' });
