@@ -72,7 +72,13 @@ export const cache: StageFactory = (route, platform) => {
   };
 };
 
-function withResult(answer: Answer, result: CacheResult): Answer {
+/**
+ * The one place an answer gets its cache result: `x-cache` on the response (not on a WebSocket
+ * upgrade) and `cache` in the Answer, so the header, the log line and `explain` agree. Routes
+ * without a cache stage get BYPASS from the proxy through here too.
+ * @example withResult(answer, 'MISS').response.headers.get('x-cache') // 'MISS'
+ */
+export function withResult(answer: Answer, result: CacheResult): Answer {
   if (answer.response.status !== 101) answer.response.headers.set('x-cache', result);
   return { ...answer, cache: result };
 }

@@ -6,6 +6,7 @@
 import type { Routed } from '../exchange.ts';
 import type { Answer } from './answer.ts';
 import { jsonError } from './answer.ts';
+import { withResult } from './cache.ts';
 import { guardedBody } from './idle-timeout.ts';
 import { upstreamHeaders } from './request-headers.ts';
 import { downstreamResponse } from './response-headers.ts';
@@ -20,8 +21,7 @@ export function proxy(platform: Platform): Next {
   return async (x) => {
     const answer = await send(x);
     // A route with a cache has a cache stage to say HIT, MISS or BYPASS (after storing the copy).
-    if (!x.route.cache && answer.response.status !== 101) answer.response.headers.set('x-cache', 'BYPASS');
-    return answer;
+    return x.route.cache ? answer : withResult(answer, 'BYPASS');
   };
 }
 
