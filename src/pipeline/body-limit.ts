@@ -3,16 +3,18 @@
  * set `max_body`.
  *
  * On the way in: a declared Content-Length over the limit is refused at once, before anything
- * is sent. A body without a length (chunked) is counted as it streams; past the limit (or when
- * the client's upload fails) the upstream request is aborted, so the origin never receives more
- * than the limit and never sees a cut upload as complete. On the way out: an answer to a cut
- * upload becomes the router's 413 (or 400), never the origin's answer to a request it saw in
+ * is sent. Every body is then counted as it streams, declared length or not: a declared length is
+ * a claim (a client may send more than it declares: src/pipeline/declared-length.ts), so it only
+ * ever refuses early. Past the limit, past or short of the declared length, or when the client's
+ * upload fails, the upstream request is aborted, so the origin never receives more than the
+ * limit and never sees a cut upload as complete. A body with a length is passed on through a
+ * FixedLengthStream, so the origin still gets its Content-Length. On the way out: an answer to a
+ * cut upload becomes the router's 413 (or 400), never the origin's answer to a request it saw in
  * part.
  *
  * Why abort rather than error the stream: when a request body stream errors, workerd ends the
  * chunked upload cleanly, so the origin would see a shorter body as complete. Aborting the
- * upstream fetch first resets the connection instead. A body with a Content-Length is never
- * counted: it streams natively, and keeps its length.
+ * upstream fetch first resets the connection instead.
  *
  * Routes without `max_body` get no stage: their bodies stream natively. A client whose upload
  * fails midway has lost its connection, and workerd then cancels the request and the upstream
@@ -23,9 +25,15 @@
 import type { Exchange } from '../exchange.ts';
 import { type Answer, jsonError } from './answer.ts';
 import { type ByteReader, byteReader } from './byte-reader.ts';
+import { declaredLength } from './declared-length.ts';
 import type { StageFactory } from './stage.ts';
 
-type UploadProblem = 'too_large' | 'failed';
+type UploadProblem = 'too_large' | 'failed' | 'not_as_declared';
+
+const PROBLEM_MESSAGES: Record<Exclude<UploadProblem, 'too_large'>, string> = {
+  failed: 'The request body ended with an error',
+  not_as_declared: 'The request body is not the length its Content-Length declares',
+};
 
 /** @example bodyLimit(route) // a stage answering 413 for Content-Length: 20000000 under max_body: 10mb */
 export const bodyLimit: StageFactory = (route) => {
@@ -33,16 +41,14 @@ export const bodyLimit: StageFactory = (route) => {
   if (max === null) return null;
   return async (x, next) => {
     if (!x.body) return next(x);
-    const declared = x.request.headers.get('content-length');
-    if (declared !== null) return Number(declared) > max ? tooLarge(x, max) : next(x);
+    const declared = declaredLength(x.request.headers);
+    if (declared !== null && declared > max) return tooLarge(x, max);
     const controller = new AbortController();
     const upload: { problem: UploadProblem | null; rest?: ByteReader } = { problem: null };
-    const body = countedBody(x.body, max, (why, rest) => {
+    const body = countedBody(x.body, max, declared, (why, rest) => {
       Object.assign(upload, { problem: why, rest });
       // workerd logs this reason as "Uncaught" when it stops the upload; the client gets 413/400.
-      controller.abort(
-        new Error(`upload ${why === 'too_large' ? 'over max_body' : 'failed'}: the router aborted it`),
-      );
+      controller.abort(new Error(`upload refused (${why}): the router aborted it`));
     });
     const answer = await next({ ...x, body, uploadCut: controller.signal });
     if (upload.problem === null) return answer;
@@ -51,7 +57,7 @@ export const bodyLimit: StageFactory = (route) => {
     if (upload.rest) await drain(upload.rest);
     return upload.problem === 'too_large'
       ? tooLarge(x, max)
-      : jsonError(x, 'body limit', 400, 'bad_request', 'The request body ended with an error');
+      : jsonError(x, 'body limit', 400, 'bad_request', PROBLEM_MESSAGES[upload.problem]);
   };
 };
 
@@ -84,10 +90,13 @@ function tooLarge(x: Exchange, max: number): Answer {
   return jsonError(x, 'body limit', 413, 'payload_too_large', message);
 }
 
+type Cut = (problem: UploadProblem, rest?: ByteReader) => void;
+
 /**
  * Passes the body through, counting bytes; calls `cut` (which aborts the upstream fetch) before
- * the stream is errored, past `max` or when the source fails. The piece that crosses the limit is
- * never forwarded; past the limit, `cut` also gets the rest of the client's body to drain.
+ * the stream is errored: past `max`, past or short of the `declared` length, or when the source
+ * fails. The piece that crosses a bound is never forwarded; `cut` then also gets the rest of the
+ * client's body to drain.
  *
  * The body is pumped into a native stream in large pieces through one reused buffer
  * (src/pipeline/byte-reader.ts), so a long upload leaves no garbage behind: workerd's memory
@@ -96,38 +105,70 @@ function tooLarge(x: Exchange, max: number): Answer {
 function countedBody(
   source: ReadableStream<Uint8Array>,
   max: number,
-  cut: (problem: UploadProblem, rest?: ByteReader) => void,
+  declared: number | null,
+  cut: Cut,
 ): ReadableStream<Uint8Array> {
-  const { readable, writable } = new IdentityTransformStream();
-  const writer = writable.getWriter();
-  const reader = byteReader(source);
-  const pump = async () => {
-    let seen = 0;
-    for (;;) {
-      let piece: Uint8Array | null;
-      try {
-        piece = await reader.read();
-      } catch (error) {
-        cut('failed');
-        writer.abort(error).catch(() => undefined);
-        return;
-      }
-      if (piece === null) {
-        await writer.close().catch(() => undefined);
-        return;
-      }
-      seen += piece.byteLength;
-      // The upstream fetch is aborted: it stops reading and cancels the stream it was sending.
-      if (seen > max) return cut('too_large', reader);
-      try {
-        await writer.write(piece);
-      } catch (error) {
-        // The fetch stopped reading (the origin answered early, or it was aborted).
-        await reader.cancel(error).catch(() => undefined);
-        return;
-      }
-    }
-  };
-  pump();
+  const { readable, writable } =
+    declared === null ? new IdentityTransformStream() : new FixedLengthStream(declared);
+  pump(byteReader(source), writable.getWriter(), max, declared, cut);
   return readable;
+}
+
+async function pump(
+  reader: ByteReader,
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+  max: number,
+  declared: number | null,
+  cut: Cut,
+): Promise<void> {
+  let seen = 0;
+  for (;;) {
+    let piece = await readOrCut(reader, writer, cut);
+    if (piece === undefined) return;
+    if (piece === null) {
+      if (declared === null || seen === declared) await writer.close().catch(() => undefined);
+      else shortBody(writer, cut);
+      return;
+    }
+    seen += piece.byteLength;
+    // The upstream fetch is aborted: it stops reading and cancels the stream it was sending.
+    if (seen > max) return cut('too_large', reader);
+    if (declared !== null && seen > declared) return cut('not_as_declared', reader);
+    if (seen === declared) {
+      // The last declared byte: once written, the origin holds a complete body, so the client's
+      // body must end here first. The piece is copied: the next read reuses its buffer.
+      const last = piece.slice();
+      const after = await readOrCut(reader, writer, cut);
+      if (after === undefined) return;
+      if (after !== null) return cut(seen + after.byteLength > max ? 'too_large' : 'not_as_declared', reader);
+      piece = last;
+    }
+    try {
+      await writer.write(piece);
+    } catch (error) {
+      // The fetch stopped reading (the origin answered early, or it was aborted).
+      await reader.cancel(error).catch(() => undefined);
+      return;
+    }
+  }
+}
+
+/** The next piece, null at the end, or undefined when the client's body failed (then cut). */
+async function readOrCut(
+  reader: ByteReader,
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+  cut: Cut,
+): Promise<Uint8Array | null | undefined> {
+  try {
+    return await reader.read();
+  } catch (error) {
+    cut('failed');
+    writer.abort(error).catch(() => undefined);
+    return undefined;
+  }
+}
+
+function shortBody(writer: WritableStreamDefaultWriter<Uint8Array>, cut: Cut): void {
+  cut('not_as_declared');
+  writer.abort(new Error('the body is shorter than its Content-Length')).catch(() => undefined);
 }

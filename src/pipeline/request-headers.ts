@@ -70,11 +70,16 @@ export function upstreamHeaders(x: Routed, websocket: boolean): Headers {
   // the runtime; a delete per listed name cost more than the walk).
   const isHopByHop = hopByHop(source.get('connection'), websocket);
   const limitsMethods = x.route.methods !== null;
+  let chunked = false;
   for (const name of source.keys()) {
     const key = dashed(name);
     const dropped = DROPPED.has(key) || DROPPED_PREFIXES.some((prefix) => key.startsWith(prefix));
     if (isHopByHop(name) || dropped || (limitsMethods && METHOD_OVERRIDES.has(key))) headers.delete(name);
+    if (name === 'transfer-encoding') chunked = true;
   }
+  // Transfer-Encoding wins over a Content-Length sent with it, which a proxy must remove (RFC 9112
+  // 6.3): the body is not that length (src/pipeline/declared-length.ts).
+  if (chunked) headers.delete('content-length');
   if (x.clientIp) headers.set('x-forwarded-for', x.clientIp);
   headers.set('x-forwarded-proto', x.scheme);
   headers.set('x-forwarded-host', x.authority);

@@ -9,6 +9,7 @@ import type { Routed } from '../exchange.ts';
 import { upstreamUrl } from '../routing/upstream.ts';
 import type { CompiledOrigin } from '../table/types.ts';
 import { type Answer, jsonError, type UpstreamReport } from './answer.ts';
+import { declaredLength } from './declared-length.ts';
 import type { Platform } from './stage.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -113,8 +114,9 @@ async function replayableBody(x: Routed, hasBody: boolean): Promise<ArrayBuffer 
   const route = x.route;
   if (!IDEMPOTENT.has(x.method) && !route.retry.nonIdempotent) return undefined;
   if (!hasBody) return null;
-  const length = Number(x.request.headers.get('content-length') ?? Number.NaN);
-  if (!(length <= route.retry.maxReplayBody) || x.body === null) return undefined;
+  // Read into memory only when its length is known, and within the bound.
+  const length = declaredLength(x.request.headers);
+  if (length === null || length > route.retry.maxReplayBody || x.body === null) return undefined;
   return new Response(x.body).arrayBuffer();
 }
 

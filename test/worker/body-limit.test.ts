@@ -133,3 +133,79 @@ describe('max_body without Content-Length (streamed)', () => {
     expect(state.bytes).toBeLessThanOrEqual(3 * 8 * 1024);
   });
 });
+
+/**
+ * A declared length is a claim. workerd frames a body sent with both Content-Length and
+ * Transfer-Encoding: chunked as chunked, yet shows the Worker the Content-Length (found by an
+ * adversarial review: `Content-Length: 10` with 50,000 chunked bytes passed a 1 kb limit).
+ */
+describe('max_body when the declared length is not the body', () => {
+  /** A POST whose headers declare `headers` while the body streams `data`. */
+  function declaring(url: string, data: Uint8Array, headers: Record<string, string>): Request {
+    return new Request(url, { method: 'POST', body: stream(data), headers });
+  }
+
+  for (const [name, headers] of [
+    [
+      'Content-Length with Transfer-Encoding: chunked',
+      { 'content-length': '10', 'transfer-encoding': 'chunked' },
+    ],
+    ['a Content-Length smaller than the body', { 'content-length': '10' }],
+    ['a Content-Length of exactly the limit', { 'content-length': String(LIMIT) }],
+  ] as const) {
+    it(`${name}: the origin never receives more than the limit`, async () => {
+      const key = `declared-${crypto.randomUUID()}`;
+      const response = await router.fetch(
+        declaring(`https://upload.test/sink/${key}`, bytes(1024 * 1024), headers),
+      );
+      expect([400, 413]).toContain(response.status);
+      expect(((await response.json()) as { error: string }).error).toMatch(
+        /^(payload_too_large|bad_request)$/,
+      );
+      const state = await sinkState(key);
+      expect(state.complete).toBe(false);
+      expect(state.bytes).toBeLessThanOrEqual(LIMIT);
+    });
+  }
+
+  it('a body longer than its Content-Length, within the limit: 400, never delivered whole', async () => {
+    const key = `longer-${crypto.randomUUID()}`;
+    const response = await router.fetch(
+      declaring(`https://upload.test/sink/${key}`, bytes(2048), { 'content-length': '1024' }),
+    );
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { message: string }).message).toContain('Content-Length');
+    expect((await sinkState(key)).complete).toBe(false);
+  });
+
+  it('a body shorter than its Content-Length: 400, never delivered as complete', async () => {
+    const key = `shorter-${crypto.randomUUID()}`;
+    const response = await router.fetch(
+      declaring(`https://upload.test/sink/${key}`, bytes(1024), { 'content-length': '4096' }),
+    );
+    expect(response.status).toBe(400);
+    expect((await sinkState(key)).complete).toBe(false);
+  });
+
+  it('a true Content-Length under the limit still reaches the origin intact, with its length', async () => {
+    const data = bytes(LIMIT - 1);
+    const response = await router.fetch(
+      declaring('https://upload.test/echo/x', data, { 'content-length': String(data.length) }),
+    );
+    expect(response.status).toBe(200);
+    const echo = (await response.json()) as Echo;
+    expect(echo.headers['content-length']).toBe(String(data.length));
+    expect(echo.bodySha256).toBe(await sha256(data));
+  });
+
+  it('on a route without max_body, a Content-Length sent with Transfer-Encoding is not forwarded', async () => {
+    const data = bytes(5000);
+    const response = await router.fetch(
+      declaring('https://free.test/echo/x', data, { 'content-length': '10', 'transfer-encoding': 'chunked' }),
+    );
+    expect(response.status).toBe(200);
+    const echo = (await response.json()) as Echo;
+    expect(echo.headers['content-length']).toBeUndefined();
+    expect(echo.bodyLength).toBe(data.length);
+  });
+});
