@@ -1,5 +1,8 @@
 /**
- * Host normalisation, one rule everywhere: lower-case, no port, no trailing dot.
+ * Host normalisation, one rule everywhere: lower-case, no port, no trailing dots. Every trailing
+ * dot goes, so that the rule gives the same answer applied twice: the URL parser lets
+ * `api.example.com..` through, and with one dot dropped it routed as `api.example.com` while the
+ * cache key, X-Forwarded-Host and Location kept `api.example.com.`.
  * @example normalizeHost('API.Example.com.:443') // 'api.example.com'
  */
 export function normalizeHost(host: string): string {
@@ -10,7 +13,8 @@ export function normalizeHost(host: string): string {
   } else {
     h = h.slice(0, h.indexOf(']') + 1);
   }
-  return h.endsWith('.') ? h.slice(0, -1) : h;
+  while (h.endsWith('.')) h = h.slice(0, -1);
+  return h;
 }
 
 /**

@@ -166,7 +166,7 @@ describe('env values that no header may carry', () => {
 
 describe('the public host, in one spelling everywhere', () => {
   it('X-Forwarded-Host and a rewritten Location use it, whatever case, dot or default port the client sent', async () => {
-    for (const host of ['SPELL.test', 'spell.TEST.', 'spell.test:443']) {
+    for (const host of ['SPELL.test', 'spell.TEST.', 'spell.test:443', 'spell.test..', 'Spell.Test...:443']) {
       const received = await echo(`https://${host}/echo`);
       expect(received.headers['x-forwarded-host'], host).toBe('spell.test');
       const moved = await router.fetch(
@@ -182,10 +182,12 @@ describe('the public host, in one spelling everywhere', () => {
     const first = await router.fetch(`https://SPELL.TEST.${path}`);
     expect(first.headers.get('x-cache')).toBe('MISS');
     await first.text();
-    const hit = await router.fetch(`https://spell.test${path}`);
-    expect(hit.headers.get('x-cache')).toBe('HIT');
-    expect(hit.headers.get('location')).toBe('https://spell.test/there');
-    await hit.text();
+    for (const spelling of ['spell.test', 'spell.test..']) {
+      const hit = await router.fetch(`https://${spelling}${path}`);
+      expect(hit.headers.get('x-cache'), spelling).toBe('HIT');
+      expect(hit.headers.get('location')).toBe('https://spell.test/there');
+      await hit.text();
+    }
     expect(await count(`loc-${run}`)).toBe(1);
   });
 });
