@@ -73,7 +73,7 @@ function compileRoute(
     ...compileTarget(route, ctx),
     ...methods,
     ...compileCors(route, ctx, methods.methods),
-    ...compileCache(route),
+    ...compileCache(route, ctx),
     ...compileHeaders(route, ctx),
     ...compileTimeouts(route, ctx),
     ...compileAccess(route, ctx),

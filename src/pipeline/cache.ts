@@ -101,7 +101,7 @@ async function lookup(cache: Cache, key: Request, method: string): Promise<Respo
 
 /**
  * True when a response may be stored: an allowed status, no Set-Cookie, no private or
- * no-store (any case), never a partial 206, and a `Vary` the key can honour. The Cache API keys
+ * no-store (any case), never a partial 206 or a 304 (one client's answers), and a `Vary` the key can honour. The Cache API keys
  * on the URL alone (and does not honour Vary), so a response that varies on a request header
  * (`Cookie`, `Accept-Language`, `*`...) would be served to every client: only `Accept-Encoding`
  * (fetch decodes bodies) may be listed, and `Origin` on a route with a `cors` policy, which
@@ -118,6 +118,7 @@ export function storable(response: Response, policy: CompiledCache, routeOwnsCor
   );
   return (
     response.status !== 206 &&
+    response.status !== 304 &&
     policy.statuses.includes(response.status) &&
     !headers.has('set-cookie') &&
     !/(^|[\s,])(private|no-store)([\s,=]|$)/.test(cacheControl) &&

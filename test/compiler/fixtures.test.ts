@@ -435,6 +435,21 @@ describe('warnings', () => {
     expect(diagnostics).toEqual(['warning 6:12 cache has no effect on a redirect route']);
   });
 
+  it('warn that 206 and 304 in cache.statuses are never stored', () => {
+    const diagnostics = compiledWithDiagnostics([
+      'version: 1',
+      'routes:',
+      '  - id: api',
+      '    hosts: [api.example.com]',
+      '    origin: https://api.example.net',
+      '    cache: { ttl: 60, statuses: [200, 304, 206] }',
+    ]);
+    expect(diagnostics).toEqual([
+      "warning 6:39 cache.statuses: 304 is never stored (304 answers one client's conditional request and has no body)",
+      "warning 6:44 cache.statuses: 206 is never stored (206 is the part of a body one client's Range asked for)",
+    ]);
+  });
+
   it('warn that a cors policy replaces the Access-Control-* a response rule sets', () => {
     const diagnostics = compiledWithDiagnostics([
       'version: 1',

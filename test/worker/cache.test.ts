@@ -241,8 +241,9 @@ describe('edge cache: what is never stored', () => {
 describe('storable', () => {
   // The Cache API refuses some of these by itself (206, Vary: *, Set-Cookie); the router checks
   // them all before it tees a body for a store, so a refused store costs nothing.
-  const policy = { ttl: 60, statuses: [200, 206, 404] };
-  const response = (headers: Record<string, string>, status = 200) => new Response('x', { status, headers });
+  const policy = { ttl: 60, statuses: [200, 206, 304, 404] };
+  const response = (headers: Record<string, string>, status = 200) =>
+    new Response(status === 304 ? null : 'x', { status, headers });
 
   it('refuses each response the cache must never hold', () => {
     expect(storable(response({}), policy, false)).toBe(true);
@@ -251,6 +252,8 @@ describe('storable', () => {
     expect(storable(response({ 'cache-control': 'max-age=5, NO-STORE' }), policy, false)).toBe(false);
     expect(storable(response({ vary: 'Accept-Encoding, *' }), policy, false)).toBe(false);
     expect(storable(response({}, 206), policy, false)).toBe(false);
+    // One client's conditional request answered: an empty 304 served to everyone would break them.
+    expect(storable(response({}, 304), policy, false)).toBe(false);
     expect(storable(response({}, 500), policy, false)).toBe(false);
     expect(storable(response({}, 404), policy, false)).toBe(true);
   });
