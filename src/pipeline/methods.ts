@@ -10,6 +10,15 @@ import type { StageFactory } from './stage.ts';
 const NEVER = new Set(['TRACE', 'TRACK', 'CONNECT']);
 
 /**
+ * True for a method no route relays, in any case and with spaces around it (as a method override
+ * header's value may name it).
+ * @example neverRelayed(' trace ') // true
+ */
+export function neverRelayed(method: string): boolean {
+  return NEVER.has(method.trim().toUpperCase());
+}
+
+/**
  * The one method decision, shared by the Worker and `explain`.
  * @example methodAllowed(route, 'DELETE') // false on a route with methods: [GET]
  */

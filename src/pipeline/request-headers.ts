@@ -7,6 +7,7 @@
 import type { Env, Routed } from '../exchange.ts';
 import type { CompiledHeaderRules } from '../table/types.ts';
 import { hopByHop } from './hop-by-hop.ts';
+import { neverRelayed } from './methods.ts';
 import { renderTemplate } from './template.ts';
 
 /** Dropped by prefix: forwarding headers, and Cloudflare's own (not the origin's business). */
@@ -52,6 +53,15 @@ export function carriesMethodOverride(headers: Headers): boolean {
   return false;
 }
 
+/**
+ * A method override is dropped on a route that limits methods, and on every route when it names
+ * a method no route relays (TRACE, TRACK, CONNECT: refused as methods, they must not come back
+ * in through a framework that honours the override).
+ */
+function overrideDropped(source: Headers, name: string, limitsMethods: boolean): boolean {
+  return limitsMethods || neverRelayed(source.get(name) ?? '');
+}
+
 /** Applies a route's header rules in place: remove, then set. */
 export function applyHeaderRules(headers: Headers, rules: CompiledHeaderRules, env: Env): void {
   for (const name of rules.remove) headers.delete(name);
@@ -74,7 +84,12 @@ export function upstreamHeaders(x: Routed, websocket: boolean): Headers {
   for (const name of source.keys()) {
     const key = dashed(name);
     const dropped = DROPPED.has(key) || DROPPED_PREFIXES.some((prefix) => key.startsWith(prefix));
-    if (isHopByHop(name) || dropped || (limitsMethods && METHOD_OVERRIDES.has(key))) headers.delete(name);
+    if (
+      isHopByHop(name) ||
+      dropped ||
+      (METHOD_OVERRIDES.has(key) && overrideDropped(source, name, limitsMethods))
+    )
+      headers.delete(name);
     if (name === 'transfer-encoding') chunked = true;
   }
   // Transfer-Encoding wins over a Content-Length sent with it, which a proxy must remove (RFC 9112

@@ -137,6 +137,17 @@ describe('methods', () => {
     const open = await echo('https://hd.test/echo', { method: 'POST', headers: overrides, body: 'x' });
     expect(open.headers['x-http-method-override']).toBe('DELETE');
   });
+
+  it('drops an override naming TRACE, TRACK or CONNECT on every route, in any case or spelling', async () => {
+    const overrides = {
+      'X-HTTP-Method-Override': 'TRACE',
+      X_HTTP_Method: ' track ',
+      'X-Method-Override': 'connect',
+    };
+    const open = await echo('https://hd.test/echo', { method: 'POST', headers: overrides, body: 'x' });
+    for (const name of ['x-http-method-override', 'x_http_method', 'x-method-override'])
+      expect(open.headers[name], name).toBeUndefined();
+  });
 });
 
 describe('env values that no header may carry', () => {
