@@ -37,6 +37,12 @@ export interface Results {
 
 export const PASS_THROUGH = 'pass-through Worker';
 export const SEED = 'seed Worker';
+/**
+ * The same pass-through bundle in a second workerd process: the control. Its distance from 1.00x
+ * is how far two identical Workers measured in one run can be apart, the resolution of the
+ * ratios beside it.
+ */
+export const PASS_THROUGH_COPY = 'pass-through Worker, second process';
 
 const ratio = (a: number | undefined, b: number | undefined) =>
   a !== undefined && b ? `${(a / b).toFixed(2)}x` : '';

@@ -17,7 +17,14 @@ import { hasCallgrind, instructionsPerRequest } from '../bench/instructions.ts';
 import { download, peakRss, upload } from '../bench/memory.ts';
 import { startBenchOrigin } from '../bench/origin.ts';
 import { profileWorker } from '../bench/profile.ts';
-import { PASS_THROUGH, type Results, renderMarkdown, SEED, type TargetResult } from '../bench/report.ts';
+import {
+  PASS_THROUGH,
+  PASS_THROUGH_COPY,
+  type Results,
+  renderMarkdown,
+  SEED,
+  type TargetResult,
+} from '../bench/report.ts';
 import { measureResolution } from '../bench/resolve.ts';
 import { measureStartup, median } from '../bench/startup.ts';
 import { type BenchTable, benchTable } from '../bench/tables.ts';
@@ -161,6 +168,7 @@ async function loadEveryTarget({ bundles, tables, originUrl, originBindings }: S
   const targets: Target[] = [
     { name: 'origin direct', url: new URL(originUrl), host: '127.0.0.1' },
     await start(PASS_THROUGH, bundles.passThrough, 'any.host', originBindings),
+    await start(PASS_THROUGH_COPY, bundles.passThrough, 'any.host', originBindings),
     await start(SEED, bundles.seed, 'api.fluxkontext.space', originBindings),
     await start('router, 10 routes', bundles.r10, tables.small.host),
     await start('router, 10,000 routes', bundles.r10k, tables.large.host),
