@@ -163,6 +163,16 @@ describe('failover for POST and PATCH', () => {
     expect(logFor(response)).toMatchObject({ tries: 1, error: 'bad_gateway' });
   });
 
+  it('does not replay a body whose Content-Length comes with Transfer-Encoding: the length means nothing', async () => {
+    const response = await router.fetch('https://replay.test/echo/chunked', {
+      method: 'POST',
+      body: body(100),
+      headers: { 'content-length': '100', 'transfer-encoding': 'chunked' },
+    });
+    expect(response.status).toBe(502);
+    expect(logFor(response)).toMatchObject({ tries: 1, error: 'bad_gateway' });
+  });
+
   it('does not replay a POST of unknown length (streamed), even with the opt-in', async () => {
     const data = body(100);
     const stream = new ReadableStream<Uint8Array>({
