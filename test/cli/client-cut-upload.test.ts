@@ -4,10 +4,12 @@
  * front): the origin sees the upload cut, never complete. On a route without `max_body` the body
  * streams natively and workerd cancels the upstream request with the client's; on a route with
  * `max_body` the router counts the upload and aborts it itself. (test/worker cannot open a real
- * connection: a body made in JavaScript that fails is not a client going away.)
+ * connection: a body made in JavaScript that fails is not a client going away.) The same real
+ * connection sends the reported max_body bypass: Content-Length with Transfer-Encoding: chunked.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,5 +100,49 @@ describe('a chunked upload the client cuts midway', () => {
     const key = `finished-${crypto.randomUUID()}`;
     await upload('free.test', key, 'finished');
     expect(await sinkState(originUrl(), key)).toMatchObject({ ended: true, complete: true, bytes: SENT });
+  });
+});
+
+/**
+ * Sends raw bytes on one connection and resolves with the status line's code (workerd would
+ * refuse to let node:http send both headers).
+ */
+function raw(head: string, body: Buffer): Promise<number> {
+  return new Promise((done, fail) => {
+    const socket = connect(Number(worker.url.port), worker.url.hostname, () => {
+      socket.write(head);
+      socket.end(body);
+    });
+    let reply = '';
+    socket.on('data', (data) => {
+      reply += data.toString('latin1');
+    });
+    socket.on('error', fail);
+    socket.on('close', () => done(Number(/^HTTP\/1\.1 (\d{3})/.exec(reply)?.[1] ?? 0)));
+  });
+}
+
+describe('a Content-Length sent with Transfer-Encoding: chunked, over a real connection', () => {
+  it('is not trusted: a 2 MiB chunked body declaring 10 bytes gets 413, the origin gets at most max_body', async () => {
+    const key = `cl-te-${crypto.randomUUID()}`;
+    const data = Buffer.alloc(2 * 1024 * 1024, 5);
+    const head = [
+      `POST /sink/${key} HTTP/1.1`,
+      'Host: limited.test',
+      'Content-Length: 10',
+      'Transfer-Encoding: chunked',
+      'Connection: close',
+      '',
+      '',
+    ].join('\r\n');
+    const chunked = Buffer.concat([
+      Buffer.from(`${data.length.toString(16)}\r\n`),
+      data,
+      Buffer.from('\r\n0\r\n\r\n'),
+    ]);
+    expect(await raw(head, chunked)).toBe(413);
+    const state = await sinkState(originUrl(), key);
+    expect(state.complete).toBe(false);
+    expect(state.bytes).toBeLessThanOrEqual(1024 * 1024);
   });
 });
