@@ -56,8 +56,8 @@ const log = (line: string) => console.error(`[bench] ${line}`);
 interface Setup {
   originUrl: string;
   originBindings: Record<string, string>;
-  tables: { small: BenchTable; large: BenchTable; cached: BenchTable };
-  bundles: Record<'seed' | 'passThrough' | 'r10' | 'r10k' | 'r10cache', Bundle>;
+  tables: { small: BenchTable; large: BenchTable; cached: BenchTable; limited: BenchTable };
+  bundles: Record<'seed' | 'passThrough' | 'r10' | 'r10k' | 'r10cache' | 'r10limited', Bundle>;
 }
 
 async function main(argv: string[]) {
@@ -115,6 +115,8 @@ function prepare(originPort: number): Setup {
     // The seed looks every GET up in the Cache API (and tries to store it); this variant does the
     // same work: cache on, so each request is looked up (a MISS: the origin says no-store).
     cached: benchTable(10, originUrl, 10, { cache: { ttl: 60 } }),
+    // max_body: every upload is counted in JavaScript on its way through (memory part).
+    limited: benchTable(10, originUrl, 10, { max_body: '4gb' }),
   };
   log('bundling the baselines and the router at 10 and 10,000 routes (wrangler deploy --dry-run)');
   const bundles = {
@@ -123,6 +125,7 @@ function prepare(originPort: number): Setup {
     r10: bundleRouter('router-10', compileConfig(tables.small.config)),
     r10k: bundleRouter('router-10k', compileConfig(tables.large.config)),
     r10cache: bundleRouter('router-10-cache', compileConfig(tables.cached.config)),
+    r10limited: bundleRouter('router-10-max-body', compileConfig(tables.limited.config)),
   };
   const originBindings = { TARGET_DOMAIN: `127.0.0.1:${originPort}`, TARGET_SCHEME: 'http' };
   return { originUrl, originBindings, tables, bundles };
@@ -250,12 +253,26 @@ async function memoryPart({ bundles, tables }: Setup) {
       upload(worker.url, host, mb * MiB),
     );
   }
-  // Last: a chunked upload is counted chunk by chunk in JavaScript, which leaves garbage for
-  // V8 to collect; the peak it reaches stays.
   memory[`upload ${STREAM_MB} MiB, chunked`] = await peakRss(worker.pid, () =>
     upload(worker.url, host, STREAM_MB * MiB, true),
   );
   await worker.dispose();
+  return { ...memory, ...(await countedUploads(bundles.r10limited, tables.limited.host)) };
+}
+
+/**
+ * On a route with max_body every upload is counted in JavaScript, which leaves garbage for V8 to
+ * collect: the peak it reaches stays. Each kind in a Worker of its own, so neither inherits the
+ * other's peak.
+ */
+async function countedUploads(bundle: Bundle, host: string): Promise<Record<string, number>> {
+  const memory: Record<string, number> = {};
+  for (const chunked of [false, true]) {
+    const worker = await startWorker(bundle.scriptPath);
+    const name = `upload ${STREAM_MB} MiB, ${chunked ? 'chunked' : 'Content-Length'}, max_body (counted)`;
+    memory[name] = await peakRss(worker.pid, () => upload(worker.url, host, STREAM_MB * MiB, chunked));
+    await worker.dispose();
+  }
   return memory;
 }
 
