@@ -4,6 +4,8 @@
  * Worker at that moment. Before traffic moves, every request is pinned to the new version with
  * Cloudflare's version-override header, and the debug headers must name that version.
  */
+
+import { normalizeHost } from '../../src/routing/host.ts';
 import type { Io } from '../cli/io.ts';
 import type { RouteTestCase } from '../cli/route-test-file.ts';
 import { runSmoke } from '../smoke/run.ts';
@@ -20,9 +22,9 @@ export interface SmokeSetup {
   base?: URL;
 }
 
-/** The host a case addresses, as the edge routes it (lower case, no port, no trailing dot). */
+/** The host a case addresses, as the router routes it (src/routing/host.ts: lower case, no port, no trailing dots). */
 export function caseHost(testCase: RouteTestCase): string {
-  return new URL(testCase.request.url).hostname.replace(/\.$/, '').toLowerCase();
+  return normalizeHost(new URL(testCase.request.url).hostname);
 }
 
 /**

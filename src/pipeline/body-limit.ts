@@ -50,14 +50,20 @@ export const bodyLimit: StageFactory = (route) => {
       // workerd logs this reason as "Uncaught" when it stops the upload; the client gets 413/400.
       controller.abort(new Error(`upload refused (${why}): the router aborted it`));
     });
-    const answer = await next({ ...x, body, uploadCut: controller.signal });
-    if (upload.problem === null) return answer;
-    await answer.response.body?.cancel().catch(() => undefined);
+    const answer = await next({ ...x, body, uploadCut: controller.signal }).catch((error: unknown) => {
+      // A stage that reads the body whole (failover's replay) fails with it: the cut answers.
+      if (upload.problem === null) throw error;
+      return null;
+    });
+    const problem = upload.problem;
+    // Without a problem nothing was caught, so there is an answer.
+    if (problem === null) return answer as Answer;
+    await answer?.response.body?.cancel().catch(() => undefined);
     // Before the answer: workerd refuses to read a request body once the response is sent.
     if (upload.rest) await drain(upload.rest);
-    return upload.problem === 'too_large'
+    return problem === 'too_large'
       ? tooLarge(x, max)
-      : jsonError(x, 'body limit', 400, 'bad_request', PROBLEM_MESSAGES[upload.problem]);
+      : jsonError(x, 'body limit', 400, 'bad_request', PROBLEM_MESSAGES[problem]);
   };
 };
 
@@ -131,16 +137,18 @@ async function pump(
       return;
     }
     seen += piece.byteLength;
-    // The upstream fetch is aborted: it stops reading and cancels the stream it was sending.
-    if (seen > max) return cut('too_large', reader);
-    if (declared !== null && seen > declared) return cut('not_as_declared', reader);
+    // The upstream fetch is aborted first: it stops reading and resets the upload, then the
+    // stream errors for anything else still reading it (failover's replay reads it whole).
+    if (seen > max) return refuse(writer, cut, 'too_large', reader);
+    if (declared !== null && seen > declared) return refuse(writer, cut, 'not_as_declared', reader);
     if (seen === declared) {
       // The last declared byte: once written, the origin holds a complete body, so the client's
       // body must end here first. The piece is copied: the next read reuses its buffer.
       const last = piece.slice();
       const after = await readOrCut(reader, writer, cut);
       if (after === undefined) return;
-      if (after !== null) return cut(seen + after.byteLength > max ? 'too_large' : 'not_as_declared', reader);
+      if (after !== null)
+        return refuse(writer, cut, seen + after.byteLength > max ? 'too_large' : 'not_as_declared', reader);
       piece = last;
     }
     try {
@@ -153,14 +161,20 @@ async function pump(
   }
 }
 
-/** The next piece, null at the end, or undefined when the client's body failed (then cut). */
+/**
+ * The next piece that holds bytes, null at the end, or undefined when the client's body failed
+ * (then cut).
+ */
 async function readOrCut(
   reader: ByteReader,
   writer: WritableStreamDefaultWriter<Uint8Array>,
   cut: Cut,
 ): Promise<Uint8Array | null | undefined> {
   try {
-    return await reader.read();
+    for (;;) {
+      const piece = await reader.read();
+      if (piece === null || piece.byteLength > 0) return piece;
+    }
   } catch (error) {
     cut('failed');
     writer.abort(error).catch(() => undefined);
@@ -168,7 +182,17 @@ async function readOrCut(
   }
 }
 
+/** Cuts the upload (the upstream fetch is aborted), then errors the stream passed on. */
+function refuse(
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+  cut: Cut,
+  problem: UploadProblem,
+  rest?: ByteReader,
+): void {
+  cut(problem, rest);
+  writer.abort(new Error(`upload refused (${problem})`)).catch(() => undefined);
+}
+
 function shortBody(writer: WritableStreamDefaultWriter<Uint8Array>, cut: Cut): void {
-  cut('not_as_declared');
-  writer.abort(new Error('the body is shorter than its Content-Length')).catch(() => undefined);
+  refuse(writer, cut, 'not_as_declared');
 }

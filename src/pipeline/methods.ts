@@ -10,12 +10,13 @@ import type { StageFactory } from './stage.ts';
 const NEVER = new Set(['TRACE', 'TRACK', 'CONNECT']);
 
 /**
- * True for a method no route relays, in any case and with spaces around it (as a method override
- * header's value may name it).
- * @example neverRelayed(' trace ') // true
+ * True when a method override header's value names a method no route relays, in any case, with
+ * spaces around it, or anywhere in a comma-separated list (Express's method-override takes the
+ * first of a list, and two header lines arrive joined by a comma).
+ * @example neverRelayed('get, Trace') // true
  */
-export function neverRelayed(method: string): boolean {
-  return NEVER.has(method.trim().toUpperCase());
+export function neverRelayed(value: string): boolean {
+  return value.split(',').some((item) => NEVER.has(item.trim().toUpperCase()));
 }
 
 /**

@@ -33,6 +33,10 @@ const DROPPED = new Set([
   'cdn-loop',
   // The operator's debug token (src/pipeline/debug.ts) is for the router, never the origin.
   'x-router-debug',
+  // The client's 100-continue is answered on its own connection; forwarded, the origin's interim
+  // 100 came back from fetch as the final answer, and every such upload (curl sends it for large
+  // bodies) got 502.
+  'expect',
 ]);
 
 /** Method override headers: dropped where the route limits methods, so no other method slips in. */

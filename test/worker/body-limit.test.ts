@@ -13,6 +13,14 @@ const LIMIT = 64 * 1024;
 const router = routerFor([
   { id: 'upload', hosts: ['upload.test'], origin: originUrl(), max_body: '64kb' },
   { id: 'free', hosts: ['free.test'], origin: originUrl() },
+  // Failover reads a replayable body whole before the first try.
+  {
+    id: 'replay',
+    hosts: ['replay.test'],
+    origin: [originUrl('primary'), originUrl('backup')],
+    max_body: '64kb',
+    timeout: '3s',
+  },
 ]);
 
 /** Deterministic bytes: `total` of them, in chunks of `chunk`. */
@@ -185,6 +193,34 @@ describe('max_body when the declared length is not the body', () => {
     );
     expect(response.status).toBe(400);
     expect((await sinkState(key)).complete).toBe(false);
+  });
+
+  it('on a failover route, which reads the body whole to replay it: 400 for a longer or shorter body', async () => {
+    for (const [sent, declared] of [
+      [2048, 1024],
+      [1024, 4096],
+    ]) {
+      const put = new Request('https://replay.test/echo/x', {
+        method: 'PUT',
+        body: stream(bytes(sent as number), 512),
+        headers: { 'content-length': String(declared) },
+      });
+      const response = await router.fetch(put);
+      expect(response.status, `${sent} sent, ${declared} declared`).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toBe('bad_request');
+    }
+  });
+
+  it('a true length still replays intact on that route', async () => {
+    const data = bytes(4096);
+    const put = new Request('https://replay.test/echo/x', {
+      method: 'PUT',
+      body: stream(data, 1000),
+      headers: { 'content-length': String(data.length) },
+    });
+    const response = await router.fetch(put);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Echo).bodySha256).toBe(await sha256(data));
   });
 
   it('a true Content-Length under the limit still reaches the origin intact, with its length', async () => {
