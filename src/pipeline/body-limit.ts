@@ -105,8 +105,8 @@ type Cut = (problem: UploadProblem, rest?: ByteReader) => void;
  * client's body to drain.
  *
  * The body is pumped into a native stream in large pieces through one reused buffer
- * (src/pipeline/byte-reader.ts), so a long upload leaves no garbage behind: workerd's memory
- * stays flat (docs/benchmarks.md).
+ * (src/pipeline/byte-reader.ts), so a long upload leaves little garbage behind: workerd's memory
+ * stays bounded, a few tens of MiB above idle (docs/benchmarks.md).
  */
 function countedBody(
   source: ReadableStream<Uint8Array>,
