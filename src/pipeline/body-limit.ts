@@ -133,7 +133,7 @@ async function pump(
     if (piece === undefined) return;
     if (piece === null) {
       if (declared === null || seen === declared) await writer.close().catch(() => undefined);
-      else shortBody(writer, cut);
+      else refuse(writer, cut, 'not_as_declared');
       return;
     }
     seen += piece.byteLength;
@@ -191,8 +191,4 @@ function refuse(
 ): void {
   cut(problem, rest);
   writer.abort(new Error(`upload refused (${problem})`)).catch(() => undefined);
-}
-
-function shortBody(writer: WritableStreamDefaultWriter<Uint8Array>, cut: Cut): void {
-  refuse(writer, cut, 'not_as_declared');
 }

@@ -100,8 +100,17 @@ async function lookup(cache: Cache, key: Request, method: string): Promise<Respo
 }
 
 /**
+ * Statuses that answer one client's own request and are never stored for others, whatever
+ * `statuses` lists (`check` warns when it lists one), with the reason `check` gives.
+ */
+export const NEVER_STORED: Readonly<Record<number, string>> = {
+  206: "206 is the part of a body one client's Range asked for",
+  304: "304 answers one client's conditional request and has no body",
+};
+
+/**
  * True when a response may be stored: an allowed status, no Set-Cookie, no private or
- * no-store (any case), never a partial 206 or a 304 (one client's answers), and a `Vary` the key can honour. The Cache API keys
+ * no-store (any case), never one of NEVER_STORED (one client's answers), and a `Vary` the key can honour. The Cache API keys
  * on the URL alone (and does not honour Vary), so a response that varies on a request header
  * (`Cookie`, `Accept-Language`, `*`...) would be served to every client: only `Accept-Encoding`
  * (fetch decodes bodies) may be listed, and `Origin` on a route with a `cors` policy, which
@@ -117,8 +126,7 @@ export function storable(response: Response, policy: CompiledCache, routeOwnsCor
     (v) => v !== '' && v !== 'accept-encoding' && !(routeOwnsCors && v === 'origin'),
   );
   return (
-    response.status !== 206 &&
-    response.status !== 304 &&
+    NEVER_STORED[response.status] === undefined &&
     policy.statuses.includes(response.status) &&
     !headers.has('set-cookie') &&
     !/(^|[\s,])(private|no-store)([\s,=]|$)/.test(cacheControl) &&

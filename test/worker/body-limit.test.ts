@@ -148,9 +148,14 @@ describe('max_body without Content-Length (streamed)', () => {
  * adversarial review: `Content-Length: 10` with 50,000 chunked bytes passed a 1 kb limit).
  */
 describe('max_body when the declared length is not the body', () => {
-  /** A POST whose headers declare `headers` while the body streams `data`. */
-  function declaring(url: string, data: Uint8Array, headers: Record<string, string>): Request {
-    return new Request(url, { method: 'POST', body: stream(data), headers });
+  /** A request whose headers declare `headers` while the body streams `data`. */
+  function declaring(
+    url: string,
+    data: Uint8Array,
+    headers: Record<string, string>,
+    { method = 'POST', chunk = 8 * 1024 } = {},
+  ): Request {
+    return new Request(url, { method, body: stream(data, chunk), headers });
   }
 
   for (const [name, headers] of [
@@ -200,11 +205,12 @@ describe('max_body when the declared length is not the body', () => {
       [2048, 1024],
       [1024, 4096],
     ]) {
-      const put = new Request('https://replay.test/echo/x', {
-        method: 'PUT',
-        body: stream(bytes(sent as number), 512),
-        headers: { 'content-length': String(declared) },
-      });
+      const put = declaring(
+        'https://replay.test/echo/x',
+        bytes(sent as number),
+        { 'content-length': String(declared) },
+        { method: 'PUT', chunk: 512 },
+      );
       const response = await router.fetch(put);
       expect(response.status, `${sent} sent, ${declared} declared`).toBe(400);
       expect(((await response.json()) as { error: string }).error).toBe('bad_request');
@@ -213,11 +219,12 @@ describe('max_body when the declared length is not the body', () => {
 
   it('a true length still replays intact on that route', async () => {
     const data = bytes(4096);
-    const put = new Request('https://replay.test/echo/x', {
-      method: 'PUT',
-      body: stream(data, 1000),
-      headers: { 'content-length': String(data.length) },
-    });
+    const put = declaring(
+      'https://replay.test/echo/x',
+      data,
+      { 'content-length': String(data.length) },
+      { method: 'PUT', chunk: 1000 },
+    );
     const response = await router.fetch(put);
     expect(response.status).toBe(200);
     expect(((await response.json()) as Echo).bodySha256).toBe(await sha256(data));
