@@ -6,6 +6,7 @@
  * bad value at once and `compile` can trust values that `check` accepted.
  */
 import { parseIp } from '../../src/pipeline/ip.ts';
+import { NOT_IN_A_HEADER } from '../../src/pipeline/template.ts';
 import type { CompiledCidr, Template } from '../../src/table/types.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -177,6 +178,30 @@ export function parseTemplate(text: string): Parsed<Template> {
     return fail(`"${rest.slice(rest.indexOf('${'))}" has no closing }: use \${env.NAME}`);
   if (last < text.length || parts.length === 0) parts.push(rest);
   return ok(parts);
+}
+
+/**
+ * Why a header value written in routes.yaml cannot be sent as written, or null when it can.
+ * CR, LF and NUL would split or end the header. Other characters outside printable ASCII (tab
+ * aside) reach the origin differently from runtime to runtime (workerd sends U+0100 as UTF-8,
+ * Node's fetch refuses it, DEL vanishes): RFC 9110 asks for ASCII, so the file must say what
+ * it means in ASCII.
+ * @example headerValueProblem('caf\u00e9') // 'holds U+00E9 ("é"), ...'
+ */
+export function headerValueProblem(text: string): string | null {
+  if (NOT_IN_A_HEADER.test(text)) return 'holds a line break or NUL, which no header may carry';
+  const odd = /[^\t\x20-\x7e]/u.exec(text)?.[0];
+  if (odd === undefined) return null;
+  return `holds ${describeCharacter(odd)}, which headers do not carry the same way everywhere: write printable ASCII (percent-encoded, or RFC 8187 for text)`;
+}
+
+/**
+ * A character as a message shows it: its code point, and itself when it is visible.
+ * @example describeCharacter('\u00e9') // 'U+00E9 ("é")'
+ */
+export function describeCharacter(char: string): string {
+  const code = `U+${(char.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`;
+  return /^[\p{L}\p{N}\p{P}\p{S}]$/u.test(char) ? `${code} ("${char}")` : code;
 }
 
 /**

@@ -4,11 +4,10 @@
  * names the route reads, so the Worker checks them before anything is sent.
  */
 import { isCorsHeader } from '../../../src/pipeline/cors.ts';
-import { NOT_IN_A_HEADER } from '../../../src/pipeline/template.ts';
 import type { CompiledHeaderRules, CompiledRoute, Template } from '../../../src/table/types.ts';
 import type { RawHeaderRules, RawRoute } from '../config.ts';
 import type { DataPath } from '../source.ts';
-import { parseTemplate, valueOrReport } from '../values.ts';
+import { headerValueProblem, parseTemplate, valueOrReport } from '../values.ts';
 import type { StepContext } from './context.ts';
 
 /** Request headers a route may not set: the Worker cannot choose them, or the router owns them. */
@@ -44,8 +43,8 @@ function compileRules(
   for (const [name, value] of Object.entries(rules?.set ?? {})) {
     const report = (message: string) => ctx.report([...at, 'set', name], message);
     if (reserved.has(name.toLowerCase())) report(`${name} is set by the router and cannot be changed here`);
-    if (NOT_IN_A_HEADER.test(value))
-      report(`the value of ${name} holds a line break or NUL, which no header may carry`);
+    const problem = headerValueProblem(value);
+    if (problem) report(`the value of ${name} ${problem}`);
     const template = valueOrReport(parseTemplate(value), report);
     if (!template) continue;
     for (const part of template) {

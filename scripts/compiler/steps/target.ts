@@ -6,7 +6,7 @@ import type { CompiledRoute } from '../../../src/table/types.ts';
 import type { RawRoute } from '../config.ts';
 import { defaultsOf } from '../schema-rules.ts';
 import type { DataPath } from '../source.ts';
-import { isLoopback, parseOriginUrl, valueOrReport } from '../values.ts';
+import { describeCharacter, isLoopback, parseOriginUrl, valueOrReport } from '../values.ts';
 import type { StepContext } from './context.ts';
 
 const REDIRECT_DEFAULTS = defaultsOf('redirect') as { status: 301; keep_path: boolean };
@@ -22,10 +22,7 @@ export function compileTarget(
   }
   if (route.redirect) {
     const redirect = { ...REDIRECT_DEFAULTS, ...route.redirect };
-    const target = parseOriginUrl(redirect.to.replace(/[?#].*$/, ''));
-    if (!target.ok || !/^https?:\/\//i.test(redirect.to)) {
-      ctx.report(['redirect', 'to'], `redirect target "${redirect.to}" must be an http(s) URL`);
-    }
+    checkRedirectTarget(redirect.to, (message) => ctx.report(['redirect', 'to'], message));
     return {
       origins: [],
       redirect: { to: redirect.to, status: redirect.status, keepPath: redirect.keep_path },
@@ -47,4 +44,20 @@ export function compileTarget(
     return [{ origin: parsed.origin, basePath: parsed.basePath }];
   });
   return { origins, redirect: null, websocket };
+}
+
+/**
+ * A redirect target is sent as written, in `Location`: it must be an http(s) URL spelled in
+ * visible ASCII. The URL parser would quietly drop a line break or encode a space, so it alone
+ * cannot tell whether the text is fit to send.
+ */
+function checkRedirectTarget(to: string, report: (message: string) => void): void {
+  const odd = /[^\x21-\x7e]/u.exec(to)?.[0];
+  if (odd !== undefined) {
+    report(
+      `redirect target ${JSON.stringify(to)} holds ${describeCharacter(odd)}: write the URL in visible ASCII (a space is %20, é is %C3%A9, an international host its xn-- form)`,
+    );
+  } else if (!parseOriginUrl(to.replace(/[?#].*$/, '')).ok || !/^https?:\/\//i.test(to)) {
+    report(`redirect target "${to}" must be an http(s) URL`);
+  }
 }
