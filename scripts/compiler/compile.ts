@@ -7,7 +7,6 @@
  * defaults, runs them in order, and does what concerns the whole table: vars and secrets, the
  * host index, and origins that would loop back into the table.
  */
-import { NOT_IN_A_HEADER } from '../../src/pipeline/template.ts';
 import type { CompiledRoute, CompiledTable } from '../../src/table/types.ts';
 import { mergeDefaults, type RawConfig, type RawRoute } from './config.ts';
 import type { Severity } from './diagnostics.ts';
@@ -24,6 +23,7 @@ import { compileRateLimits } from './steps/rate-limits.ts';
 import { compileTarget } from './steps/target.ts';
 import { compileTimeouts } from './steps/timeouts.ts';
 import { compileUpload } from './steps/upload.ts';
+import { compileEnv } from './vars.ts';
 
 /** Receives each problem found; `path` points into the route (or defaults) that holds it. */
 export type Reporter = (path: DataPath, message: string, severity?: Severity) => void;
@@ -55,6 +55,7 @@ export function compileConfig(config: RawConfig, report?: Reporter): CompiledTab
   const table: CompiledTable = { format: 1, routes, exact: {}, wildcard: {}, vars, secrets };
   indexHosts(table);
   findLoops(table, reportTo);
+  findSharedBindings(table, reportTo);
   return table;
 }
 
@@ -112,19 +113,6 @@ function checkRequiredAfterDefaults(route: RawRoute, ctx: StepContext): void {
   }
 }
 
-/** Declared vars and secrets, checked: no name both, no var value a header could not carry. */
-function compileEnv(config: RawConfig, report: Reporter) {
-  const vars = { ...(config.vars ?? {}) };
-  const secrets = [...(config.secrets ?? [])];
-  for (const [i, name] of secrets.entries()) {
-    if (name in vars) report(['secrets', i], `"${name}" is declared both as a var and as a secret`);
-  }
-  for (const [name, value] of Object.entries(vars)) {
-    if (NOT_IN_A_HEADER.test(value)) report(['vars', name], `the value of ${name} holds a line break or NUL`);
-  }
-  return { vars, secrets, declared: new Set([...Object.keys(vars), ...secrets]) };
-}
-
 /** Fills the host index: exact hosts and wildcard suffixes, each longest path first. */
 function indexHosts(table: CompiledTable): void {
   const exact = new Map<string, number[]>();
@@ -159,6 +147,22 @@ function findLoops(table: CompiledTable, report: Reporter): void {
           route.origins.length > 1 ? ['routes', index, 'origin', i] : ['routes', index, 'origin'];
         report(path, `origin host ${hostname} is routed by this table itself: requests would loop`);
       }
+    }
+  }
+}
+
+/** Ids that differ only in punctuation or case (`api.v2`, `api-v2`) name the same binding. */
+function findSharedBindings(table: CompiledTable, report: Reporter): void {
+  const owners = new Map<string, string>();
+  for (const [index, route] of table.routes.entries()) {
+    for (const { binding } of route.rateLimits) {
+      const owner = owners.get(binding);
+      if (owner === undefined) owners.set(binding, route.id);
+      else
+        report(
+          ['routes', index, 'rate_limit'],
+          `rate-limit binding ${binding} is also route "${owner}"'s: rename one of the routes (bindings are named after ids, in upper case, punctuation as _)`,
+        );
     }
   }
 }

@@ -6,6 +6,9 @@ import type { CompiledRateLimit, CompiledRoute } from '../../../src/table/types.
 import type { RawRateLimit, RawRoute } from '../config.ts';
 import { defaultsOf } from '../schema-rules.ts';
 
+/** Every rate-limit binding's name starts so; no var or secret may. */
+export const RATE_LIMIT_PREFIX = 'RL_';
+
 const LIMIT_DEFAULTS = defaultsOf('rateLimit') as { key: string; ipv6_prefix: number };
 
 /** @example compileRateLimits({ id: 'api', rate_limit: { limit: 10, period: 60 } }).rateLimits[0]?.binding // 'RL_API' */
@@ -36,5 +39,5 @@ export function compileRateLimits(
  * @example rateLimitBinding('api', 1) // 'RL_API_2'
  */
 export function rateLimitBinding(id: string, index = 0): string {
-  return `RL_${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}${index === 0 ? '' : `_${index + 1}`}`;
+  return `${RATE_LIMIT_PREFIX}${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}${index === 0 ? '' : `_${index + 1}`}`;
 }
