@@ -23,8 +23,8 @@ import { parse as parseToml } from 'smol-toml';
 import { METRICS_BINDING, VERSION_BINDING } from '../../src/pipeline/metrics.ts';
 import type { CompiledTable } from '../../src/table/types.ts';
 import { renderEntryModule, srcImportFrom } from '../compiler/emit.ts';
+import { zoneOf } from '../compiler/zone.ts';
 import { writeRootRedirect } from './wrangler-redirect.ts';
-import { zoneOf } from './zone.ts';
 
 export type DeployRoute = { pattern: string; custom_domain: true } | { pattern: string; zone_name: string };
 

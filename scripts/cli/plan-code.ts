@@ -18,7 +18,6 @@ export const WORKER_INPUTS = [
   'tsconfig.json',
   'scripts/compiler',
   'scripts/cli/deploy-config.ts',
-  'scripts/cli/zone.ts',
 ];
 
 /** Build output is not an input: it is what the deploy regenerates. */

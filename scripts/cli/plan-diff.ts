@@ -10,11 +10,11 @@
  */
 import type { CompiledTable } from '../../src/table/types.ts';
 import { mergeDefaults, type RawConfig, type RawRoute } from '../compiler/config.ts';
+import { zoneOf } from '../compiler/zone.ts';
 import { type DeployRoute, deployTargets, type RateLimitBinding } from './deploy-config.ts';
 import type { CodeChanges } from './plan-code.ts';
 import { showHeaderValue, showRedirectTarget } from './redact.ts';
 import { type PolicyRow, routePolicy } from './route-policy.ts';
-import { zoneOf } from './zone.ts';
 
 /** One side of the comparison: the parsed file and its compiled table. */
 export interface PlanSide {

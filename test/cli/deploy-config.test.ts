@@ -16,8 +16,8 @@ import {
   namespaceId,
   readWranglerToml,
 } from '../../scripts/cli/deploy-config.ts';
-import { zoneOf } from '../../scripts/cli/zone.ts';
 import { analyze } from '../../scripts/compiler/analyze.ts';
+import { zoneOf } from '../../scripts/compiler/zone.ts';
 import type { CompiledTable } from '../../src/table/types.ts';
 import { fixture, root, run } from './run-cli.ts';
 
@@ -185,7 +185,10 @@ routes:
     const out = join(tmp, 'suffix-out');
     const result = await run('build.ts', [file, '--out', out]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('host *.co.uk cannot be deployed: co.uk is a public suffix');
+    // Refused by check, at the host's position, before anything is written.
+    expect(result.stderr).toContain(
+      'suffix.yaml:3:24  error  host "*.co.uk" cannot be deployed: co.uk is a public suffix',
+    );
     expect(existsSync(out)).toBe(false);
   });
 

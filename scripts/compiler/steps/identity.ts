@@ -9,6 +9,7 @@ import type { CompiledRoute } from '../../../src/table/types.ts';
 import type { RawRoute } from '../config.ts';
 import { defaultsOf } from '../schema-rules.ts';
 import { parseRouteHost, valueOrReport } from '../values.ts';
+import { zoneOf } from '../zone.ts';
 import type { StepContext } from './context.ts';
 
 const DEFAULTS = defaultsOf('route') as { path: string; strip_prefix: boolean; path_parameters: boolean };
@@ -42,6 +43,11 @@ export function compileIdentity(
   for (const [h, text] of route.hosts.entries()) {
     const host = valueOrReport(parseRouteHost(text), (m) => ctx.report(['hosts', h], m));
     if (host === undefined) continue;
+    const zone = zoneOf(host.replace(/^\*\./, ''));
+    if (zone.kind === 'public-suffix') {
+      ctx.report(['hosts', h], `host "${text}" cannot be deployed: ${zone.reason}`);
+      continue;
+    }
     const spelling = claims.spellings.get(host);
     if (spelling !== undefined && spelling.replace(/\.$/, '') !== text.replace(/\.$/, '')) {
       ctx.report(
