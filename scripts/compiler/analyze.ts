@@ -8,7 +8,7 @@ import type { CompiledTable } from '../../src/table/types.ts';
 import { compileConfig, type Reporter } from './compile.ts';
 import type { RawConfig } from './config.ts';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.ts';
-import { applyEnvironment, DEFAULT_ENVIRONMENT, environmentNames } from './environments.ts';
+import { applyEnvironment, checkWorkerNames, DEFAULT_ENVIRONMENT, environmentNames } from './environments.ts';
 import { type SchemaError, validateSchema } from './schema.ts';
 import { type DataPath, loadSource, type Source } from './source.ts';
 
@@ -54,6 +54,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   if (chosen !== null && typeof chosen === 'object') {
     return { diagnostics: sortDiagnostics([...diagnostics, source.at(chosen.at, chosen.message)]) };
   }
+  checkWorkerNames(pruned.config, (path, message) => diagnostics.push(source.at(path, message)));
   const compile = (env: string | null) => {
     const report: Reporter = (path, message, severity) =>
       diagnostics.push(source.at(sourcePath(source, pruned, env, path), message, { severity }));
@@ -91,24 +92,28 @@ function chooseEnvironment(
 }
 
 /**
- * Where a problem the compiler found sits in the file: the route as written (its index before
- * broken routes were pruned), else the environment's override of that field, else defaults.
+ * Where a problem the compiler found sits in the file, tried in the order values were merged,
+ * last first: the environment's own value (its override of a route field, or of a var), then
+ * the route as written (its index before broken routes were pruned), then defaults.
  */
 function sourcePath(source: Source, pruned: Pruned, env: string | null, path: DataPath): DataPath {
-  if (path[0] !== 'routes') return path;
-  const real: DataPath = ['routes', pruned.indexOf[path[1] as number] as number, ...path.slice(2)];
-  if (source.has(real)) return real;
-  const id = pruned.config.routes[path[1] as number]?.id ?? '';
-  const override: DataPath = ['environments', env ?? '', 'routes', id, ...path.slice(2)];
+  const [top, second, ...rest] = path;
+  if (top === 'vars' && env !== null && source.has(['environments', env, ...path]))
+    return ['environments', env, ...path];
+  if (top !== 'routes') return path;
+  const real: DataPath = ['routes', pruned.indexOf[second as number] as number, ...rest];
+  const id = pruned.config.routes[second as number]?.id ?? '';
+  const override: DataPath = ['environments', env ?? '', 'routes', id, ...rest];
   if (env !== null && source.has(override)) return override;
-  const fromDefaults: DataPath = ['defaults', ...path.slice(2)];
+  if (source.has(real)) return real;
+  const fromDefaults: DataPath = ['defaults', ...rest];
   return source.has(fromDefaults) ? fromDefaults : real;
 }
 
 /**
  * Removes what broke the schema so semantic checks can run on everything else: a bad field is
- * left out of its route (or of defaults), a route with a bad id or hosts is left out whole, and
- * so is a broken environment. Returns null when the top level itself is unusable.
+ * left out of its route (or of defaults), a bad id or hosts list is replaced by what can still be
+ * checked, and a broken environment is left out. Returns null when the top level itself is unusable.
  */
 function prune(data: unknown, errors: SchemaError[]): Pruned | null {
   const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -123,7 +128,8 @@ function prune(data: unknown, errors: SchemaError[]): Pruned | null {
     if (top === 'routes' && typeof second === 'number') {
       const field = third ?? key;
       const route = routes[second];
-      if (!route || field === undefined || field === 'id' || field === 'hosts') routes[second] = null;
+      if (!route || field === undefined) routes[second] = null;
+      else if (field === 'id' || field === 'hosts') keepIdentity(route, second);
       else {
         delete route[field];
         // A target that broke the schema still counts as given: no "needs an origin" on top.
@@ -144,4 +150,14 @@ function prune(data: unknown, errors: SchemaError[]): Pruned | null {
   const indexOf = routes.flatMap((route, i) => (route ? [i] : []));
   config.routes = indexOf.map((i) => routes[i]);
   return { config: config as unknown as RawConfig, indexOf };
+}
+
+/**
+ * A route whose id or hosts broke the schema is still checked: an id that is not text stands in
+ * as `routes[N]`, and hosts keep their distinct strings (none, when hosts is not a list).
+ */
+function keepIdentity(route: Record<string, unknown>, index: number): void {
+  if (typeof route.id !== 'string') route.id = `routes[${index}]`;
+  const hosts = Array.isArray(route.hosts) ? route.hosts.filter((h) => typeof h === 'string') : [];
+  route.hosts = [...new Set(hosts)];
 }

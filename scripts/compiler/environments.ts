@@ -11,6 +11,7 @@ import { normalizeHost } from '../../src/routing/host.ts';
 import type { Reporter } from './compile.ts';
 import { mergeKeepingOff, type RawConfig, type RawEnvironment, type RawRoute } from './config.ts';
 import { loadSource } from './source.ts';
+import { parseOriginUrl, parseRouteHost } from './values.ts';
 
 /** The environment commands use when none is named. */
 export const DEFAULT_ENVIRONMENT = 'production';
@@ -59,6 +60,25 @@ export function applyEnvironment(config: RawConfig, name: string, report: Report
   return table;
 }
 
+/**
+ * Two environments that name one Worker would deploy over each other: staging's deploy would
+ * replace production's code and routes.
+ */
+export function checkWorkerNames(config: Pick<RawConfig, 'environments'>, report: Reporter): void {
+  const owners = new Map<string, string>();
+  for (const name of environmentNames(config)) {
+    const worker = config.environments?.[name]?.worker;
+    if (worker === undefined) continue;
+    const owner = owners.get(worker);
+    if (owner === undefined) owners.set(worker, name);
+    else
+      report(
+        ['environments', name, 'worker'],
+        `environments.${name}.worker: ${worker} is also ${owner}'s Worker, and deploying one would replace the other`,
+      );
+  }
+}
+
 /** One route in one environment: its override merged over it, hosts and origins mapped. */
 function environmentRoute(
   route: RawRoute,
@@ -70,32 +90,48 @@ function environmentRoute(
   const override = environment.routes?.[route.id];
   // `false` is kept: the defaults, merged later, must see it to drop what they set.
   const merged = override ? mergeKeepingOff(route, { ...override, id: route.id } as RawRoute) : route;
+  const at = ['environments', name];
   const hosts = override?.hosts
     ? merged.hosts
     : merged.hosts.flatMap((host, h) => {
         const mapped = mapHost(host, environment.hosts ?? {});
-        if (mapped !== null || name === DEFAULT_ENVIRONMENT) return [mapped ?? host];
+        if (mapped === null) {
+          if (name === DEFAULT_ENVIRONMENT) return [host];
+          report(
+            ['routes', index, 'hosts', h],
+            `host ${host} has no ${name} spelling: map its domain under environments.${name}.hosts, or set the route's hosts under environments.${name}.routes.${route.id}`,
+          );
+          return [];
+        }
+        if (parseRouteHost(mapped.host).ok) return [mapped.host];
         report(
-          ['routes', index, 'hosts', h],
-          `host ${host} has no ${name} spelling: map its domain under environments.${name}.hosts, or set the route's hosts under environments.${name}.routes.${route.id}`,
+          [...at, 'hosts', mapped.key],
+          `environments.${name}.hosts: host ${host} maps to "${mapped.host}", which is not a hostname`,
         );
         return [];
       });
+  const mapOne = (text: string): string => {
+    const mapped = mapOrigin(text, environment.origins ?? {});
+    if (mapped === null) return text;
+    const parsed = parseOriginUrl(mapped.origin);
+    if (!parsed.ok) report([...at, 'origins', mapped.key], `environments.${name}.origins: ${parsed.error}`);
+    return parsed.ok ? mapped.origin : text;
+  };
   const origin =
     override?.origin !== undefined || merged.origin === undefined
       ? merged.origin
       : Array.isArray(merged.origin)
-        ? merged.origin.map((o) => mapOrigin(o, environment.origins ?? {}))
-        : mapOrigin(merged.origin, environment.origins ?? {});
+        ? merged.origin.map(mapOne)
+        : mapOne(merged.origin);
   return { ...merged, hosts, ...(origin === undefined ? {} : { origin }) };
 }
 
 /**
  * A host through a domain mapping: the longest key it equals or ends in (after a dot) wins;
  * null when no key covers it.
- * @example mapHost('api.example.com', { 'example.com': 'staging.example.com' }) // 'api.staging.example.com'
+ * @example mapHost('api.example.com', { 'example.com': 'staging.example.com' }) // { host: 'api.staging.example.com', key: 'example.com' }
  */
-export function mapHost(host: string, mapping: Record<string, string>): string | null {
+function mapHost(host: string, mapping: Record<string, string>): { host: string; key: string } | null {
   const lower = normalizeHost(host);
   let best: string | null = null;
   for (const key of Object.keys(mapping)) {
@@ -105,21 +141,21 @@ export function mapHost(host: string, mapping: Record<string, string>): string |
   }
   if (best === null) return null;
   const domain = best.toLowerCase().replace(/^\*\./, '');
-  return `${lower.slice(0, lower.length - domain.length)}${mapping[best]}`;
+  return { host: `${lower.slice(0, lower.length - domain.length)}${mapping[best]}`, key: best };
 }
 
 /** An origin URL through an origin mapping (scheme://host[:port] compared, base path kept). */
-function mapOrigin(origin: string, mapping: Record<string, string>): string {
+function mapOrigin(origin: string, mapping: Record<string, string>): { origin: string; key: string } | null {
   let parsed: URL;
   try {
     parsed = new URL(origin);
   } catch {
-    return origin;
+    return null;
   }
   const key = Object.keys(mapping).find((k) => k.replace(/\/+$/, '').toLowerCase() === parsed.origin);
-  if (key === undefined) return origin;
+  if (key === undefined) return null;
   const basePath = origin.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
-  return `${(mapping[key] as string).replace(/\/+$/, '')}${basePath}`;
+  return { origin: `${(mapping[key] as string).replace(/\/+$/, '')}${basePath}`, key };
 }
 
 /** No host of another environment may be one production serves (the domain would move). */
