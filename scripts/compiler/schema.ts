@@ -37,13 +37,19 @@ export interface SchemaError {
   diagnostic: Diagnostic;
 }
 
+function unknownKey(name: string, known: string[]): string {
+  if (name === '<<')
+    return 'merge keys (<<) are not supported: write the keys out (defaults: holds what routes share)';
+  if (name === '') return 'a key is empty or null';
+  if (/^[[{]/.test(name)) return `a key is a list or mapping (${name}): keys are names`;
+  return `unknown key "${name}"${suggest(name, known)}`;
+}
+
 function diagnose(source: Source, path: DataPath, error: ErrorObject): Diagnostic {
   if (error.keyword === 'additionalProperties') {
     const name = String(error.params.additionalProperty);
     const known = Object.keys((error.parentSchema?.properties as object | undefined) ?? {});
-    return source.at([...path, name], `${describe(path)}: unknown key "${name}"${suggest(name, known)}`, {
-      at: 'key',
-    });
+    return source.at([...path, name], `${describe(path)}: ${unknownKey(name, known)}`, { at: 'key' });
   }
   if (error.propertyName !== undefined) {
     return source.at([...path, error.propertyName], `${describe(path)}: key ${message(error)}`, {

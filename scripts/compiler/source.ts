@@ -2,7 +2,7 @@
  * Loads routes.yaml as a YAML document that remembers where every key and value came from, so
  * any path into the data (from ajv or from a semantic check) maps back to a line and column.
  */
-import { isMap, isPair, isScalar, isSeq, type Node, parseDocument } from 'yaml';
+import { isCollection, isMap, isPair, isScalar, isSeq, type Node, parseDocument, visit } from 'yaml';
 import type { Diagnostic, Severity } from './diagnostics.ts';
 
 export type DataPath = Array<string | number>;
@@ -46,12 +46,16 @@ export function loadSource(text: string): Source {
     message: yamlMessage(error.code, error.message),
     ...position(skipIndent(text, error.pos[0])),
   }));
-  const fatal = doc.errors.some((error) => error.code !== 'DUPLICATE_KEY');
+  let fatal = doc.errors.some((error) => error.code !== 'DUPLICATE_KEY');
   let data: unknown;
   try {
     data = fatal ? undefined : doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    syntaxErrors.push({ severity: 'error', message: String((error as Error).message), line: 1, col: 1 });
+    // Only aliases make toJS throw: an unknown anchor, or an alias bomb.
+    const message = (error as Error).message;
+    const offset = aliasOffset(doc, /^Unresolved alias.*: (.*)$/.exec(message)?.[1]);
+    syntaxErrors.push({ severity: 'error', message: aliasMessage(message), ...position(offset) });
+    fatal = true;
   }
 
   /** Finds the deepest node along `path`, with the pair's key when the last step is a map key. */
@@ -61,10 +65,7 @@ export function loadSource(text: string): Source {
     let depth = 0;
     for (const step of path) {
       if (isMap(node)) {
-        // Keys compare as text, as in the data, so `1:` and `true:` keys are found too.
-        const pair = node.items.find(
-          (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(step),
-        );
+        const pair = node.items.find((item) => isPair(item) && keyMatches(item.key, step));
         if (!pair) break;
         key = pair.key as Node;
         node = pair.value ?? pair.key;
@@ -91,6 +92,34 @@ export function loadSource(text: string): Source {
       return { severity: options.severity ?? 'error', message, ...position(offset) };
     },
   };
+}
+
+/** Where the alias named `name` is (the last alias, for an alias bomb, when `name` is not given). */
+function aliasOffset(doc: ReturnType<typeof parseDocument>, name: string | undefined): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      if (name !== undefined && node.source !== name) return;
+      offset = node.range?.[0] ?? 0;
+      if (name !== undefined) return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+function aliasMessage(message: string): string {
+  const name = /^Unresolved alias.*: (.*)$/.exec(message)?.[1];
+  if (name !== undefined) return `YAML: alias *${name} has no anchor &${name} before it`;
+  return 'YAML: aliases expand to too many values (more than 100 per alias): write the values out';
+}
+
+/**
+ * Keys compare as text, as in the data, so `1:` and `true:` keys are found too; a null key (`~:`)
+ * is '' in the data, and a complex key (`? [a, b]`) is found by any text that starts as it does.
+ */
+function keyMatches(key: unknown, step: string | number): boolean {
+  if (isScalar(key)) return String(key.value ?? '') === String(step);
+  return isCollection(key) && /^[[{]/.test(String(step));
 }
 
 function yamlMessage(code: string, message: string): string {
