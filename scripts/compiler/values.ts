@@ -62,7 +62,24 @@ export function parseRouteHost(text: string): Parsed<string> {
   if (host.length > 253 || name.some((label) => !LABEL.test(label))) {
     return fail(`host "${text}" is not a valid hostname`);
   }
-  return ok(host);
+  // A wildcard is probed with one label in front: the names it covers are what requests carry.
+  return asUrlsReadIt(text, labels[0] === '*' ? `x.${name.join('.')}` : host) ?? ok(host);
+}
+
+/**
+ * Requests are matched on the hostname as the URL parser reads it, which rewrites names that
+ * look like IPv4 (`1.2.3` is 1.2.0.3, `0x7f.1` is 127.0.0.1) and refuses names ending in a
+ * number: a host written that way would never match. Null when the parser keeps the name.
+ */
+function asUrlsReadIt(text: string, name: string): Parsed<string> | null {
+  let read: string;
+  try {
+    read = new URL(`http://${name}`).hostname;
+  } catch {
+    return fail(`host "${text}" ends in a number but is not an IPv4 address: no request can name it`);
+  }
+  if (read === name) return null;
+  return fail(`host "${text}" is read by URL parsers as "${read}": write "${read}"`);
 }
 
 export interface OriginUrl {
@@ -125,12 +142,25 @@ export function parseCorsOrigin(text: string): Parsed<CorsOriginPattern> {
     );
   }
   const scheme = (match[1] as string).toLowerCase();
-  const [hostPart, port] = (match[3] as string).toLowerCase().split(/:(?=\d+$)/) as [string, string?];
+  const [hostPart, written] = (match[3] as string).toLowerCase().split(/:(?=\d+$)/) as [string, string?];
   const host = parseRouteHost(hostPart);
   if (!host.ok || hostPart.includes('*')) return fail(`CORS origin "${text}" has an invalid host`);
+  const port = written === undefined ? '' : originPort(scheme, written);
+  if (port === null) return fail(`CORS origin "${text}" has a port outside 1-65535`);
   const hostPort = port ? `${host.value}:${port}` : host.value;
   if (match[2]) return ok({ kind: 'wildcard', scheme: `${scheme}://`, suffix: `.${hostPort}` });
   return ok({ kind: 'exact', origin: `${scheme}://${hostPort}` });
+}
+
+/**
+ * A port as a browser writes it in `Origin`: no leading zeros, and nothing for the scheme's
+ * default port, so `https://app.example.com:443` matches the header `https://app.example.com`.
+ * Null when the port is out of range.
+ */
+function originPort(scheme: string, written: string): string | null {
+  const port = Number(written);
+  if (port < 1 || port > 65535) return null;
+  return port === (scheme === 'https' ? 443 : 80) ? '' : String(port);
 }
 
 /**
@@ -164,19 +194,22 @@ export function parseCidr(text: string): Parsed<CompiledCidr> {
  */
 export function parseTemplate(text: string): Parsed<Template> {
   const parts: Template = [];
-  const pattern = /\$\{([^}]*)\}/g;
   let last = 0;
-  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
-    const name = /^env\.([A-Z_][A-Z0-9_]*)$/.exec(match[1] as string)?.[1];
-    if (!name) return fail(`"${match[0]}" is not a reference: use \${env.NAME} with an upper-case NAME`);
-    if (match.index > last) parts.push(text.slice(last, match.index));
+  // indexOf, not a regex: a value full of unclosed `${` must not cost quadratic time.
+  for (let open = text.indexOf('${'); open >= 0; open = text.indexOf('${', last)) {
+    const close = text.indexOf('}', open);
+    if (close < 0) return fail(`"${text.slice(open)}" has no closing }: use \${env.NAME}`);
+    const name = /^env\.([A-Z_][A-Z0-9_]*)$/.exec(text.slice(open + 2, close))?.[1];
+    if (!name) {
+      return fail(
+        `"${text.slice(open, close + 1)}" is not a reference: use \${env.NAME} with an upper-case NAME`,
+      );
+    }
+    if (open > last) parts.push(text.slice(last, open));
     parts.push({ env: name });
-    last = match.index + match[0].length;
+    last = close + 1;
   }
-  const rest = text.slice(last);
-  if (rest.includes('${'))
-    return fail(`"${rest.slice(rest.indexOf('${'))}" has no closing }: use \${env.NAME}`);
-  if (last < text.length || parts.length === 0) parts.push(rest);
+  if (last < text.length || parts.length === 0) parts.push(text.slice(last));
   return ok(parts);
 }
 

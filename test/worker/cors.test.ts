@@ -294,6 +294,35 @@ describe('CORS origin patterns', () => {
   });
 });
 
+describe('CORS origins written with a port', () => {
+  // Browsers leave the scheme's default port and leading zeros out of Origin: the list is
+  // compared in that form, so these entries are not dead.
+  const ports = routerFor([
+    {
+      id: 'ports',
+      hosts: ['cors.test'],
+      origin: originUrl(),
+      cors: { origins: ['https://APP.example.com:443', 'http://localhost:05173', 'http://dev.test:80'] },
+    },
+  ]);
+
+  it.each(['https://app.example.com', 'http://localhost:5173', 'http://dev.test'])(
+    'allows %s, as a browser sends it',
+    async (origin) => {
+      const response = await ports.fetch('https://cors.test/echo/p', { headers: { origin } });
+      expect(response.headers.get('access-control-allow-origin')).toBe(origin);
+    },
+  );
+
+  it.each(['https://app.example.com:443', 'http://localhost:05173', 'https://dev.test'])(
+    'refuses %s, which is no browser origin or another scheme',
+    async (origin) => {
+      const response = await ports.fetch('https://cors.test/echo/p', { headers: { origin } });
+      expect(corsHeadersOf(response)).toEqual([]);
+    },
+  );
+});
+
 describe('CORS methods default to the route methods', () => {
   it('refuses a preflight for a method the route itself would answer with 405', async () => {
     const router = routerFor([
