@@ -154,10 +154,13 @@ function prune(data: unknown, errors: SchemaError[]): Pruned | null {
 
 /**
  * A route whose id or hosts broke the schema is still checked: an id that is not text stands in
- * as `routes[N]`, and hosts keep their distinct strings (none, when hosts is not a list).
+ * as `routes[N]`; hosts are kept only when they can still be checked one by one.
  */
 function keepIdentity(route: Record<string, unknown>, index: number): void {
   if (typeof route.id !== 'string') route.id = `routes[${index}]`;
-  const hosts = Array.isArray(route.hosts) ? route.hosts.filter((h) => typeof h === 'string') : [];
-  route.hosts = [...new Set(hosts)];
+  // Hosts are checked one by one, at their index in the file: only a list whose every entry is
+  // a distinct string keeps its indexes, so any other broken list is left to its schema error.
+  const hosts: unknown[] = Array.isArray(route.hosts) ? route.hosts : [];
+  const aligned = hosts.every((h) => typeof h === 'string') && new Set(hosts).size === hosts.length;
+  route.hosts = aligned ? hosts : [];
 }
