@@ -76,7 +76,10 @@ function asUrlsReadIt(text: string, name: string): Parsed<string> | null {
   try {
     read = new URL(`http://${name}`).hostname;
   } catch {
-    return fail(`host "${text}" ends in a number but is not an IPv4 address: no request can name it`);
+    const why = /(^|\.)(\d+|0x[0-9a-f]*)$/i.test(name)
+      ? 'ends in a number but is not an IPv4 address'
+      : 'is refused by URL parsers (an xn-- label that is not valid punycode?)';
+    return fail(`host "${text}" ${why}: no request can name it`);
   }
   if (read === name) return null;
   return fail(`host "${text}" is read by URL parsers as "${read}": write "${read}"`);
