@@ -7,7 +7,7 @@
  */
 import { basename, resolve } from 'node:path';
 import { readArguments, readRouteFile } from './cli/command-line.ts';
-import { writeDeployConfig } from './cli/deploy-config.ts';
+import { handWorkerName, writeDeployConfig } from './cli/deploy-config.ts';
 import { type Io, runIfMain } from './cli/io.ts';
 import { analyze } from './compiler/analyze.ts';
 import { writeTableModule } from './compiler/emit.ts';
@@ -23,13 +23,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const file = positionals[0] ?? 'routes.yaml';
   const text = readRouteFile(file, io);
   if (text === null) return 1;
-  const analysis = analyze(text, { env: values.env });
+  const wranglerToml = values.wrangler === undefined ? undefined : resolve(io.cwd, values.wrangler);
+  const analysis = analyze(text, { env: values.env, workerBase: handWorkerName(wranglerToml) });
   if (!printAnalysis(file, text, analysis, io) || !analysis.table) return 1;
   const out = resolve(io.cwd, values.out ?? 'src/generated');
   try {
     // The deploy config first: when the table cannot be deployed, nothing is written.
     const deploy = writeDeployConfig(out, analysis.table, {
-      wranglerToml: values.wrangler === undefined ? undefined : resolve(io.cwd, values.wrangler),
+      wranglerToml,
       worker: analysis.worker,
     });
     for (const warning of deploy.warnings) io.err(`warning: ${warning}`);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readArguments, readRouteFile } from './cli/command-line.ts';
+import { handWorkerName } from './cli/deploy-config.ts';
 import { type Io, runIfMain } from './cli/io.ts';
 import { checkRouteTests, testFileFor } from './cli/route-test-run.ts';
 import { analyze } from './compiler/analyze.ts';
@@ -24,7 +25,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   // One analysis checks every environment; route tests then run in each (or only in --env).
-  const first = analyze(text, { env: values.env });
+  const first = analyze(text, { env: values.env, workerBase: handWorkerName() });
   if (!printAnalysis(file, text, first, io) || !first.table) return 1;
   const environments = declaredEnvironments(text);
   // A missing test file is reported once, not once per environment.

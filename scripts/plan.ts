@@ -10,14 +10,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { readArguments } from './cli/command-line.ts';
-import { workerName as nameInEnvironment } from './cli/deploy-config.ts';
 import { readFileAtRef } from './cli/git-file.ts';
 import { type Io, runIfMain } from './cli/io.ts';
 import { type CodeChanges, workerCodeChanges } from './cli/plan-code.ts';
 import { diffPlan, EMPTY_SIDE, type Plan, type PlanSide } from './cli/plan-diff.ts';
 import { renderPlanMarkdown } from './cli/plan-markdown.ts';
 import { analyze } from './compiler/analyze.ts';
-import { declaredEnvironments } from './compiler/environments.ts';
+import { declaredEnvironments, workerName as nameInEnvironment } from './compiler/environments.ts';
 import { printAnalysis } from './compiler/report.ts';
 
 const USAGE = 'usage: npm run plan -- BASE_REF [--env NAME] [--json] [--routes FILE]';

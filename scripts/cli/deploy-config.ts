@@ -23,6 +23,7 @@ import { parse as parseToml } from 'smol-toml';
 import { METRICS_BINDING, VERSION_BINDING } from '../../src/pipeline/metrics.ts';
 import type { CompiledTable } from '../../src/table/types.ts';
 import { renderEntryModule, srcImportFrom } from '../compiler/emit.ts';
+import { workerName } from '../compiler/environments.ts';
 import { zoneOf } from '../compiler/zone.ts';
 import { writeRootRedirect } from './wrangler-redirect.ts';
 
@@ -211,17 +212,6 @@ function metricsBindings(hand: Record<string, unknown>, worker: string, warnings
 }
 
 /**
- * The Worker's name in an environment: the one it sets, else wrangler.toml's name for production
- * (and for a table without environments), else NAME-ENVIRONMENT. Each environment is its own
- * Worker, so nothing (domains, bindings, counters) is shared by accident.
- * @example workerName('edge-router', 'staging') // 'edge-router-staging'
- */
-export function workerName(base: string, environment?: string, override?: string): string {
-  if (override) return override;
-  return environment === undefined || environment === 'production' ? base : `${base}-${environment}`;
-}
-
-/**
  * Reads and parses a wrangler.toml.
  * @example readWranglerToml('wrangler.toml').name // 'edge-router'
  */
@@ -230,6 +220,20 @@ export function readWranglerToml(file: string): Record<string, unknown> {
     return parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (error) {
     throw new Error(`${file}: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+/**
+ * wrangler.toml's `name`, which every environment's Worker name derives from, or undefined
+ * when the file cannot be read (build then says why).
+ * @example handWorkerName() // 'edge-router'
+ */
+export function handWorkerName(wranglerToml = join(projectRoot, 'wrangler.toml')): string | undefined {
+  try {
+    const name = readWranglerToml(wranglerToml).name;
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -6,9 +6,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_ENVIRONMENT, declaredEnvironments } from '../compiler/environments.ts';
+import { DEFAULT_ENVIRONMENT, declaredEnvironments, workerName } from '../compiler/environments.ts';
 import { loadSource } from '../compiler/source.ts';
-import { metricsDataset, readWranglerToml, workerName } from './deploy-config.ts';
+import { metricsDataset, readWranglerToml } from './deploy-config.ts';
 
 export interface TargetWorker {
   /** The Worker's name, as deployed. */

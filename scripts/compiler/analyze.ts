@@ -27,6 +27,8 @@ export interface Analysis {
 export interface AnalyzeOptions {
   /** Only this environment, for a file that declares environments (default: all, production's table). */
   env?: string;
+  /** wrangler.toml's name: environments whose derived Worker names collide are then errors too. */
+  workerBase?: string;
 }
 
 interface Pruned {
@@ -54,7 +56,13 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   if (chosen !== null && typeof chosen === 'object') {
     return { diagnostics: sortDiagnostics([...diagnostics, source.at(chosen.at, chosen.message)]) };
   }
-  checkWorkerNames(pruned.config, (path, message) => diagnostics.push(source.at(path, message)));
+  checkWorkerNames(
+    pruned.config,
+    // A derived name is the environment's own: shown at its key, a set name at its value.
+    (path, message) =>
+      diagnostics.push(source.at(path, message, { at: path.length === 2 ? 'key' : 'value' })),
+    options.workerBase,
+  );
   const compile = (env: string | null) => {
     const report: Reporter = (path, message, severity) =>
       diagnostics.push(source.at(sourcePath(source, pruned, env, path), message, { severity }));

@@ -61,22 +61,46 @@ export function applyEnvironment(config: RawConfig, name: string, report: Report
 }
 
 /**
- * Two environments that name one Worker would deploy over each other: staging's deploy would
- * replace production's code and routes.
+ * Two environments must not deploy to one Worker: deploying one would replace the other. Each
+ * name is the environment's `worker`, or, when wrangler.toml's name (`base`) is known, the name
+ * it derives (production: the base; any other: base-NAME). Without `base` only the names the
+ * file sets are compared.
+ * @example checkWorkerNames({ environments: { production: {}, staging: { worker: 'edge-router' } } }, report, 'edge-router') // reports staging.worker
  */
-export function checkWorkerNames(config: Pick<RawConfig, 'environments'>, report: Reporter): void {
+export function checkWorkerNames(
+  config: Pick<RawConfig, 'environments'>,
+  report: Reporter,
+  base?: string,
+): void {
   const owners = new Map<string, string>();
   for (const name of environmentNames(config)) {
-    const worker = config.environments?.[name]?.worker;
+    const set = config.environments?.[name]?.worker;
+    const worker = base === undefined ? set : workerName(base, name, set);
     if (worker === undefined) continue;
     const owner = owners.get(worker);
     if (owner === undefined) owners.set(worker, name);
-    else
+    else if (set !== undefined)
       report(
         ['environments', name, 'worker'],
         `environments.${name}.worker: ${worker} is also ${owner}'s Worker, and deploying one would replace the other`,
       );
+    else
+      report(
+        ['environments', name],
+        `environments.${name}: its Worker would be ${worker} (wrangler.toml's name${name === DEFAULT_ENVIRONMENT ? '' : ` + "-${name}"`}), which is also ${owner}'s, and deploying one would replace the other: set environments.${name}.worker`,
+      );
   }
+}
+
+/**
+ * The Worker's name in an environment: the one it sets, else wrangler.toml's name for production
+ * (and for a table without environments), else NAME-ENVIRONMENT. Each environment is its own
+ * Worker, so nothing (domains, bindings, counters) is shared by accident.
+ * @example workerName('edge-router', 'staging') // 'edge-router-staging'
+ */
+export function workerName(base: string, environment?: string, override?: string): string {
+  if (override) return override;
+  return environment === undefined || environment === DEFAULT_ENVIRONMENT ? base : `${base}-${environment}`;
 }
 
 /** One route in one environment: its override merged over it, hosts and origins mapped. */

@@ -69,6 +69,35 @@ describe('environments', () => {
     expect(namespace(production)?.namespace_id).not.toBe(namespace(staging)?.namespace_id);
   });
 
+  it("check and build refuse two environments whose Workers' names would be one, derived or set", async () => {
+    const file = join(tmp, 'same-worker.yaml');
+    // staging sets no worker, so it would deploy to wrangler.toml's name + "-staging":
+    // production's own name here. A wrangler.toml of its own names the base.
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        'environments:',
+        '  production: { worker: edge-router-staging }',
+        '  staging:',
+        '    hosts: { example.com: staging.example.com }',
+        'routes:',
+        '  - { id: api, hosts: [api.example.com], origin: https://o.example.net }',
+        '',
+      ].join('\n'),
+    );
+    const wrangler = join(tmp, 'same-worker.toml');
+    writeFileSync(wrangler, 'name = "edge-router"\ncompatibility_date = "2026-05-01"\n');
+    const message = `${file}:4:3  error  environments.staging: its Worker would be edge-router-staging (wrangler.toml's name + "-staging"), which is also production's`;
+    const build = await run('build.ts', [file, '--out', join(tmp, 'same-worker'), '--wrangler', wrangler]);
+    expect(build.status).toBe(1);
+    expect(build.stderr).toContain(message);
+    // check reads the project's wrangler.toml, whose name is edge-router too.
+    const check = await run('check.ts', [file]);
+    expect(check.status).toBe(1);
+    expect(check.stderr).toContain(message);
+  });
+
   it('explain answers for the environment named, and refuses an unknown one', async () => {
     const staging = await run('explain.ts', [
       'https://api.staging.example.com/x',
