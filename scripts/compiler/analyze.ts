@@ -8,7 +8,13 @@ import type { CompiledTable } from '../../src/table/types.ts';
 import { compileConfig, type Reporter } from './compile.ts';
 import type { RawConfig } from './config.ts';
 import { type Diagnostic, sortDiagnostics } from './diagnostics.ts';
-import { applyEnvironment, checkWorkerNames, DEFAULT_ENVIRONMENT, environmentNames } from './environments.ts';
+import {
+  applyEnvironment,
+  checkWorkerNames,
+  DEFAULT_ENVIRONMENT,
+  environmentHosts,
+  environmentNames,
+} from './environments.ts';
 import { type SchemaError, validateSchema } from './schema.ts';
 import { type DataPath, loadSource, type Source } from './source.ts';
 
@@ -64,20 +70,42 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     options.workerBase,
   );
   const compile = (env: string | null) => {
-    const report: Reporter = (path, message, severity) =>
-      diagnostics.push(source.at(sourcePath(source, pruned, env, path), message, { severity }));
-    const config = env === null ? pruned.config : applyEnvironment(pruned.config, env, report);
-    const table = compileConfig(config, report);
+    const found: Diagnostic[] = [];
+    const reporter =
+      (inEnvironment: string | null): Reporter =>
+      (path, message, severity) =>
+        found.push(source.at(sourcePath(source, pruned, inEnvironment, path), message, { severity }));
+    // applyEnvironment names the data as written; the compiler names the environment's table.
+    const config = env === null ? pruned.config : applyEnvironment(pruned.config, env, reporter(null));
+    const table = compileConfig(config, reporter(env));
     if (env !== null) table.environment = env;
-    return { config, table };
+    return { config, table, found };
   };
-  const { config, table } = compile(chosen);
+  const { config, table, found } = compile(chosen);
   const others = options.env === undefined ? environmentNames(pruned.config).filter((o) => o !== chosen) : [];
-  const otherTables = others.map((other) => compile(other).table);
+  const compiled = others.map((other) => ({ other, ...compile(other) }));
+  diagnostics.push(...inEnvironment(chosen, found, []));
+  for (const { other, found: more } of compiled) diagnostics.push(...inEnvironment(other, more, found));
+  const otherTables = compiled.map((c) => c.table);
   const sorted = sortDiagnostics(diagnostics);
   if (sorted.some((d) => d.severity === 'error')) return { diagnostics: sorted };
   const worker = chosen === null ? undefined : pruned.config.environments?.[chosen]?.worker;
   return { diagnostics: sorted, table, config, otherTables, ...(worker ? { worker } : {}) };
+}
+
+/**
+ * An environment's own problems say which environment has them (production's and a file's
+ * without environments are the file's); one production already showed is not repeated.
+ */
+function inEnvironment(env: string | null, found: Diagnostic[], shown: Diagnostic[]): Diagnostic[] {
+  if (env === null || env === DEFAULT_ENVIRONMENT) return found;
+  const same = (a: Diagnostic, b: Diagnostic) =>
+    a.line === b.line && a.col === b.col && a.severity === b.severity && a.message === b.message;
+  return found
+    .filter((d) => !shown.some((s) => same(s, d)))
+    .map((d) =>
+      d.message.startsWith(`environments.${env}`) ? d : { ...d, message: `in ${env}: ${d.message}` },
+    );
 }
 
 /** The environment to compile (null for a file without environments), or the problem with the choice. */
@@ -109,6 +137,8 @@ function sourcePath(source: Source, pruned: Pruned, env: string | null, path: Da
   if (top === 'vars' && env !== null && source.has(['environments', env, ...path]))
     return ['environments', env, ...path];
   if (top !== 'routes') return path;
+  const host = env === null ? undefined : hostSource(pruned, env, path);
+  if (host) return host[0] === 'routes' ? sourcePath(source, pruned, null, host) : host;
   const real: DataPath = ['routes', pruned.indexOf[second as number] as number, ...rest];
   const id = pruned.config.routes[second as number]?.id ?? '';
   const override: DataPath = ['environments', env ?? '', 'routes', id, ...rest];
@@ -116,6 +146,19 @@ function sourcePath(source: Source, pruned: Pruned, env: string | null, path: Da
   if (source.has(real)) return real;
   const fromDefaults: DataPath = ['defaults', ...rest];
   return source.has(fromDefaults) ? fromDefaults : real;
+}
+
+/**
+ * Where a host of a route in an environment is spelled: the mapping or override that made it,
+ * or the route's own host (its index in the file can differ, when hosts were left out).
+ */
+function hostSource(pruned: Pruned, env: string, path: DataPath): DataPath | undefined {
+  const [, index, field, h] = path;
+  if (field !== 'hosts' || typeof index !== 'number' || typeof h !== 'number') return undefined;
+  const route = pruned.config.routes[index];
+  const environment = pruned.config.environments?.[env];
+  if (!route || !environment) return undefined;
+  return environmentHosts(route, index, env, environment, () => undefined)[h]?.from;
 }
 
 /**

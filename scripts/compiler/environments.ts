@@ -10,7 +10,7 @@
 import { normalizeHost } from '../../src/routing/host.ts';
 import type { Reporter } from './compile.ts';
 import { mergeKeepingOff, type RawConfig, type RawEnvironment, type RawRoute } from './config.ts';
-import { loadSource } from './source.ts';
+import { type DataPath, loadSource } from './source.ts';
 import { parseOriginUrl, parseRouteHost } from './values.ts';
 
 /** The environment commands use when none is named. */
@@ -48,14 +48,15 @@ export function applyEnvironment(config: RawConfig, name: string, report: Report
       );
     }
   }
-  const routes = config.routes.map((route, index) =>
+  const placed = config.routes.map((route, index) =>
     environmentRoute(route, index, name, environment, report),
   );
+  const routes = placed.map((p) => p.route);
   const vars = { ...(config.vars ?? {}), ...(environment.vars ?? {}) };
   const table = { ...rest, vars, routes };
   if (name !== DEFAULT_ENVIRONMENT && environments?.[DEFAULT_ENVIRONMENT] !== undefined) {
     const production = applyEnvironment(config, DEFAULT_ENVIRONMENT, () => undefined);
-    refuseSharedHosts(table.routes, production.routes, name, report);
+    refuseSharedHosts(placed, production.routes, name, report);
   }
   return table;
 }
@@ -110,30 +111,13 @@ function environmentRoute(
   name: string,
   environment: RawEnvironment,
   report: Reporter,
-): RawRoute {
+): { route: RawRoute; hosts: EnvironmentHost[] } {
   const override = environment.routes?.[route.id];
   // `false` is kept: the defaults, merged later, must see it to drop what they set.
   const merged = override ? mergeKeepingOff(route, { ...override, id: route.id } as RawRoute) : route;
   const at = ['environments', name];
-  const hosts = override?.hosts
-    ? merged.hosts
-    : merged.hosts.flatMap((host, h) => {
-        const mapped = mapHost(host, environment.hosts ?? {});
-        if (mapped === null) {
-          if (name === DEFAULT_ENVIRONMENT) return [host];
-          report(
-            ['routes', index, 'hosts', h],
-            `host ${host} has no ${name} spelling: map its domain under environments.${name}.hosts, or set the route's hosts under environments.${name}.routes.${route.id}`,
-          );
-          return [];
-        }
-        if (parseRouteHost(mapped.host).ok) return [mapped.host];
-        report(
-          [...at, 'hosts', mapped.key],
-          `environments.${name}.hosts: host ${host} maps to "${mapped.host}", which is not a hostname`,
-        );
-        return [];
-      });
+  const placed = environmentHosts(route, index, name, environment, report);
+  const hosts = placed.map((h) => h.host);
   const mapOne = (text: string): string => {
     const mapped = mapOrigin(text, environment.origins ?? {});
     if (mapped === null) return text;
@@ -147,7 +131,54 @@ function environmentRoute(
       : Array.isArray(merged.origin)
         ? merged.origin.map(mapOne)
         : mapOne(merged.origin);
-  return { ...merged, hosts, ...(origin === undefined ? {} : { origin }) };
+  return { route: { ...merged, hosts, ...(origin === undefined ? {} : { origin }) }, hosts: placed };
+}
+
+/** A route's host in an environment, and where in the data its spelling comes from. */
+export interface EnvironmentHost {
+  host: string;
+  /** The route's own host (`routes[i].hosts[h]`), its override, or the mapping that spelled it. */
+  from: DataPath;
+}
+
+/**
+ * A route's hosts in an environment: the override's when it sets hosts, else each host through
+ * the environment's mapping (a host without one is kept in production, reported elsewhere).
+ * `analyze` reads `from` to show an error on a host where its spelling is written.
+ * @example environmentHosts(route, 0, 'staging', { hosts: { 'example.com': 'staging.example.com' } }, report)[0].from // ['environments', 'staging', 'hosts', 'example.com']
+ */
+export function environmentHosts(
+  route: RawRoute,
+  index: number,
+  name: string,
+  environment: RawEnvironment,
+  report: Reporter,
+): EnvironmentHost[] {
+  const override = environment.routes?.[route.id]?.hosts;
+  if (override) {
+    return override.map((host, h) => ({
+      host,
+      from: ['environments', name, 'routes', route.id, 'hosts', h],
+    }));
+  }
+  return route.hosts.flatMap((host, h): EnvironmentHost[] => {
+    const mapped = mapHost(host, environment.hosts ?? {});
+    if (mapped === null) {
+      if (name === DEFAULT_ENVIRONMENT) return [{ host, from: ['routes', index, 'hosts', h] }];
+      report(
+        ['routes', index, 'hosts', h],
+        `host ${host} has no ${name} spelling: map its domain under environments.${name}.hosts, or set the route's hosts under environments.${name}.routes.${route.id}`,
+      );
+      return [];
+    }
+    const from: DataPath = ['environments', name, 'hosts', mapped.key];
+    if (parseRouteHost(mapped.host).ok) return [{ host: mapped.host, from }];
+    report(
+      from,
+      `environments.${name}.hosts: host ${host} maps to "${mapped.host}", which is not a hostname`,
+    );
+    return [];
+  });
 }
 
 /**
@@ -183,17 +214,16 @@ function mapOrigin(origin: string, mapping: Record<string, string>): { origin: s
 }
 
 /** No host of another environment may be one production serves (the domain would move). */
-function refuseSharedHosts(routes: RawRoute[], production: RawRoute[], name: string, report: Reporter): void {
+function refuseSharedHosts(
+  placed: Array<{ hosts: EnvironmentHost[] }>,
+  production: RawRoute[],
+  name: string,
+  report: Reporter,
+): void {
   const taken = new Set(production.flatMap((route) => route.hosts.map((h) => normalizeHost(h))));
-  for (const [index, route] of routes.entries()) {
-    for (const [h, host] of route.hosts.entries()) {
-      if (taken.has(normalizeHost(host))) {
-        report(
-          ['routes', index, 'hosts', h],
-          `host ${host} is also served in production: ${name} needs hosts of its own`,
-        );
-      }
-    }
+  for (const { host, from } of placed.flatMap((p) => p.hosts)) {
+    if (taken.has(normalizeHost(host)))
+      report(from, `host ${host} is also served in production: ${name} needs hosts of its own`);
   }
 }
 
