@@ -48,6 +48,7 @@ export function applyEnvironment(config: RawConfig, name: string, report: Report
       );
     }
   }
+  checkMappingKeys(environment, name, report);
   const placed = config.routes.map((route, index) =>
     environmentRoute(route, index, name, environment, report),
   );
@@ -102,6 +103,26 @@ export function checkWorkerNames(
 export function workerName(base: string, environment?: string, override?: string): string {
   if (override) return override;
   return environment === undefined || environment === DEFAULT_ENVIRONMENT ? base : `${base}-${environment}`;
+}
+
+/** A mapping key that is not a domain or an origin would never match: it is an error, not a dead entry. */
+function checkMappingKeys(environment: RawEnvironment, name: string, report: Reporter): void {
+  for (const key of Object.keys(environment.hosts ?? {})) {
+    const parsed = parseRouteHost(key);
+    if (!parsed.ok)
+      report(
+        ['environments', name, 'hosts', key],
+        `environments.${name}.hosts: ${parsed.error} (a key of the mapping)`,
+      );
+  }
+  for (const key of Object.keys(environment.origins ?? {})) {
+    const parsed = parseOriginUrl(key);
+    if (!parsed.ok)
+      report(
+        ['environments', name, 'origins', key],
+        `environments.${name}.origins: ${parsed.error} (a key of the mapping)`,
+      );
+  }
 }
 
 /** One route in one environment: its override merged over it, hosts and origins mapped. */
