@@ -38,11 +38,16 @@ export interface SchemaError {
 }
 
 function unknownKey(name: string, known: string[]): string {
+  return oddKey(name) ?? `unknown key "${name}"${suggest(name, known)}`;
+}
+
+/** What is wrong with a key YAML allows but routes.yaml has no use for, or null. */
+function oddKey(name: string): string | null {
   if (name === '<<')
     return 'merge keys (<<) are not supported: write the keys out (defaults: holds what routes share)';
   if (name === '') return 'a key is empty or null';
   if (/^[[{]/.test(name)) return `a key is a list or mapping (${name}): keys are names`;
-  return `unknown key "${name}"${suggest(name, known)}`;
+  return null;
 }
 
 function diagnose(source: Source, path: DataPath, error: ErrorObject): Diagnostic {
@@ -52,7 +57,9 @@ function diagnose(source: Source, path: DataPath, error: ErrorObject): Diagnosti
     return source.at([...path, name], `${describe(path)}: ${unknownKey(name, known)}`, { at: 'key' });
   }
   if (error.propertyName !== undefined) {
-    return source.at([...path, error.propertyName], `${describe(path)}: key ${message(error)}`, {
+    const odd = oddKey(error.propertyName);
+    const text = odd ?? `key ${message(error)}`;
+    return source.at([...path, error.propertyName], `${describe(path)}: ${text}`, {
       at: 'key',
     });
   }
