@@ -107,21 +107,19 @@ export function workerName(base: string, environment?: string, override?: string
 
 /** A mapping key that is not a domain or an origin would never match: it is an error, not a dead entry. */
 function checkMappingKeys(environment: RawEnvironment, name: string, report: Reporter): void {
-  for (const key of Object.keys(environment.hosts ?? {})) {
-    const parsed = parseRouteHost(key);
-    if (!parsed.ok)
-      report(
-        ['environments', name, 'hosts', key],
-        `environments.${name}.hosts: ${parsed.error} (a key of the mapping)`,
-      );
-  }
-  for (const key of Object.keys(environment.origins ?? {})) {
-    const parsed = parseOriginUrl(key);
-    if (!parsed.ok)
-      report(
-        ['environments', name, 'origins', key],
-        `environments.${name}.origins: ${parsed.error} (a key of the mapping)`,
-      );
+  const mappings = [
+    ['hosts', environment.hosts, parseRouteHost],
+    ['origins', environment.origins, parseOriginUrl],
+  ] as const;
+  for (const [field, mapping, parse] of mappings) {
+    for (const key of Object.keys(mapping ?? {})) {
+      const parsed = parse(key);
+      if (!parsed.ok)
+        report(
+          ['environments', name, field, key],
+          `environments.${name}.${field}: ${parsed.error} (a key of the mapping)`,
+        );
+    }
   }
 }
 
