@@ -84,7 +84,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const { config, table, found } = compile(chosen);
   const others = options.env === undefined ? environmentNames(pruned.config).filter((o) => o !== chosen) : [];
   const compiled = others.map((other) => ({ other, ...compile(other) }));
-  diagnostics.push(...inEnvironment(chosen, found, []));
+  diagnostics.push(...found);
   for (const { other, found: more } of compiled) diagnostics.push(...inEnvironment(other, more, found));
   const otherTables = compiled.map((c) => c.table);
   const sorted = sortDiagnostics(diagnostics);
@@ -94,11 +94,10 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
 }
 
 /**
- * An environment's own problems say which environment has them (production's and a file's
- * without environments are the file's); one production already showed is not repeated.
+ * When every environment is checked, the problems only another environment than the chosen one
+ * (production) has say which it is; one the chosen environment showed is not repeated.
  */
-function inEnvironment(env: string | null, found: Diagnostic[], shown: Diagnostic[]): Diagnostic[] {
-  if (env === null || env === DEFAULT_ENVIRONMENT) return found;
+function inEnvironment(env: string, found: Diagnostic[], shown: Diagnostic[]): Diagnostic[] {
   const same = (a: Diagnostic, b: Diagnostic) =>
     a.line === b.line && a.col === b.col && a.severity === b.severity && a.message === b.message;
   return found

@@ -12,6 +12,7 @@ import type { Reporter } from './compile.ts';
 import { mergeKeepingOff, type RawConfig, type RawEnvironment, type RawRoute } from './config.ts';
 import { type DataPath, loadSource } from './source.ts';
 import { parseOriginUrl, parseRouteHost } from './values.ts';
+import { zoneOf } from './zone.ts';
 
 /** The environment commands use when none is named. */
 export const DEFAULT_ENVIRONMENT = 'production';
@@ -48,7 +49,7 @@ export function applyEnvironment(config: RawConfig, name: string, report: Report
       );
     }
   }
-  checkMappingKeys(environment, name, report);
+  checkMappings(environment, name, report);
   const placed = config.routes.map((route, index) =>
     environmentRoute(route, index, name, environment, report),
   );
@@ -105,21 +106,44 @@ export function workerName(base: string, environment?: string, override?: string
   return environment === undefined || environment === DEFAULT_ENVIRONMENT ? base : `${base}-${environment}`;
 }
 
-/** A mapping key that is not a domain or an origin would never match: it is an error, not a dead entry. */
-function checkMappingKeys(environment: RawEnvironment, name: string, report: Reporter): void {
-  const mappings = [
-    ['hosts', environment.hosts, parseRouteHost],
-    ['origins', environment.origins, parseOriginUrl],
-  ] as const;
-  for (const [field, mapping, parse] of mappings) {
-    for (const key of Object.keys(mapping ?? {})) {
-      const parsed = parse(key);
-      if (!parsed.ok)
-        report(
-          ['environments', name, field, key],
-          `environments.${name}.${field}: ${parsed.error} (a key of the mapping)`,
-        );
-    }
+/**
+ * A mapping key that is not a domain or an origin would never match, and a value that is not
+ * one would make every host or origin it maps unusable: both are errors, not dead entries.
+ */
+function checkMappings(environment: RawEnvironment, name: string, report: Reporter): void {
+  const at = (field: string, key: string): DataPath => ['environments', name, field, key];
+  for (const [key, value] of Object.entries(environment.hosts ?? {})) {
+    const parsedKey = parseRouteHost(key);
+    if (!parsedKey.ok)
+      report(at('hosts', key), `environments.${name}.hosts: ${parsedKey.error} (a key of the mapping)`);
+    if (!isDomain(value))
+      report(
+        at('hosts', key),
+        `environments.${name}.hosts: ${key} maps to "${value}", which is not a domain`,
+      );
+  }
+  for (const [key, value] of Object.entries(environment.origins ?? {})) {
+    const parsedKey = parseOriginUrl(key);
+    if (!parsedKey.ok)
+      report(at('origins', key), `environments.${name}.origins: ${parsedKey.error} (a key of the mapping)`);
+    else if (originKey(key) === null)
+      report(
+        at('origins', key),
+        `environments.${name}.origins: key "${key}" has a path: a key is scheme://host[:port]`,
+      );
+    const parsed = parseOriginUrl(value);
+    if (!parsed.ok) report(at('origins', key), `environments.${name}.origins: ${parsed.error}`);
+  }
+}
+
+/** An origin mapping key as `URL.origin` writes it (default port dropped), or null when it has a path. */
+function originKey(key: string): string | null {
+  const rest = key.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
+  if (!/^\/*$/.test(rest)) return null;
+  try {
+    return new URL(key).origin;
+  } catch {
+    return null;
   }
 }
 
@@ -141,7 +165,10 @@ function environmentRoute(
     const mapped = mapOrigin(text, environment.origins ?? {});
     if (mapped === null) return text;
     const parsed = parseOriginUrl(mapped.origin);
-    if (!parsed.ok) report([...at, 'origins', mapped.key], `environments.${name}.origins: ${parsed.error}`);
+    // A value that is no origin was reported once, by checkMappings.
+    const valueOk = parseOriginUrl(environment.origins?.[mapped.key] ?? '').ok;
+    if (!parsed.ok && valueOk)
+      report([...at, 'origins', mapped.key], `environments.${name}.origins: ${parsed.error}`);
     return parsed.ok ? mapped.origin : text;
   };
   const origin =
@@ -156,15 +183,18 @@ function environmentRoute(
 /** A route's host in an environment, and where in the data its spelling comes from. */
 export interface EnvironmentHost {
   host: string;
-  /** The route's own host (`routes[i].hosts[h]`), its override, or the mapping that spelled it. */
+  /** Where the route names it: its own host (`routes[i].hosts[h]`) or its override's. */
   from: DataPath;
+  /** Where its spelling comes from: the mapping that spelled it, else `from`. */
+  spelledAt: DataPath;
 }
 
 /**
  * A route's hosts in an environment: the override's when it sets hosts, else each host through
  * the environment's mapping (a host without one is kept in production, reported elsewhere).
- * `analyze` reads `from` to show an error on a host where its spelling is written.
- * @example environmentHosts(route, 0, 'staging', { hosts: { 'example.com': 'staging.example.com' } }, report)[0].from // ['environments', 'staging', 'hosts', 'example.com']
+ * `analyze` reads `from` to show a host's errors on the host the route names, even when hosts
+ * before it were left out.
+ * @example environmentHosts(route, 0, 'staging', { hosts: { 'example.com': 'staging.example.com' } }, report)[0].spelledAt // ['environments', 'staging', 'hosts', 'example.com']
  */
 export function environmentHosts(
   route: RawRoute,
@@ -175,29 +205,46 @@ export function environmentHosts(
 ): EnvironmentHost[] {
   const override = environment.routes?.[route.id]?.hosts;
   if (override) {
-    return override.map((host, h) => ({
-      host,
-      from: ['environments', name, 'routes', route.id, 'hosts', h],
-    }));
+    return override.map((host, h) => {
+      const from: DataPath = ['environments', name, 'routes', route.id, 'hosts', h];
+      return { host, from, spelledAt: from };
+    });
   }
   return route.hosts.flatMap((host, h): EnvironmentHost[] => {
+    const from: DataPath = ['routes', index, 'hosts', h];
     const mapped = mapHost(host, environment.hosts ?? {});
     if (mapped === null) {
-      if (name === DEFAULT_ENVIRONMENT) return [{ host, from: ['routes', index, 'hosts', h] }];
+      if (name === DEFAULT_ENVIRONMENT) return [{ host, from, spelledAt: from }];
       report(
-        ['routes', index, 'hosts', h],
+        from,
         `host ${host} has no ${name} spelling: map its domain under environments.${name}.hosts, or set the route's hosts under environments.${name}.routes.${route.id}`,
       );
       return [];
     }
-    const from: DataPath = ['environments', name, 'hosts', mapped.key];
-    if (parseRouteHost(mapped.host).ok) return [{ host: mapped.host, from }];
-    report(
-      from,
-      `environments.${name}.hosts: host ${host} maps to "${mapped.host}", which is not a hostname`,
-    );
+    const spelledAt: DataPath = ['environments', name, 'hosts', mapped.key];
+    const problem = spellingProblem(mapped.host, environment.hosts?.[mapped.key] ?? '');
+    if (problem === null) return [{ host: mapped.host, from, spelledAt }];
+    if (problem)
+      report(spelledAt, `environments.${name}.hosts: host ${host} maps to "${mapped.host}", ${problem}`);
     return [];
   });
+}
+
+/**
+ * Why a mapped host cannot be served, '' when its mapping value was already reported as no
+ * domain (checkMappings), or null when it can. Problems of the spelling are shown at the
+ * mapping; the compiler's other host errors (two routes on one host) stay on the route's host.
+ */
+function spellingProblem(mapped: string, value: string): string | null {
+  if (!isDomain(value)) return '';
+  if (!parseRouteHost(mapped).ok) return 'which is not a hostname';
+  const zone = zoneOf(mapped.replace(/^\*\./, ''));
+  return zone.kind === 'public-suffix' ? `which cannot be deployed: ${zone.reason}` : null;
+}
+
+/** A mapping value: a hostname without a wildcard. */
+function isDomain(value: string): boolean {
+  return parseRouteHost(value).ok && !value.includes('*');
 }
 
 /**
@@ -209,12 +256,12 @@ function mapHost(host: string, mapping: Record<string, string>): { host: string;
   const lower = normalizeHost(host);
   let best: string | null = null;
   for (const key of Object.keys(mapping)) {
-    const domain = key.toLowerCase().replace(/^\*\./, '');
+    const domain = normalizeHost(key).replace(/^\*\./, '');
     if ((lower === domain || lower.endsWith(`.${domain}`)) && (best === null || domain.length > best.length))
       best = key;
   }
   if (best === null) return null;
-  const domain = best.toLowerCase().replace(/^\*\./, '');
+  const domain = normalizeHost(best).replace(/^\*\./, '');
   return { host: `${lower.slice(0, lower.length - domain.length)}${mapping[best]}`, key: best };
 }
 
@@ -226,7 +273,7 @@ function mapOrigin(origin: string, mapping: Record<string, string>): { origin: s
   } catch {
     return null;
   }
-  const key = Object.keys(mapping).find((k) => k.replace(/\/+$/, '').toLowerCase() === parsed.origin);
+  const key = Object.keys(mapping).find((k) => originKey(k) === parsed.origin);
   if (key === undefined) return null;
   const basePath = origin.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
   return { origin: `${(mapping[key] as string).replace(/\/+$/, '')}${basePath}`, key };
@@ -240,9 +287,9 @@ function refuseSharedHosts(
   report: Reporter,
 ): void {
   const taken = new Set(production.flatMap((route) => route.hosts.map((h) => normalizeHost(h))));
-  for (const { host, from } of placed.flatMap((p) => p.hosts)) {
+  for (const { host, spelledAt } of placed.flatMap((p) => p.hosts)) {
     if (taken.has(normalizeHost(host)))
-      report(from, `host ${host} is also served in production: ${name} needs hosts of its own`);
+      report(spelledAt, `host ${host} is also served in production: ${name} needs hosts of its own`);
   }
 }
 

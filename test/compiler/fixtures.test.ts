@@ -366,6 +366,27 @@ describe('compiled values', () => {
   });
 });
 
+describe('environment mappings', () => {
+  it('match keys as requests and URLs spell them: a trailing dot, a default port, a trailing slash', () => {
+    const text = [
+      'version: 1',
+      'environments:',
+      '  production: {}',
+      '  staging:',
+      '    hosts: { example.com.: staging.example.com }',
+      '    origins: { "https://o.example.net:443/": https://staging-o.example.net }',
+      'routes:',
+      '  - { id: api, hosts: [api.example.com], origin: https://o.example.net/v1 }',
+      '',
+    ].join('\n');
+    const analysis = analyze(text, { env: 'staging' });
+    expect(analysis.diagnostics.map(show)).toEqual([]);
+    const api = routeOf(analysis.table as CompiledTable, 'api');
+    expect(api.hosts).toEqual(['api.staging.example.com']);
+    expect(api.origins.map((o) => `${o.origin}${o.basePath}`)).toEqual(['https://staging-o.example.net/v1']);
+  });
+});
+
 describe('positions', () => {
   it('point at the offending value, not at the route that holds it', () => {
     const text = [
