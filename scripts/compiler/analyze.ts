@@ -148,8 +148,8 @@ function sourcePath(source: Source, pruned: Pruned, env: string | null, path: Da
 }
 
 /**
- * Where a host of a route in an environment is spelled: the mapping or override that made it,
- * or the route's own host (its index in the file can differ, when hosts were left out).
+ * Where the route names a host of its table in an environment: its override's host, or its own
+ * host (whose index in the file can differ from the table's, when hosts were left out).
  */
 function hostSource(pruned: Pruned, env: string, path: DataPath): DataPath | undefined {
   const [, index, field, h] = path;
