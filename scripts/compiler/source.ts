@@ -2,7 +2,17 @@
  * Loads routes.yaml as a YAML document that remembers where every key and value came from, so
  * any path into the data (from ajv or from a semantic check) maps back to a line and column.
  */
-import { isCollection, isMap, isPair, isScalar, isSeq, type Node, parseDocument, visit } from 'yaml';
+import {
+  Document,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  type Node,
+  parseDocument,
+  visit,
+} from 'yaml';
 import type { Diagnostic, Severity } from './diagnostics.ts';
 
 export type DataPath = Array<string | number>;
@@ -115,11 +125,23 @@ function aliasMessage(message: string): string {
 
 /**
  * Keys compare as text, as in the data, so `1:` and `true:` keys are found too; a null key (`~:`)
- * is '' in the data, and a complex key (`? [a, b]`) is found by any text that starts as it does.
+ * is '' in the data, and a complex key (`? [a, b]`) is its flow text, `[ a, b ]`.
  */
 function keyMatches(key: unknown, step: string | number): boolean {
   if (isScalar(key)) return String(key.value ?? '') === String(step);
-  return isCollection(key) && /^[[{]/.test(String(step));
+  return isCollection(key) && flowText(key) === String(step);
+}
+
+/** A collection written in flow style, as the YAML library names a complex key in the data. */
+function flowText(key: Node): string {
+  const copy = key.clone() as Node;
+  visit(copy, {
+    Collection(_, node) {
+      node.flow = true;
+    },
+  });
+  if (isCollection(copy)) copy.flow = true;
+  return new Document(copy).toString().trimEnd();
 }
 
 function yamlMessage(code: string, message: string): string {
