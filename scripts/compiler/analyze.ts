@@ -14,6 +14,7 @@ import {
   DEFAULT_ENVIRONMENT,
   environmentHosts,
   environmentNames,
+  originMappingOf,
 } from './environments.ts';
 import { type SchemaError, validateSchema } from './schema.ts';
 import { type DataPath, loadSource, type Source } from './source.ts';
@@ -138,6 +139,8 @@ function sourcePath(source: Source, pruned: Pruned, env: string | null, path: Da
   if (top !== 'routes') return path;
   const host = env === null ? undefined : hostSource(pruned, env, path);
   if (host) return host[0] === 'routes' ? sourcePath(source, pruned, null, host) : host;
+  const mapping = env === null ? null : originSource(pruned, env, path);
+  if (mapping) return mapping;
   const real: DataPath = ['routes', pruned.indexOf[second as number] as number, ...rest];
   const id = pruned.config.routes[second as number]?.id ?? '';
   const override: DataPath = ['environments', env ?? '', 'routes', id, ...rest];
@@ -158,6 +161,17 @@ function hostSource(pruned: Pruned, env: string, path: DataPath): DataPath | und
   const environment = pruned.config.environments?.[env];
   if (!route || !environment) return undefined;
   return environmentHosts(route, index, env, environment, () => undefined)[h]?.from;
+}
+
+/** The origin mapping that spelled the origin a path names, in an environment, or null. */
+function originSource(pruned: Pruned, env: string, path: DataPath): DataPath | null {
+  const [, index, field, k] = path;
+  if (field !== 'origin' || typeof index !== 'number') return null;
+  const route = pruned.config.routes[index];
+  const environment = pruned.config.environments?.[env];
+  if (!route || !environment) return null;
+  const key = originMappingOf(route, environment, typeof k === 'number' ? k : 0);
+  return key === null ? null : ['environments', env, 'origins', key];
 }
 
 /**

@@ -248,6 +248,20 @@ function isDomain(value: string): boolean {
 }
 
 /**
+ * The key of the origin mapping that spelled a route's origin (the `k`-th of a failover list) in
+ * an environment, or null when the route's own or its override's text is used: `analyze` shows
+ * an error on a mapped origin at its mapping.
+ * @example originMappingOf({ id: 'api', hosts: [], origin: 'https://o.example.net' }, { origins: { 'https://o.example.net': 'https://s.example.net' } }, 0) // 'https://o.example.net'
+ */
+export function originMappingOf(route: RawRoute, environment: RawEnvironment, k: number): string | null {
+  if (environment.routes?.[route.id]?.origin !== undefined) return null;
+  const text = Array.isArray(route.origin) ? route.origin[k] : route.origin;
+  if (typeof text !== 'string') return null;
+  const mapped = mapOrigin(text, environment.origins ?? {});
+  return mapped && parseOriginUrl(mapped.origin).ok ? mapped.key : null;
+}
+
+/**
  * A host through a domain mapping: the longest key it equals or ends in (after a dot) wins;
  * null when no key covers it.
  * @example mapHost('api.example.com', { 'example.com': 'staging.example.com' }) // { host: 'api.staging.example.com', key: 'example.com' }
