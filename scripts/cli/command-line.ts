@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { normalizeText } from '../compiler/source.ts';
 import type { Io } from './io.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -29,7 +30,7 @@ export function readArguments<T extends Options>(argv: string[], options: T, usa
  */
 export function readRouteFile(file: string, io: Io): string | null {
   try {
-    return readFileSync(resolve(io.cwd, file), 'utf8');
+    return normalizeText(readFileSync(resolve(io.cwd, file), 'utf8'));
   } catch (error) {
     io.err(`${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     return null;

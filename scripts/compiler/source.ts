@@ -31,10 +31,21 @@ export interface Source {
 }
 
 /**
+ * The text as routes.yaml is read: without a byte-order mark (it would put every column of line
+ * 1 one to the right) and with old Mac line ends (a lone CR) as LF, which the YAML parser does
+ * not count as line breaks. The CLI reads files through it too, so code frames match positions.
+ * @example normalizeText('\uFEFFversion: 1\r') // 'version: 1\n'
+ */
+export function normalizeText(text: string): string {
+  return text.replace(/^\uFEFF/, '').replace(/\r(?!\n)/g, '\n');
+}
+
+/**
  * Parses YAML text with positions.
  * @example loadSource('version: 1\nroutes: []\n').data // { version: 1, routes: [] }
  */
-export function loadSource(text: string): Source {
+export function loadSource(written: string): Source {
+  const text = normalizeText(written);
   // logLevel 'error': a complex key (`? [a, b]: x`) is reported as an unknown key, not as a stray warning.
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   // Lines are counted from the text itself: yaml's LineCounter misses newlines inside tokens it

@@ -28,7 +28,7 @@ interface Expected {
 /** Reads the `# expect: LINE:COL message-substring` lines at the top of a fixture. */
 function expectations(text: string): Expected[] {
   const out: Expected[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of text.replace(/^\uFEFF/, '').split('\n')) {
     const match = /^# expect: (\d+):(\d+) (.+)$/.exec(line);
     if (!match) break;
     out.push({ line: Number(match[1]), col: Number(match[2]), text: match[3] as string });
