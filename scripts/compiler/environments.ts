@@ -158,19 +158,9 @@ function environmentRoute(
   const override = environment.routes?.[route.id];
   // `false` is kept: the defaults, merged later, must see it to drop what they set.
   const merged = override ? mergeKeepingOff(route, { ...override, id: route.id } as RawRoute) : route;
-  const at = ['environments', name];
   const placed = environmentHosts(route, index, name, environment, report);
   const hosts = placed.map((h) => h.host);
-  const mapOne = (text: string): string => {
-    const mapped = mapOrigin(text, environment.origins ?? {});
-    if (mapped === null) return text;
-    const parsed = parseOriginUrl(mapped.origin);
-    // A value that is no origin was reported once, by checkMappings.
-    const valueOk = parseOriginUrl(environment.origins?.[mapped.key] ?? '').ok;
-    if (!parsed.ok && valueOk)
-      report([...at, 'origins', mapped.key], `environments.${name}.origins: ${parsed.error}`);
-    return parsed.ok ? mapped.origin : text;
-  };
+  const mapOne = (text: string): string => mapOrigin(text, environment.origins ?? {})?.origin ?? text;
   const origin =
     override?.origin !== undefined || merged.origin === undefined
       ? merged.origin
@@ -257,8 +247,7 @@ export function originMappingOf(route: RawRoute, environment: RawEnvironment, k:
   if (environment.routes?.[route.id]?.origin !== undefined) return null;
   const text = Array.isArray(route.origin) ? route.origin[k] : route.origin;
   if (typeof text !== 'string') return null;
-  const mapped = mapOrigin(text, environment.origins ?? {});
-  return mapped && parseOriginUrl(mapped.origin).ok ? mapped.key : null;
+  return mapOrigin(text, environment.origins ?? {})?.key ?? null;
 }
 
 /**
@@ -279,7 +268,10 @@ function mapHost(host: string, mapping: Record<string, string>): { host: string;
   return { host: `${lower.slice(0, lower.length - domain.length)}${mapping[best]}`, key: best };
 }
 
-/** An origin URL through an origin mapping (scheme://host[:port] compared, base path kept). */
+/**
+ * An origin URL through an origin mapping (scheme://host[:port] compared, base path kept); null
+ * when no key covers it, or when its value is no origin (checkMappings reported that).
+ */
 function mapOrigin(origin: string, mapping: Record<string, string>): { origin: string; key: string } | null {
   let parsed: URL;
   try {
@@ -290,7 +282,8 @@ function mapOrigin(origin: string, mapping: Record<string, string>): { origin: s
   const key = Object.keys(mapping).find((k) => originKey(k) === parsed.origin);
   if (key === undefined) return null;
   const basePath = origin.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
-  return { origin: `${(mapping[key] as string).replace(/\/+$/, '')}${basePath}`, key };
+  const mapped = `${(mapping[key] as string).replace(/\/+$/, '')}${basePath}`;
+  return parseOriginUrl(mapped).ok ? { origin: mapped, key } : null;
 }
 
 /** No host of another environment may be one production serves (the domain would move). */
