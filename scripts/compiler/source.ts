@@ -73,9 +73,9 @@ export function loadSource(written: string): Source {
     data = fatal ? undefined : doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
     // Only aliases make toJS throw: an unknown anchor, or an alias bomb.
-    const message = (error as Error).message;
-    const offset = aliasOffset(doc, /^Unresolved alias.*: (.*)$/.exec(message)?.[1]);
-    syntaxErrors.push({ severity: 'error', message: aliasMessage(message), ...position(offset) });
+    const unresolved = /^Unresolved alias.*: (.*)$/.exec((error as Error).message)?.[1];
+    const offset = aliasOffset(doc, unresolved);
+    syntaxErrors.push({ severity: 'error', message: aliasMessage(unresolved), ...position(offset) });
     fatal = true;
   }
 
@@ -128,8 +128,8 @@ function aliasOffset(doc: ReturnType<typeof parseDocument>, name: string | undef
   return offset;
 }
 
-function aliasMessage(message: string): string {
-  const name = /^Unresolved alias.*: (.*)$/.exec(message)?.[1];
+/** The message for an unresolved alias `name`, or for an alias bomb when there is none. */
+function aliasMessage(name: string | undefined): string {
   if (name !== undefined) return `YAML: alias *${name} has no anchor &${name} before it`;
   return 'YAML: aliases expand to too many values (more than 100 per alias): write the values out';
 }
@@ -146,12 +146,12 @@ function keyMatches(key: unknown, step: string | number): boolean {
 /** A collection written in flow style, as the YAML library names a complex key in the data. */
 function flowText(key: Node): string {
   const copy = key.clone() as Node;
+  // visit reaches the key itself too.
   visit(copy, {
     Collection(_, node) {
       node.flow = true;
     },
   });
-  if (isCollection(copy)) copy.flow = true;
   return new Document(copy).toString().trimEnd();
 }
 
