@@ -7,7 +7,7 @@
 import type { CompiledTable } from '../../src/table/types.ts';
 import { compileConfig, type Reporter } from './compile.ts';
 import type { RawConfig } from './config.ts';
-import { type Diagnostic, sortDiagnostics } from './diagnostics.ts';
+import { type Diagnostic, sameDiagnostic, sortDiagnostics } from './diagnostics.ts';
 import {
   applyEnvironment,
   checkWorkerNames,
@@ -99,10 +99,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
  * (production) has say which it is; one the chosen environment showed is not repeated.
  */
 function inEnvironment(env: string, found: Diagnostic[], shown: Diagnostic[]): Diagnostic[] {
-  const same = (a: Diagnostic, b: Diagnostic) =>
-    a.line === b.line && a.col === b.col && a.severity === b.severity && a.message === b.message;
   return found
-    .filter((d) => !shown.some((s) => same(s, d)))
+    .filter((d) => !shown.some((s) => sameDiagnostic(s, d)))
     .map((d) =>
       d.message.startsWith(`environments.${env}`) ? d : { ...d, message: `in ${env}: ${d.message}` },
     );

@@ -24,9 +24,12 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
       a.severity.localeCompare(b.severity) ||
       a.message.localeCompare(b.message),
   );
-  const same = (a: Diagnostic | undefined, b: Diagnostic) =>
-    a?.line === b.line && a.col === b.col && a.severity === b.severity && a.message === b.message;
-  return sorted.filter((d, i) => !same(sorted[i - 1], d));
+  return sorted.filter((d, i) => !sameDiagnostic(sorted[i - 1], d));
+}
+
+/** The same problem at the same place. */
+export function sameDiagnostic(a: Diagnostic | undefined, b: Diagnostic): boolean {
+  return a?.line === b.line && a.col === b.col && a.severity === b.severity && a.message === b.message;
 }
 
 /**
