@@ -16,7 +16,7 @@ import { type Io, runIfMain } from './cli/io.ts';
 import { type TargetWorker, targetWorker } from './cli/target-worker.ts';
 import { type LogFilter, logFilter, matches } from './logs/log-filter.ts';
 import { jsonValues, routerLines } from './logs/tail-events.ts';
-import { wranglerBin } from './serve/local-router.ts';
+import { wranglerArgs } from './serve/local-router.ts';
 
 const USAGE =
   'usage: npm run logs -- [--env NAME] [--route ID] [--status 5xx|404|...] [--host H] [--request-id ID] [--file FILE|-]';
@@ -62,7 +62,7 @@ export async function printRouterLines(
 
 /** Runs wrangler tail and filters what it prints; resolves with the exit code. */
 async function tail(worker: TargetWorker, filter: LogFilter, io: Io): Promise<number> {
-  const child = spawn(process.execPath, [wranglerBin(), ...tailArguments(worker, filter)], {
+  const child = spawn(process.execPath, [...wranglerArgs(), ...tailArguments(worker, filter)], {
     cwd: io.cwd,
     env: io.env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { wranglerBin } from '../serve/local-router.ts';
+import { wranglerArgs } from '../serve/local-router.ts';
 import type { DeployTarget } from './target.ts';
 
 export interface WranglerResult {
@@ -78,7 +78,7 @@ export async function spawnWrangler(
   cwd: string,
   env: Record<string, string | undefined>,
 ): Promise<{ code: number; output: string }> {
-  const child = spawn(process.execPath, [wranglerBin(), ...args], {
+  const child = spawn(process.execPath, [...wranglerArgs(), ...args], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -156,7 +156,7 @@ export async function startWrangler(options: WranglerOptions): Promise<RunningRo
   await assertPortFree(options.port, 'router');
   const inspectorPort = await freePort();
   const args = [
-    wranglerBin(),
+    ...wranglerArgs(),
     'dev',
     '--config',
     join(outDir, 'wrangler.json'),
@@ -206,15 +206,16 @@ export async function startWrangler(options: WranglerOptions): Promise<RunningRo
 }
 
 /**
- * The project's own wrangler entry script (node_modules, the pinned version).
- * @example spawn(process.execPath, [wranglerBin(), 'dev'])
+ * The node arguments that start the project's own wrangler (node_modules, the pinned version):
+ * its package's main script with the two flags its `bin` wrapper adds. The wrapper only checks
+ * the Node version and then starts this same script in a second Node process; starting it
+ * directly saves that process (about 0.3 s of CPU per command) and lets a signal reach wrangler
+ * itself instead of being relayed as SIGTERM.
+ * @example spawn(process.execPath, [...wranglerArgs(), 'dev'])
  */
-export function wranglerBin(): string {
-  const require = createRequire(import.meta.url);
-  const manifest = require.resolve('wrangler/package.json');
-  const bin = (JSON.parse(readFileSync(manifest, 'utf8')) as { bin: Record<string, string> }).bin.wrangler;
-  if (!bin) throw new Error('wrangler has no bin');
-  return join(dirname(manifest), bin);
+export function wranglerArgs(): string[] {
+  const main = createRequire(import.meta.url).resolve('wrangler');
+  return ['--no-warnings', '--experimental-vm-modules', main];
 }
 
 /** The path of the readiness probe; its log lines are not shown. */

@@ -10,7 +10,7 @@ import { createServer as createNetServer } from 'node:net';
 import { join, relative, resolve, sep } from 'node:path';
 import { main as build } from '../../scripts/build.ts';
 import { renderEntryModule } from '../../scripts/compiler/emit.ts';
-import { OFFLINE_ENV, wranglerBin } from '../../scripts/serve/local-router.ts';
+import { OFFLINE_ENV, wranglerArgs } from '../../scripts/serve/local-router.ts';
 import { startServer } from '../../scripts/serve/server-process.ts';
 import { runCommand } from '../cli/in-process.ts';
 import { type Origin, startOrigin } from '../origin/server.ts';
@@ -123,7 +123,7 @@ export async function startStack(readyTimeoutMs = 180_000): Promise<Stack> {
       name: 'wrangler dev',
       command: process.execPath,
       args: [
-        wranglerBin(),
+        ...wranglerArgs(),
         'dev',
         '--config',
         join(dir, 'wrangler-dev.toml'),
