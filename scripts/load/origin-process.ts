@@ -1,6 +1,6 @@
 /**
  * One origin of the load test in its own process (so the test can kill it with SIGKILL and
- * start it again): `tsx scripts/load/origin-process.ts NAME PORT` serves test/origin/server.ts
+ * start it again): `node --import tsx scripts/load/origin-process.ts NAME PORT` serves test/origin/server.ts
  * on 127.0.0.1:PORT, prints `ready PORT`, and stops on SIGTERM.
  */
 
@@ -11,7 +11,7 @@ import { type Io, runIfMain } from '../cli/io.ts';
 export async function main(argv: string[], io: Io): Promise<number> {
   const [name, port] = argv;
   if (!name || !port) {
-    io.err('usage: tsx scripts/load/origin-process.ts NAME PORT');
+    io.err('usage: node --import tsx scripts/load/origin-process.ts NAME PORT');
     return 1;
   }
   const stopped = new Promise((done) => process.once('SIGTERM', done));

@@ -1,5 +1,5 @@
 /**
- * The load test's router in its own process: `tsx scripts/load/router-process.ts CONFIG PORT`
+ * The load test's router in its own process: `node --import tsx scripts/load/router-process.ts CONFIG PORT`
  * runs wrangler's dev server (`unstable_startWorker`, what `wrangler dev` itself calls) over a
  * generated wrangler config: local only, loopback only, no inspector (see scripts/load.ts for
  * why), no live reload, no file watching. Prints `ready PORT`, then the Worker's log lines;
@@ -12,7 +12,7 @@ import { type Io, runIfMain } from '../cli/io.ts';
 export async function main(argv: string[], io: Io): Promise<number> {
   const [config, port] = argv;
   if (!config || !port) {
-    io.err('usage: tsx scripts/load/router-process.ts CONFIG PORT');
+    io.err('usage: node --import tsx scripts/load/router-process.ts CONFIG PORT');
     return 1;
   }
   const stopped = new Promise((done) => process.once('SIGTERM', done));

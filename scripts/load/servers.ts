@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { buildLocalRouter, OFFLINE_ENV, projectRoot, startWrangler } from '../serve/local-router.ts';
 import { type ServerProcess, startServer } from '../serve/server-process.ts';
 
-const tsx = join(projectRoot, 'node_modules/.bin/tsx');
+/** `node --import tsx SCRIPT`: a TypeScript script in one Node process (the `tsx` command starts two). */
+const typescript = (script: string) => ['--import', 'tsx', join(projectRoot, script)];
 const env = { ...process.env, ...OFFLINE_ENV, NO_COLOR: '1', FORCE_COLOR: '0' };
 
 /**
@@ -17,8 +18,8 @@ const env = { ...process.env, ...OFFLINE_ENV, NO_COLOR: '1', FORCE_COLOR: '0' };
 export function startOriginProcess(name: string, port: number): Promise<ServerProcess> {
   return startServer({
     name: `origin ${name}`,
-    command: tsx,
-    args: [join(projectRoot, 'scripts/load/origin-process.ts'), name, String(port)],
+    command: process.execPath,
+    args: [...typescript('scripts/load/origin-process.ts'), name, String(port)],
     cwd: projectRoot,
     env,
     ready: /^ready /,
@@ -70,8 +71,8 @@ export async function startRouter(
   if (cli) return startWrangler({ outDir, port, readyTimeoutMs: 180_000, onLine });
   return startServer({
     name: 'router',
-    command: tsx,
-    args: [join(projectRoot, 'scripts/load/router-process.ts'), join(outDir, 'wrangler.json'), String(port)],
+    command: process.execPath,
+    args: [...typescript('scripts/load/router-process.ts'), join(outDir, 'wrangler.json'), String(port)],
     cwd: projectRoot,
     env,
     ready: /^ready /,

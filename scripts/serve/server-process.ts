@@ -41,7 +41,7 @@ export interface ServerProcess {
 /**
  * Starts a server and resolves once it is ready; on failure it stops the group and rejects with
  * what the server printed.
- * @example const origin = await startServer({ name: 'origin', command: tsx, args: [file], cwd, env, ready: /^ready/ });
+ * @example const origin = await startServer({ name: 'origin', command: process.execPath, args: ['--import', 'tsx', file], cwd, env, ready: /^ready/ });
  */
 export async function startServer(options: ServerOptions): Promise<ServerProcess> {
   const child = spawn(options.command, options.args, {

@@ -1,5 +1,5 @@
 /**
- * One end-to-end run per command, as `npm run NAME` starts it (`tsx scripts/NAME.ts` in its own
+ * One end-to-end run per command, as `npm run NAME` starts it (`node --import tsx scripts/NAME.ts` in its own
  * process): the entry point reads the process's arguments, prints to the real stdout/stderr and
  * sets the exit code. Every other CLI test calls `main` in-process.
  */

@@ -1,6 +1,6 @@
 /**
  * Runs the project's CLIs as a user does: `run` calls a command's `main(argv, io)` in this process
- * (fast: no `tsx` start per case), `spawnCli` runs `tsx scripts/NAME.ts` for the one end-to-end
+ * (fast: no `tsx` start per case), `spawnCli` runs `node --import tsx scripts/NAME.ts` for the one end-to-end
  * case each command keeps. Both use a clean environment: no GitHub Actions annotations, no
  * colour, no Wrangler telemetry.
  */
@@ -10,7 +10,6 @@ import type { Command } from '../../scripts/cli/io.ts';
 import { type CommandResult, runCommand } from './in-process.ts';
 
 export const root = join(import.meta.dirname, '../..');
-export const tsx = join(root, 'node_modules', '.bin', 'tsx');
 export const fixture = (name: string) => join(root, 'test', 'cli', 'fixtures', name);
 
 const commands: Record<string, () => Promise<{ main: Command }>> = {
@@ -45,12 +44,12 @@ export async function run(script: string, args: string[], options: RunOptions = 
 }
 
 /**
- * Runs `tsx scripts/NAME ARGS` in its own process, exactly as `npm run` does.
+ * Runs `node --import tsx scripts/NAME ARGS` in its own process, exactly as `npm run` does.
  * @example spawnCli('check.ts', ['routes.yaml']).status // 0
  */
 export function spawnCli(script: string, args: string[], options: RunOptions = {}): SpawnSyncReturns<string> {
   const { GITHUB_ACTIONS: _, ...base } = process.env;
-  return spawnSync(tsx, [join(root, 'scripts', script), ...args], {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', script), ...args], {
     cwd: options.cwd ?? root,
     encoding: 'utf8',
     env: { ...base, NO_COLOR: '1', WRANGLER_SEND_METRICS: 'false', ...options.env },

@@ -1,5 +1,5 @@
 /**
- * The real CLIs, run as a user runs them (`npx tsx scripts/check.ts FILE`, `scripts/build.ts FILE
+ * The real CLIs, run as a user runs them (`npm run check -- FILE`, `scripts/build.ts FILE
  * --out DIR`) from the repository root: exit codes, every error printed at once with a code frame,
  * GitHub annotations under Actions, and deterministic builds that write nothing on errors.
  */
