@@ -8,6 +8,7 @@ import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { renderEntryModule, renderTableModule } from '../scripts/compiler/emit.ts';
+import { wranglerArgs } from '../scripts/serve/local-router.ts';
 import type { CompiledTable } from '../src/table/types.ts';
 
 export interface Bundle {
@@ -34,8 +35,8 @@ export function bundleEntry(name: string, entry: string, out = OUT): Bundle {
     }),
   );
   execFileSync(
-    'npx',
-    ['wrangler', 'deploy', '--dry-run', '--outdir', join(dir, 'dist'), '--config', config],
+    process.execPath,
+    [...wranglerArgs(), 'deploy', '--dry-run', '--outdir', join(dir, 'dist'), '--config', config],
     {
       stdio: 'pipe',
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },

@@ -18,6 +18,7 @@ import {
 } from '../../scripts/cli/deploy-config.ts';
 import { analyze } from '../../scripts/compiler/analyze.ts';
 import { zoneOf } from '../../scripts/compiler/zone.ts';
+import { wranglerArgs } from '../../scripts/serve/local-router.ts';
 import type { CompiledTable } from '../../src/table/types.ts';
 import { fixture, root, run } from './run-cli.ts';
 
@@ -46,8 +47,8 @@ const validateWrangler = new Ajv({ allErrors: true, strict: false, allowUnionTyp
 function dryRun(config: string, outdir: string, command: string[] = ['deploy']) {
   const { CLOUDFLARE_API_TOKEN: _t, CLOUDFLARE_ACCOUNT_ID: _a, ...env } = process.env;
   return spawnSync(
-    join(root, 'node_modules', '.bin', 'wrangler'),
-    [...command, '--dry-run', '--outdir', outdir, '--config', config],
+    process.execPath,
+    [...wranglerArgs(), ...command, '--dry-run', '--outdir', outdir, '--config', config],
     {
       cwd: root,
       encoding: 'utf8',
