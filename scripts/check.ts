@@ -9,7 +9,7 @@ import { declaredEnvironments } from './compiler/environments.ts';
 import { printAnalysis } from './compiler/report.ts';
 
 const USAGE =
-  'usage: npm run check -- [FILE] [--env NAME] [--tests FILE] [--require-coverage] [--list-environments]';
+  'usage: npm run check -- [FILE] [--env NAME] [--tests FILE] [--require-coverage] [--wrangler TOML] [--list-environments]';
 
 /** @example await main(['routes.yaml', '--require-coverage'], io) // 0 when clean and covered */
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -25,7 +25,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   // One analysis checks every environment; route tests then run in each (or only in --env).
-  const first = analyze(text, { env: values.env, workerBase: handWorkerName() });
+  // Environments' Worker names derive from wrangler.toml's name: the file build would read.
+  const wranglerToml = values.wrangler === undefined ? undefined : resolve(io.cwd, values.wrangler);
+  const first = analyze(text, { env: values.env, workerBase: handWorkerName(wranglerToml) });
   if (!printAnalysis(file, text, first, io) || !first.table) return 1;
   const environments = declaredEnvironments(text);
   // A missing test file is reported once, not once per environment.
@@ -55,6 +57,7 @@ const OPTIONS = {
   tests: { type: 'string' },
   'require-coverage': { type: 'boolean' },
   'list-environments': { type: 'boolean' },
+  wrangler: { type: 'string' },
 } as const;
 
 runIfMain(import.meta.url, main);

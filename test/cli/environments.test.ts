@@ -71,14 +71,14 @@ describe('environments', () => {
 
   it("check and build refuse two environments whose Workers' names would be one, derived or set", async () => {
     const file = join(tmp, 'same-worker.yaml');
-    // staging sets no worker, so it would deploy to wrangler.toml's name + "-staging":
-    // production's own name here. A wrangler.toml of its own names the base.
+    // staging sets no worker, so it would deploy to wrangler.toml's name + "-staging": with the
+    // wrangler.toml below, production's own name. With the project's (edge-router) it would not.
     writeFileSync(
       file,
       [
         'version: 1',
         'environments:',
-        '  production: { worker: edge-router-staging }',
+        '  production: { worker: api-router-staging }',
         '  staging:',
         '    hosts: { example.com: staging.example.com }',
         'routes:',
@@ -87,15 +87,17 @@ describe('environments', () => {
       ].join('\n'),
     );
     const wrangler = join(tmp, 'same-worker.toml');
-    writeFileSync(wrangler, 'name = "edge-router"\ncompatibility_date = "2026-05-01"\n');
-    const message = `${file}:4:3  error  environments.staging: its Worker would be edge-router-staging (wrangler.toml's name + "-staging"), which is also production's`;
-    const build = await run('build.ts', [file, '--out', join(tmp, 'same-worker'), '--wrangler', wrangler]);
-    expect(build.status).toBe(1);
-    expect(build.stderr).toContain(message);
-    // check reads the project's wrangler.toml, whose name is edge-router too.
-    const check = await run('check.ts', [file]);
-    expect(check.status).toBe(1);
-    expect(check.stderr).toContain(message);
+    writeFileSync(wrangler, 'name = "api-router"\ncompatibility_date = "2026-05-01"\n');
+    const message = `${file}:4:3  error  environments.staging: its Worker would be api-router-staging (wrangler.toml's name + "-staging"), which is also production's`;
+    for (const command of ['build.ts', 'check.ts']) {
+      const out = command === 'build.ts' ? ['--out', join(tmp, 'same-worker')] : [];
+      const refused = await run(command, [file, ...out, '--wrangler', wrangler]);
+      expect(refused.status, command).toBe(1);
+      expect(refused.stderr).toContain(message);
+      // Without --wrangler both read the project's wrangler.toml: staging is edge-router-staging.
+      const accepted = await run(command, [file, ...out]);
+      expect(accepted.status, accepted.stderr).toBe(0);
+    }
   });
 
   it('explain answers for the environment named, and refuses an unknown one', async () => {
