@@ -85,18 +85,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
   const envFlag = values.env === undefined ? [] : ['--env', values.env];
   io.err(`==> check: npm run check -- ${[target.routesFile, ...envFlag].join(' ')}`);
-  if ((await check([target.routesFile, ...envFlag], io)) !== 0) return 1;
+  const wranglerFlag = ['--wrangler', target.wranglerToml];
+  if ((await check([target.routesFile, ...envFlag, ...wranglerFlag], io)) !== 0) return 1;
   io.err(
     `==> build: npm run build -- ${[target.routesFile, ...envFlag].join(' ')} --out ${relative(io.cwd, target.outDir)}`,
   );
-  const buildArgs = [
-    target.routesFile,
-    ...envFlag,
-    '--out',
-    target.outDir,
-    '--wrangler',
-    target.wranglerToml,
-  ];
+  const buildArgs = [target.routesFile, ...envFlag, '--out', target.outDir, ...wranglerFlag];
   if ((await build(buildArgs, io)) !== 0) return 1;
   const table = analyze(readFileSync(resolve(io.cwd, target.routesFile), 'utf8'), { env: values.env }).table;
   const smoke = existsSync(resolve(io.cwd, target.testsFile))
