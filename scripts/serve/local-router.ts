@@ -210,7 +210,8 @@ export async function startWrangler(options: WranglerOptions): Promise<RunningRo
  * its package's main script with the two flags its `bin` wrapper adds. The wrapper only checks
  * the Node version and then starts this same script in a second Node process; starting it
  * directly saves that process (about 0.3 s of CPU per command) and lets a signal reach wrangler
- * itself instead of being relayed as SIGTERM.
+ * itself instead of being relayed as SIGTERM. After a wrangler upgrade, compare these flags with
+ * its bin/wrangler.js.
  * @example spawn(process.execPath, [...wranglerArgs(), 'dev'])
  */
 export function wranglerArgs(): string[] {
