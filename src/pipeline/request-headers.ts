@@ -1,8 +1,8 @@
 /**
- * The request headers sent upstream: the client's, minus hop-by-hop, minus anything a client
- * could use to claim an address, a host or a URL an origin may trust (every `X-Forwarded-*` and
- * `CF-*` by prefix, and the other spellings proxies use), plus the router's own X-Forwarded-*
- * and request id, plus the route's rules.
+ * The request headers sent upstream: the client's, minus hop-by-hop, minus every name with an
+ * underscore, minus anything a client could use to claim an address, a host or a URL an origin
+ * may trust (every `X-Forwarded-*` and `CF-*` by prefix, and the other spellings proxies use),
+ * plus the router's own X-Forwarded-* and request id, plus the route's rules.
  */
 import type { Env, Routed } from '../exchange.ts';
 import type { CompiledHeaderRules } from '../table/types.ts';
@@ -37,6 +37,9 @@ const DROPPED = new Set([
   // 100 came back from fetch as the final answer, and every such upload (curl sends it for large
   // bodies) got 502.
   'expect',
+  // CGI servers hand it to the application as HTTP_PROXY, which HTTP clients read as their proxy
+  // ("httpoxy").
+  'proxy',
 ]);
 
 /** Method override headers: dropped where the route limits methods, so no other method slips in. */
@@ -44,9 +47,17 @@ const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-http-method', 'x-
 
 /**
  * A header name as a CGI-style server reads it: `X_Forwarded_For` and `X-Forwarded-For` are both
- * HTTP_X_FORWARDED_FOR to Rack, PHP and WSGI servers, so the drop rules apply to both spellings.
+ * HTTP_X_FORWARDED_FOR to Rack, PHP and WSGI servers.
  */
 const dashed = (name: string): string => name.replaceAll('_', '-');
+
+/**
+ * A name with an underscore is never sent upstream (nginx, gunicorn and Apache drop them too):
+ * read as its dashed twin by a CGI-style server, it could replace or join any header the router
+ * sets, removes, drops or counts (a route's `set` and `remove`, X-Request-Id, hop-by-hop names,
+ * a rate limit's key header). Dropping the spelling closes that for every name at once.
+ */
+const shadowsAnother = (name: string): boolean => name.includes('_');
 
 /**
  * True when the request carries a method override header, in any spelling.
@@ -86,12 +97,12 @@ export function upstreamHeaders(x: Routed, websocket: boolean): Headers {
   const limitsMethods = x.route.methods !== null;
   let chunked = false;
   for (const name of source.keys()) {
-    const key = dashed(name);
-    const dropped = DROPPED.has(key) || DROPPED_PREFIXES.some((prefix) => key.startsWith(prefix));
+    const dropped = DROPPED.has(name) || DROPPED_PREFIXES.some((prefix) => name.startsWith(prefix));
     if (
+      shadowsAnother(name) ||
       isHopByHop(name) ||
       dropped ||
-      (METHOD_OVERRIDES.has(key) && overrideDropped(source, name, limitsMethods))
+      (METHOD_OVERRIDES.has(name) && overrideDropped(source, name, limitsMethods))
     )
       headers.delete(name);
     if (name === 'transfer-encoding') chunked = true;

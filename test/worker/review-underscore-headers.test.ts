@@ -11,12 +11,22 @@
  * them reaches the origin.
  */
 import { describe, expect, it } from 'vitest';
-import { type Echo, originUrl, routerFor } from './harness.ts';
+import { type Echo, envRef, originUrl, routerFor } from './harness.ts';
 
-const router = routerFor([
-  { id: 'open', hosts: ['rus.test'], origin: originUrl() },
-  { id: 'limited', hosts: ['rus.test'], path: '/limited', origin: originUrl(), methods: ['GET', 'POST'] },
-]);
+const router = routerFor(
+  [
+    { id: 'open', hosts: ['rus.test'], origin: originUrl() },
+    { id: 'limited', hosts: ['rus.test'], path: '/limited', origin: originUrl(), methods: ['GET', 'POST'] },
+    {
+      id: 'rules',
+      hosts: ['rus.test'],
+      path: '/rules',
+      origin: originUrl(),
+      headers: { request: { set: { 'X-Api-Key': envRef('TEST_SECRET') }, remove: ['X-Internal-User'] } },
+    },
+  ],
+  { secrets: ['TEST_SECRET'] },
+);
 
 const SPOOFED: Record<string, string> = {
   X_Forwarded_For: '203.0.113.66',
@@ -47,5 +57,36 @@ describe('review: forwarding headers spelled with underscores', () => {
     });
     const echo = (await response.json()) as Echo;
     expect(Object.keys(echo.headers).filter((name) => name.includes('method'))).toEqual([]);
+  });
+
+  it('no name with an underscore reaches the origin: it could shadow any header the router sets, removes or drops', async () => {
+    // A second review found the first fix covered the listed names only: the route's own `set`
+    // and `remove` names, X-Request-Id, hop-by-hop names and a rate limit's key header could still
+    // be spelled with underscores. Now every such name is dropped, as nginx and gunicorn do.
+    const shadows: Record<string, string> = {
+      X_Request_Id: 'forged id "x" with spaces',
+      X_Api_Key: 'attacker-key',
+      X_Internal_User: 'admin',
+      Proxy_Authorization: 'Basic eA==',
+      Proxy_Connection: 'keep-alive',
+      Keep_Alive: 'timeout=5',
+      Some_Custom_Name: 'any',
+    };
+    const response = await router.fetch('https://rus.test/rules/echo', {
+      headers: { 'cf-connecting-ip': '192.0.2.10', ...shadows, 'X-Kept-Name': 'kept' },
+    });
+    const echo = (await response.json()) as Echo;
+    expect(Object.keys(echo.headers).filter((name) => name.includes('_'))).toEqual([]);
+    expect(echo.headers['x-api-key']).toBe('test-secret-value');
+    expect(echo.headers['x-request-id']).toBe(response.headers.get('x-request-id'));
+    expect(echo.headers['x-kept-name']).toBe('kept');
+  });
+
+  it('drops `Proxy`, which CGI servers pass on as HTTP_PROXY (httpoxy)', async () => {
+    const response = await router.fetch('https://rus.test/echo/p', {
+      headers: { Proxy: 'http://evil.example:8080' },
+    });
+    const echo = (await response.json()) as Echo;
+    expect(echo.headers.proxy).toBeUndefined();
   });
 });
