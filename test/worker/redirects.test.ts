@@ -62,6 +62,27 @@ describe('Location from the origin', () => {
     }
   });
 
+  it("never turns an origin's same-host Location into one a browser reads as another host", async () => {
+    // The parser resolves each of these to a path starting with `//`; sent back relative, that
+    // path would be a scheme-relative URL naming evil.example.
+    const sameHost = [
+      '/.//evil.example/x',
+      '/a/..//evil.example/x',
+      '/%2e//evil.example/x',
+      '/a/../\\evil.example/x',
+      '/./\\evil.example/x?q#f',
+    ];
+    for (const to of sameHost) {
+      for (const publicPath of ['/redirect', '/api/redirect']) {
+        const sent = await location(publicPath, to);
+        expect(new URL(sent as string, 'https://site.test/x').host, `${publicPath} ${to} -> ${sent}`).toBe(
+          'site.test',
+        );
+      }
+    }
+    expect(await location('/redirect', '/.//evil.example/x')).toBe('https://site.test//evil.example/x');
+  });
+
   it('never follows a redirect: the client gets the 302, the target is never fetched', async () => {
     const key = `nofollow-${crypto.randomUUID()}`;
     const response = await proxy.fetch(
@@ -88,6 +109,17 @@ describe('publicLocation', () => {
     expect(publicLocation('https://O.EXAMPLE:443/v2/n', strip, origin, pub)).toBe(
       'https://api.example.com/api/n',
     );
+  });
+  it('keeps the public host when the path below the base path starts with //', () => {
+    const root = { path: '/', stripPrefix: false };
+    for (const to of [
+      '/v2//evil.example/x',
+      'https://o.example/v2//evil.example/x',
+      '/v2/.//evil.example/x',
+    ]) {
+      const sent = publicLocation(to, root, origin, pub);
+      expect(new URL(sent, `${pub}/`).host, `${to} -> ${sent}`).toBe('api.example.com');
+    }
   });
   it('leaves URLs outside the base path, on other hosts or schemes, alone', () => {
     expect(publicLocation('https://o.example/other', strip, origin, pub)).toBe('https://o.example/other');
