@@ -105,7 +105,10 @@ function unsafeByte(byte: number, after: string): string | null {
   // decoded ? or #: `/admin%3F.json` would be `/admin` there.
   if (byte === 0x3f || byte === 0x23) return 'an encoded ? or #';
   if (byte < 0x20 || byte === 0x7f) return 'an encoded control character';
-  if (byte === 0x25 && HEX.test(after)) return 'a double-encoded escape (%25 followed by hex digits)';
+  // `%25u002e` is `%u002e` to an origin that decodes once: IIS and JavaScript's unescape read
+  // that as `.` again.
+  if (byte === 0x25 && (HEX.test(after) || /^[uU]/.test(after)))
+    return 'a double-encoded escape (%25 followed by hex digits or u)';
   return null;
 }
 

@@ -59,6 +59,9 @@ const SPELLINGS = [
   (b: number) => `%25${hex(b)}`,
   // The escape rebuilt from escaped hex digits: `%25` + `%32` + `%65` decodes to `%252e`.
   (b: number) => `%25${[...hex(b)].map((digit) => `%${hex(digit.charCodeAt(0))}`).join('')}`,
+  // IIS's `%uXXXX`, double-encoded, with the `u` plain or escaped itself.
+  (b: number) => `%25u00${hex(b)}`,
+  (b: number) => `%25%7500${hex(b)}`,
 ];
 const escaped = fc
   .tuple(fc.constantFrom(...BYTES), fc.constantFrom(...SPELLINGS))
@@ -113,6 +116,8 @@ interface Reading {
   windows: boolean;
   /** Each segment trimmed (Windows) before it is normalised, instead of after. */
   trimFirst?: boolean;
+  /** After the decodings, `%uXXXX` escapes read as IIS and JavaScript's unescape read them. */
+  percentU?: boolean;
 }
 
 /**
@@ -120,7 +125,7 @@ interface Reading {
  * again), optionally Unicode-normalised (NFKC), cut at a decoded `?` or `#` (parsed again as a
  * URL), `\` as `/`, `;` cut, optionally trailing dots and spaces dropped, dots resolved.
  */
-function originReading(received: string, { decodings, nfkc, windows, trimFirst }: Reading): string {
+function originReading(received: string, { decodings, nfkc, windows, trimFirst, percentU }: Reading): string {
   let decoded = received;
   for (let i = 0; i < decodings; i++) {
     try {
@@ -129,6 +134,7 @@ function originReading(received: string, { decodings, nfkc, windows, trimFirst }
       decoded = unescape(decoded);
     }
   }
+  if (percentU) decoded = unescape(decoded);
   if (nfkc && !trimFirst) decoded = decoded.normalize('NFKC');
   decoded = decoded.split(/[?#]/, 1)[0] as string;
   const out: string[] = [];
@@ -161,11 +167,17 @@ function naiveRoute(decodedPath: string): string {
   return best;
 }
 
-/** Escapes decoded once or twice, with or without Unicode normalisation and Windows' trimming. */
-const READINGS: Reading[] = ([1, 2] as const).flatMap((decodings) => [
-  ...[false, true].flatMap((nfkc) => [false, true].map((windows) => ({ decodings, nfkc, windows }))),
-  { decodings, nfkc: true, windows: true, trimFirst: true },
-]);
+/**
+ * Escapes decoded once or twice, with or without Unicode normalisation and Windows' trimming, and
+ * once followed by IIS's `%u` decoding.
+ */
+const READINGS: Reading[] = [
+  ...([1, 2] as const).flatMap((decodings) => [
+    ...[false, true].flatMap((nfkc) => [false, true].map((windows) => ({ decodings, nfkc, windows }))),
+    { decodings, nfkc: true, windows: true, trimFirst: true },
+  ]),
+  { decodings: 1, nfkc: false, windows: true, percentU: true },
+];
 
 /** The status of the last path `violation` checked. */
 let lastStatus = 0;
