@@ -84,6 +84,20 @@ export function applyHeaderRules(headers: Headers, rules: CompiledHeaderRules, e
 }
 
 /**
+ * A rate limit's key header goes upstream as one line holding the value the limit counted. Sent
+ * the client's header lines as they came (`X-Api-Key: K` and `X-Api-Key: other`), the limit
+ * counts `K, other`, a new key each time, while an origin that reads the first line (Go, Java)
+ * reads `K`: a per-key limit it never enforced.
+ */
+function sendAsCounted(headers: Headers, source: Headers, route: Routed['route']): void {
+  for (const limit of route.rateLimits) {
+    if (limit.key.kind !== 'header') continue;
+    const counted = source.get(limit.key.name);
+    if (counted !== null && headers.has(limit.key.name)) headers.set(limit.key.name, counted);
+  }
+}
+
+/**
  * Builds the upstream request headers. Throws ConfigValueError before anything is sent when a
  * `${env.NAME}` the route needs is missing or unfit for a header.
  * @example upstreamHeaders(x, false).get('x-forwarded-for') // the CF-Connecting-IP value
@@ -110,6 +124,7 @@ export function upstreamHeaders(x: Routed, websocket: boolean): Headers {
   // Transfer-Encoding wins over a Content-Length sent with it, which a proxy must remove (RFC 9112
   // 6.3): the body is not that length (src/pipeline/declared-length.ts).
   if (chunked) headers.delete('content-length');
+  sendAsCounted(headers, source, x.route);
   if (x.clientIp) headers.set('x-forwarded-for', x.clientIp);
   headers.set('x-forwarded-proto', x.scheme);
   headers.set('x-forwarded-host', x.authority);

@@ -142,6 +142,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, counts: Map<str
     method: req.method,
     url: req.url,
     headers: req.headers,
+    // As the lines arrived: two lines of one name are two entries here, one joined value above.
+    rawHeaders: req.rawHeaders,
     bodyLength,
     bodySha256: hash.digest('hex'),
     count: counts.get(path.slice('/count/'.length)) ?? 0,

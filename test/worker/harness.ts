@@ -83,6 +83,8 @@ export interface Echo {
   method: string;
   url: string;
   headers: Record<string, string | undefined>;
+  /** Header names and values in the order the lines arrived: [name, value, name, value...]. */
+  rawHeaders: string[];
   bodyLength: number;
   bodySha256: string;
   count: number;

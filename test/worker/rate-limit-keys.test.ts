@@ -5,8 +5,8 @@
  * RL_NETWORKS (2 per 60 s), RL_BOTH (3 per 60 s) and RL_BOTH_2 (2 per 60 s). Every test uses
  * networks and keys of its own, so tests and reruns never share a counter.
  */
-import { describe, expect } from 'vitest';
-import { originUrl, routerFor } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { type Echo, originUrl, routerFor } from './harness.ts';
 import { itInOneWindow } from './rate-limit-window.ts';
 
 const router = routerFor([
@@ -76,5 +76,21 @@ describe('rate-limit keys', () => {
       statuses.push(await status('both.test', `${net}::${n}`, { 'x-api-key': crypto.randomUUID() }));
     }
     expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+
+  it('sends the key header upstream as one line holding the value it counted', async () => {
+    // Two lines of one header reach the Worker joined (`K, other`), a new key per request; sent on
+    // as two lines, an origin reading the first (Go, Java) would take every request as key K.
+    const key = `k-${crypto.randomUUID()}`;
+    const headers = new Headers({ 'cf-connecting-ip': '192.0.2.77' });
+    headers.append('X-Api-Key', key);
+    headers.append('X-Api-Key', 'other');
+    const response = await router.fetch('https://both.test/echo/dup', { headers });
+    const echo = (await response.json()) as Echo;
+    const lines = echo.rawHeaders.filter(
+      (_, i) => i % 2 === 0 && echo.rawHeaders[i]?.toLowerCase() === 'x-api-key',
+    );
+    expect(lines).toHaveLength(1);
+    expect(echo.headers['x-api-key']).toBe(`${key}, other`);
   });
 });
