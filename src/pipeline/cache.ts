@@ -110,7 +110,7 @@ export const NEVER_STORED: Readonly<Record<number, string>> = {
 
 /**
  * True when a response may be stored: an allowed status, no Set-Cookie, no private or
- * no-store (any case), never one of NEVER_STORED (one client's answers), and a `Vary` the key can honour. The Cache API keys
+ * no-store (any case) in Cache-Control or a CDN's own control header, never one of NEVER_STORED (one client's answers), and a `Vary` the key can honour. The Cache API keys
  * on the URL alone (and does not honour Vary), so a response that varies on a request header
  * (`Cookie`, `Accept-Language`, `*`...) would be served to every client: only `Accept-Encoding`
  * (fetch decodes bodies) may be listed, and `Origin` on a route with a `cors` policy, which
@@ -120,7 +120,6 @@ export const NEVER_STORED: Readonly<Record<number, string>> = {
  */
 export function storable(response: Response, policy: CompiledCache, routeOwnsCors: boolean): boolean {
   const headers = response.headers;
-  const cacheControl = headers.get('cache-control')?.toLowerCase() ?? '';
   const vary = (headers.get('vary') ?? '').split(',').map((v) => v.trim().toLowerCase());
   const unkeyed = vary.filter(
     (v) => v !== '' && v !== 'accept-encoding' && !(routeOwnsCors && v === 'origin'),
@@ -129,9 +128,26 @@ export function storable(response: Response, policy: CompiledCache, routeOwnsCor
     NEVER_STORED[response.status] === undefined &&
     policy.statuses.includes(response.status) &&
     !headers.has('set-cookie') &&
-    !/(^|[\s,])(private|no-store)([\s,=]|$)/.test(cacheControl) &&
+    !STORE_CONTROLS.some((name) => forbidsStore(headers.get(name))) &&
     unkeyed.length === 0
   );
+}
+
+/**
+ * Every header through which an origin speaks to a shared cache: its own Cache-Control, and the
+ * ones meant for CDNs only (RFC 9213's CDN-Cache-Control, Cloudflare's, and Surrogate-Control).
+ * `private` or `no-store` in any of them keeps the response out.
+ */
+const STORE_CONTROLS = [
+  'cache-control',
+  'cdn-cache-control',
+  'cloudflare-cdn-cache-control',
+  'surrogate-control',
+];
+
+/** True for a directive list with `private` or `no-store` (any case, also `private="..."`). */
+function forbidsStore(directives: string | null): boolean {
+  return directives !== null && /(^|[\s,])(private|no-store)([\s,=]|$)/i.test(directives);
 }
 
 /**

@@ -202,6 +202,11 @@ describe('edge cache: what is never stored', () => {
     ['Cache-Control: private="Set-Cookie"', 'h=Cache-Control:private%3D%22Set-Cookie%22'],
     ['Cache-Control: no-store', 'h=Cache-Control:no-store'],
     ['Cache-Control: public, No-Store', 'h=Cache-Control:public,%20No-Store'],
+    // The headers an origin writes for CDNs alone (RFC 9213, Cloudflare's, Surrogate-Control).
+    ['CDN-Cache-Control: no-store', 'h=CDN-Cache-Control:no-store'],
+    ['CDN-Cache-Control: private', 'h=CDN-Cache-Control:private'],
+    ['Cloudflare-CDN-Cache-Control: private', 'h=Cloudflare-CDN-Cache-Control:private'],
+    ['Surrogate-Control: no-store', 'h=Surrogate-Control:no-store'],
     ['Vary: *', 'h=Vary:*'],
     ['Vary: Accept-Encoding, *', 'h=Vary:Accept-Encoding,%20*'],
     ['Vary: Origin on a route without cors', 'h=Vary:Origin'],
@@ -261,6 +266,10 @@ describe('storable', () => {
   it('reads Cache-Control directives, not substrings', () => {
     expect(storable(response({ 'cache-control': 'public, max-age=60' }), policy, false)).toBe(true);
     expect(storable(response({ 'cache-control': 'x-not-private-ext' }), policy, false)).toBe(true);
+    expect(storable(response({ 'cdn-cache-control': 'max-age=60, x-no-store-ext' }), policy, false)).toBe(
+      true,
+    );
+    expect(storable(response({ 'cloudflare-cdn-cache-control': 'No-Store' }), policy, false)).toBe(false);
   });
 
   it('stores an Origin-varying response only where the route owns CORS', () => {
