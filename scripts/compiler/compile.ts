@@ -5,9 +5,10 @@
  *
  * A route is compiled by small steps (scripts/compiler/steps/), one per concern; this file merges
  * defaults, runs them in order, and does what concerns the whole table: vars and secrets, the
- * host index, and origins that would loop back into the table.
+ * host index, origins that would loop back into the table, and aliases (scripts/compiler/aliases.ts).
  */
 import type { CompiledRoute, CompiledTable } from '../../src/table/types.ts';
+import { findAliases } from './aliases.ts';
 import { mergeDefaults, type RawConfig, type RawRoute } from './config.ts';
 import type { Severity } from './diagnostics.ts';
 import { proxyOnlyFields, requiredAfterDefaults } from './schema-rules.ts';
@@ -56,6 +57,7 @@ export function compileConfig(config: RawConfig, report?: Reporter): CompiledTab
   indexHosts(table);
   findLoops(table, reportTo);
   findSharedBindings(table, reportTo);
+  findAliases(table, reportTo);
   return table;
 }
 

@@ -223,7 +223,8 @@ function checkInvariants(text: string, label: string): 'compiled' | 'rejected' {
   } catch (error) {
     throw new Error(`${label}: analyze threw ${(error as Error).stack}\n--- input ---\n${text}`);
   }
-  const lines = text.split('\n');
+  // Lines as YAML counts them: a lone CR breaks a line too (the checker and editors agree).
+  const lines = text.replace(/\r(?!\n)/g, '\n').split('\n');
   for (const d of analysis.diagnostics) {
     const ok =
       Number.isInteger(d.line) &&
