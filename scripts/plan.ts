@@ -25,7 +25,13 @@ const USAGE = 'usage: npm run plan -- BASE_REF [--env NAME] [--json] [--routes F
  * Checks one side in the environment; prints its diagnostics and returns null when it has
  * errors. `base` is wrangler.toml's Worker name on that side.
  */
-function side(label: string, text: string, env: string | undefined, base: string, io: Io): PlanSide | null {
+function side(
+  label: string,
+  text: string,
+  env: string | undefined,
+  base: string,
+  io: Io,
+): (PlanSide & { warnings: string[] }) | null {
   // A side without environments is the one Worker every environment starts from.
   const analysis = analyze(text, declaredEnvironments(text).length > 0 ? { env } : {});
   if (!analysis.table || !analysis.config) {
@@ -34,7 +40,8 @@ function side(label: string, text: string, env: string | undefined, base: string
     return null;
   }
   const workerName = base ? nameInEnvironment(base, analysis.table.environment, analysis.worker) : '';
-  return { config: analysis.config, table: analysis.table, workerName };
+  const warnings = analysis.diagnostics.map((d) => `${label}:${d.line}:${d.col} ${d.message}`);
+  return { config: analysis.config, table: analysis.table, workerName, warnings };
 }
 
 /** @example await main(['origin/main', '--json'], io) // 0 when nothing changes, 2 when something does */
@@ -71,7 +78,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
     // A file that did not exist at the base (the first commit) compares as an empty table.
     const base = baseText === null ? EMPTY_SIDE : side(`${ref}:${file}`, baseText, env, names.base, io);
     if (!head || !base) return 1;
-    plans.push({ ...diffPlan(ref, base, head, code), ...(env ? { environment: env } : {}) });
+    plans.push({
+      ...diffPlan(ref, base, head, code),
+      ...(env ? { environment: env } : {}),
+      ...(head.warnings.length > 0 ? { warnings: head.warnings } : {}),
+    });
   }
   io.out(values.json ? JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2) : markdown(plans));
   return plans.every((plan) => plan.changeCount === 0) ? 0 : 2;

@@ -60,6 +60,8 @@ export interface Plan {
   tls: Array<{ pattern: string; zone: string }>;
   /** Changes to what the Worker runs that routes.yaml does not show (source, settings, lockfile). */
   code: CodeChanges;
+  /** `check`'s warnings on the new file, as `FILE:LINE:COL message` (absent when there are none). */
+  warnings?: string[];
   /** Hosts newly in the table that are not deployed (local names such as *.localhost). */
   localOnly: string[];
   rateLimits: {

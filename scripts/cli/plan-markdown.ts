@@ -54,8 +54,9 @@ export function renderPlanMarkdown(plan: Plan): string {
   const { routes, domains, rateLimits, vars, secrets } = plan;
   out.push(`### Route plan against ${code(plan.base)}`, '');
   if (plan.changeCount === 0) {
-    out.push('No changes: merging this deploys the same routes, domains, bindings and Worker code.');
-    return `${out.join('\n')}\n`;
+    out.push('No changes: merging this deploys the same routes, domains, bindings and Worker code.', '');
+    out.push(...warningSection(plan));
+    return `${out.join('\n').trimEnd()}\n`;
   }
   const parts = [
     routes.added.length && `${count(routes.added.length, 'route')} added`,
@@ -144,8 +145,15 @@ export function renderPlanMarkdown(plan: Plan): string {
     for (const s of secrets.removed) out.push(`| secret no longer declared | ${code(s)} | _(secret)_ | |`);
     out.push('');
   }
-  out.push(...codeSection(plan));
+  out.push(...codeSection(plan), ...warningSection(plan));
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** `check`'s warnings on the new file: legal, but a reviewer should read them before merging. */
+function warningSection(plan: Plan): string[] {
+  const warnings = plan.warnings ?? [];
+  if (warnings.length === 0) return [];
+  return ['#### Warnings from `npm run check`', '', ...warnings.map((w) => `- ${w}`), ''];
 }
 
 /** The Worker's own code and settings: what routes.yaml does not show but the merge deploys. */

@@ -244,6 +244,26 @@ describe('plan', () => {
     }
   });
 
+  it("lists check's warnings on the new file, such as a detour around another route's rules", async () => {
+    const alias = `${SECOND}  - id: mirror
+    hosts: [mirror.example.com]
+    origin: https://origin.example.net
+`;
+    writeFileSync(join(repo, 'routes.yaml'), alias);
+    try {
+      const result = await plan('HEAD');
+      expect(result.status).toBe(2);
+      const section = result.stdout.slice(result.stdout.indexOf('#### Warnings from `npm run check`'));
+      expect(section).toMatch(
+        /^- routes\.yaml:\d+:5 route "mirror" forwards \/ to \/ on https:\/\/origin\.example\.net, which route "api" serves with rate_limit/m,
+      );
+      const json = JSON.parse((await plan('HEAD', '--json')).stdout) as Plan;
+      expect(json.warnings).toHaveLength(1);
+    } finally {
+      writeFileSync(join(repo, 'routes.yaml'), SECOND);
+    }
+  });
+
   it('treats a file missing at the base (a first commit) as an empty table', async () => {
     const result = await plan('HEAD~2');
     expect(result.status).toBe(2);
