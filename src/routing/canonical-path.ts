@@ -26,6 +26,8 @@
 export type CanonicalPath = { ok: true; path: string } | { ok: false; reason: string };
 
 const HEX = /^[0-9A-Fa-f]{2}$/;
+/** IIS's `%uXXXX` escape, after its `%`. */
+const PERCENT_U = /^[uU][0-9A-Fa-f]{4}/;
 const UNRESERVED = /^[A-Za-z0-9._~-]$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const RAW_UNSAFE = /[\\\u0000-\u001f\u007f]/;
@@ -81,7 +83,7 @@ function decodeSafe(pathname: string): CanonicalPath {
     const hex = pathname.slice(i + 1, i + 3);
     if (!HEX.test(hex)) return refuse('a % that does not start an escape of two hex digits');
     const byte = Number.parseInt(hex, 16);
-    const problem = unsafeByte(byte, pathname.slice(i + 3, i + 5));
+    const problem = unsafeByte(byte, pathname.slice(i + 3, i + 8));
     if (problem) return refuse(problem);
     i += 2;
     if (byte >= 0x80) {
@@ -98,7 +100,7 @@ function decodeSafe(pathname: string): CanonicalPath {
   return { ok: true, path: out };
 }
 
-/** Why an escaped byte is refused (`after` is the text following the escape), or null. */
+/** Why an escaped byte is refused (`after` is the text following the escape, 5 characters), or null. */
 function unsafeByte(byte: number, after: string): string | null {
   if (byte === 0x2f || byte === 0x5c) return 'an encoded slash or backslash';
   // An origin that decodes the path and then parses it (Apache's mod_rewrite did) cuts it at a
@@ -106,9 +108,9 @@ function unsafeByte(byte: number, after: string): string | null {
   if (byte === 0x3f || byte === 0x23) return 'an encoded ? or #';
   if (byte < 0x20 || byte === 0x7f) return 'an encoded control character';
   // `%25u002e` is `%u002e` to an origin that decodes once: IIS and JavaScript's unescape read
-  // that as `.` again.
-  if (byte === 0x25 && (HEX.test(after) || /^[uU]/.test(after)))
-    return 'a double-encoded escape (%25 followed by hex digits or u)';
+  // that as `.` again. (`%25` before other text, as in `100%25uptime`, is a plain percent sign.)
+  if (byte === 0x25 && (HEX.test(after.slice(0, 2)) || PERCENT_U.test(after)))
+    return 'a double-encoded escape (%25 followed by two hex digits, or by u and four)';
   return null;
 }
 

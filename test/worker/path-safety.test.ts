@@ -227,6 +227,17 @@ describe('path attacks through the URL parser', () => {
       route: 'public',
       upstream: '/public/a%20b',
     });
+    // IIS's %u002e, escaped once: refused in every spelling of the u and its digits.
+    for (const path of [
+      '/public/%25u002e%25u002e/admin',
+      '/public/%25U002E',
+      '/public/%25%75002e',
+      '/public/%25u%30%30%32%65',
+    ])
+      await refused(path);
+    // A percent sign before other text is just that.
+    for (const path of ['/public/100%25uptime', '/public/50%25Ugly', '/public/%25u12'])
+      expect(await served(path), path).toEqual({ status: 200, route: 'public', upstream: path });
   });
 
   it('leaves the query alone: it is not a path', async () => {
