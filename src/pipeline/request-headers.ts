@@ -1,6 +1,6 @@
 /**
- * The request headers sent upstream: the client's, minus hop-by-hop, minus every name with an
- * underscore, minus anything a client could use to claim an address, a host or a URL an origin
+ * The request headers sent upstream: the client's, minus hop-by-hop, minus every name with a
+ * character other than a letter, digit or dash, minus anything a client could use to claim an address, a host or a URL an origin
  * may trust (every `X-Forwarded-*` and `CF-*` by prefix, and the other spellings proxies use),
  * plus the router's own X-Forwarded-* and request id, plus the route's rules.
  */
@@ -51,13 +51,18 @@ const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-http-method', 'x-
  */
 const dashed = (name: string): string => name.replaceAll('_', '-');
 
+/** A header name of letters, digits and dashes only (Headers hands names over lower-cased). */
+const PLAIN_NAME = /^[a-z0-9-]+$/;
+
 /**
- * A name with an underscore is never sent upstream (nginx, gunicorn and Apache drop them too):
- * read as its dashed twin by a CGI-style server, it could replace or join any header the router
- * sets, removes, drops or counts (a route's `set` and `remove`, X-Request-Id, hop-by-hop names,
- * a rate limit's key header). Dropping the spelling closes that for every name at once.
+ * A name with any other character (`_`, `.`, `~`...) is never sent upstream, as nginx does by
+ * default: CGI-style servers turn every such character into `_` (lighttpd, Apache 2.2; Rack, PHP
+ * and WSGI read `-` and `_` alike), so `X_Api_Key` or `X.Api.Key` would reach the application
+ * as its dashed twin and could replace or join any header the router sets, removes, drops or
+ * counts (a route's `set` and `remove`, X-Request-Id, hop-by-hop names, a rate limit's key).
+ * Dropping the spelling closes that for every name at once.
  */
-const shadowsAnother = (name: string): boolean => name.includes('_');
+const shadowsAnother = (name: string): boolean => !PLAIN_NAME.test(name);
 
 /**
  * True when the request carries a method override header, in any spelling.

@@ -59,7 +59,7 @@ describe('review: forwarding headers spelled with underscores', () => {
     expect(Object.keys(echo.headers).filter((name) => name.includes('method'))).toEqual([]);
   });
 
-  it('no name with an underscore reaches the origin: it could shadow any header the router sets, removes or drops', async () => {
+  it('no name with an underscore, dot or other sign reaches the origin: it could shadow any header the router sets, removes or drops', async () => {
     // A second review found the first fix covered the listed names only: the route's own `set`
     // and `remove` names, X-Request-Id, hop-by-hop names and a rate limit's key header could still
     // be spelled with underscores. Now every such name is dropped, as nginx and gunicorn do.
@@ -71,12 +71,19 @@ describe('review: forwarding headers spelled with underscores', () => {
       Proxy_Connection: 'keep-alive',
       Keep_Alive: 'timeout=5',
       Some_Custom_Name: 'any',
+      // lighttpd and Apache 2.2 map every character but letters and digits to `_` as well.
+      'X.Forwarded.For': '203.0.113.66',
+      'X~Forwarded~Host': 'evil.example',
+      'X.Request.Id': 'forged',
+      'X.Internal.User': 'admin',
+      'X.Api.Key': 'attacker-key',
+      'Keep.Alive': 'x',
     };
     const response = await router.fetch('https://rus.test/rules/echo', {
       headers: { 'cf-connecting-ip': '192.0.2.10', ...shadows, 'X-Kept-Name': 'kept' },
     });
     const echo = (await response.json()) as Echo;
-    expect(Object.keys(echo.headers).filter((name) => name.includes('_'))).toEqual([]);
+    expect(Object.keys(echo.headers).filter((name) => !/^[a-z0-9-]+$/.test(name))).toEqual([]);
     expect(echo.headers['x-api-key']).toBe('test-secret-value');
     expect(echo.headers['x-request-id']).toBe(response.headers.get('x-request-id'));
     expect(echo.headers['x-kept-name']).toBe('kept');
