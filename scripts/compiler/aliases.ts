@@ -2,64 +2,35 @@
  * Aliases on a shared origin: a route whose requests reach the origin path another route serves
  * with guards the first does not apply (access rules, max_body, rate limits). With
  * `strip_prefix`, route `/api` forwards `/api/admin/x` to `/admin/x` on its origin; if route
- * `/admin` guards that path with an allow list, the request through `/api` skips it. The same happens with base paths, and across hosts
- * that share an origin. The router does what the table says, so this is a warning for the
- * reviewer, not an error: one backend serving an open site and a guarded API is common, and
- * sometimes meant.
+ * `/admin` guards that path with an allow list, the request through `/api` skips it. The same
+ * happens with base paths, and across hosts that share an origin. The router does what the table
+ * says, so this is a warning for the reviewer, not an error: one backend serving an open site and
+ * a guarded API is common, and sometimes meant.
  */
+import { inCidr } from '../../src/pipeline/ip.ts';
 import { createResolver, type Resolver } from '../../src/routing/resolve.ts';
-import type { CompiledOrigin, CompiledRoute, CompiledTable } from '../../src/table/types.ts';
+import type { CompiledCidr, CompiledOrigin, CompiledRoute, CompiledTable } from '../../src/table/types.ts';
 import type { Reporter } from './compile.ts';
 
 /**
- * The rules that guard a path, as routes.yaml names them, and how to compare two routes'.
- * `methods` is left out: it mostly shapes a route (a read-only mirror of an origin that another
- * route serves whole, as in the README's tutorial), and a warning for each would be noise.
- */
-const PROTECTIONS: ReadonlyArray<[string, (route: CompiledRoute) => unknown]> = [
-  ['access', (route) => route.access],
-  ['max_body', (route) => route.maxBody],
-  // The binding is named after the route: compare what is counted, not where.
-  ['rate_limit', (route) => route.rateLimits.map(({ binding: _, ...limit }) => limit)],
-];
-
-/**
- * Reports every route that opens such a detour, on the route, naming the path and what it skips.
+ * Reports each route that opens such a detour (the first one found), on the route, naming the
+ * public path, the guarded route and the rules skipped.
  * @example findAliases(compileConfig(config), report)
  */
 export function findAliases(table: CompiledTable, report: Reporter): void {
-  const guarded = distinctGuards(table.routes);
-  if (guarded.length === 0) return;
+  const guards = indexGuards(table.routes);
+  if (guards.size === 0) return;
   const resolver = createResolver(table);
   for (const [index, route] of table.routes.entries()) {
-    const [first, ...more] = detours(route, guarded, resolver);
-    if (!first) continue;
-    const { publicPath, upstreamPath, origin, target, skipped } = first;
-    const others =
-      more.length > 0 ? ` (and ${more.length} more guarded route${more.length > 1 ? 's' : ''})` : '';
+    const detour = firstDetour(route, guards, resolver);
+    if (!detour) continue;
+    const { publicPath, upstreamPath, origin, target, skipped } = detour;
     report(
       ['routes', index],
-      `route "${route.id}" forwards ${publicPath} to ${upstreamPath} on ${origin}, which route "${target.id}"${others} serves with ${listed(skipped)} that "${route.id}" does not apply: requests through "${route.id}" skip them. Give "${route.id}" the same rules, add a route for ${publicPath} with them, or use separate origins`,
+      `route "${route.id}" forwards ${publicPath} to ${upstreamPath} on ${origin}, which route "${target.id}" serves with ${listed(skipped)} that "${route.id}" does not apply: requests through "${route.id}" skip them. Give "${route.id}" the same rules, add a route for ${publicPath} with them, or use separate origins`,
       'warning',
     );
   }
-}
-
-/**
- * The guarded routes, one per distinct guard (origin paths and rules): 10,000 routes with the
- * same rate limit on one origin are one guard to compare with, not 10,000.
- */
-function distinctGuards(routes: CompiledRoute[]): CompiledRoute[] {
-  const seen = new Map<string, CompiledRoute>();
-  for (const route of routes) {
-    if (route.origins.length === 0 || missing(route, null).length === 0) continue;
-    const guard = JSON.stringify([
-      route.origins.map((origin) => [origin.origin, namespace(route, origin)]),
-      PROTECTIONS.map(([, of]) => of(route)),
-    ]);
-    if (!seen.has(guard)) seen.set(guard, route);
-  }
-  return [...seen.values()];
 }
 
 interface Detour {
@@ -70,36 +41,114 @@ interface Detour {
   skipped: string[];
 }
 
-/** The guarded routes whose origin path `route` reaches on a public path it serves itself. */
-function detours(route: CompiledRoute, guarded: CompiledRoute[], resolver: Resolver): Detour[] {
-  return guarded
-    .filter((target) => target.id !== route.id)
-    .map((target) => detourTo(route, target, resolver))
-    .filter((detour): detour is Detour => detour !== null);
+/**
+ * Guarded routes by origin server, then by their rules (so a route compares itself with each set
+ * of rules once), then by the origin path they guard (sorted, for ranges).
+ */
+type Guards = Map<string, Map<string, GuardedPaths>>;
+
+interface GuardedPaths {
+  byPath: Map<string, Guard[]>;
+  paths: string[];
 }
 
-/** The first origin the two routes share on which `route` reaches what `target` guards, if any. */
-function detourTo(route: CompiledRoute, target: CompiledRoute, resolver: Resolver): Detour | null {
-  const skipped = missing(target, route);
-  if (skipped.length === 0) return null;
+interface Guard {
+  route: CompiledRoute;
+  origin: CompiledOrigin;
+}
+
+/**
+ * Every route with a guard, under each origin it forwards to. Routes alike in origin path and
+ * rules are kept once: 10,000 routes with one rate limit are one guard to compare with.
+ */
+function indexGuards(routes: CompiledRoute[]): Guards {
+  const guards: Guards = new Map();
+  const seen = new Set<string>();
+  for (const route of routes) {
+    if (!guarded(route)) continue;
+    for (const origin of route.origins) {
+      const [server, path] = [serverOf(origin.origin), namespace(route, origin)];
+      const rules = JSON.stringify([route.access, route.maxBody, route.rateLimits.map(counted)]);
+      const key = JSON.stringify([server, path, rules]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const byRules = guards.get(server) ?? new Map<string, GuardedPaths>();
+      guards.set(server, byRules);
+      const entry = byRules.get(rules) ?? { byPath: new Map(), paths: [] };
+      byRules.set(rules, entry);
+      entry.byPath.set(path, [...(entry.byPath.get(path) ?? []), { route, origin }]);
+    }
+  }
+  for (const byRules of guards.values())
+    for (const entry of byRules.values()) entry.paths = [...entry.byPath.keys()].sort();
+  return guards;
+}
+
+/** The first guarded route whose origin path `route` reaches on a public path it serves. */
+function firstDetour(route: CompiledRoute, guards: Guards, resolver: Resolver): Detour | null {
   for (const from of route.origins) {
-    for (const to of target.origins) {
-      if (from.origin !== to.origin) continue;
-      // Where the two overlap: the guarded path inside the route's reach, or the reach inside it.
-      const [guarded, reach] = [namespace(target, to), namespace(route, from)];
-      const overlap = within(guarded, reach) ? guarded : within(reach, guarded) ? reach : null;
-      if (overlap === null) continue;
-      const publicPath = `${stripped(route)}${overlap.slice(from.basePath.length)}` || '/';
-      if (servedBy(route, publicPath, resolver))
-        return { publicPath, upstreamPath: overlap || '/', origin: from.origin, target, skipped };
+    const reach = namespace(route, from);
+    for (const entry of guards.get(serverOf(from.origin))?.values() ?? []) {
+      // What this route skips depends on the rules only: once per set of rules, not per guard.
+      const first = entry.byPath.values().next().value?.[0] as Guard;
+      const skipped = looser(route, first.route);
+      if (skipped.length === 0) continue;
+      for (const path of overlapping(reach, entry.paths, entry.byPath)) {
+        for (const guard of entry.byPath.get(path) ?? []) {
+          if (guard.route.id === route.id) continue;
+          const overlap = path.length > reach.length ? path : reach;
+          const detour = detourTo(route, from, guard, overlap, skipped, resolver);
+          if (detour) return detour;
+        }
+      }
     }
   }
   return null;
 }
 
-/** True when `path` is `prefix` or below it, by whole segments ('' is the origin's root). */
-function within(path: string, prefix: string): boolean {
-  return prefix === '' || path === prefix || path.startsWith(`${prefix}/`);
+/** The guarded origin paths that overlap `reach`: itself and those above it, then those below. */
+function overlapping(reach: string, paths: string[], byPath: Map<string, Guard[]>): string[] {
+  const found: string[] = [];
+  for (let path = reach; ; path = path.slice(0, path.lastIndexOf('/'))) {
+    if (byPath.has(path)) found.push(path);
+    if (path === '') break;
+  }
+  const below = `${reach}/`;
+  let low = 0;
+  let high = paths.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((paths[mid] as string) < below) low = mid + 1;
+    else high = mid;
+  }
+  for (let i = low; i < paths.length && (paths[i] as string).startsWith(below); i++)
+    found.push(paths[i] as string);
+  return found;
+}
+
+/**
+ * A detour when, at the origin path `overlap`, `route` serves the public path that leads there
+ * and the guarded route serves its own (`skipped`: the guards `route` applies less strictly).
+ */
+function detourTo(
+  route: CompiledRoute,
+  from: CompiledOrigin,
+  { route: target, origin: to }: Guard,
+  overlap: string,
+  skipped: string[],
+  resolver: Resolver,
+): Detour | null {
+  const publicPath = `${stripped(route)}${overlap.slice(from.basePath.length)}` || '/';
+  const guardedPath = `${stripped(target)}${overlap.slice(to.basePath.length)}` || '/';
+  if (!servedBy(route, publicPath, resolver) || !servedBy(target, guardedPath, resolver)) return null;
+  return { publicPath, upstreamPath: overlap || '/', origin: from.origin, target, skipped };
+}
+
+/** An origin server: host (lower-case, no trailing dot) and a port other than the scheme's. */
+function serverOf(origin: string): string {
+  const url = new URL(origin);
+  const host = url.hostname.replace(/\.$/, '');
+  return url.port ? `${host}:${url.port}` : host;
 }
 
 /** The origin path under which a route's requests land: base path, then its prefix unless stripped. */
@@ -120,13 +169,60 @@ function servedBy(route: CompiledRoute, path: string, resolver: Resolver): boole
   });
 }
 
-/** The protections `target` has that `route` does not apply alike (all of them when route is null). */
-function missing(target: CompiledRoute, route: CompiledRoute | null): string[] {
-  return PROTECTIONS.filter(([, of]) => {
-    const value = of(target);
-    if (value === null || (Array.isArray(value) && value.length === 0)) return false;
-    return route === null || JSON.stringify(of(route)) !== JSON.stringify(value);
-  }).map(([name]) => name);
+function guarded(route: CompiledRoute): boolean {
+  return route.access !== null || route.maxBody !== null || route.rateLimits.length > 0;
+}
+
+/**
+ * The guards of `target` that `route` applies less strictly, as routes.yaml names them. `methods`
+ * is left out: it mostly shapes a route (a read-only mirror of an origin that another route
+ * serves whole, as in the README's tutorial), and a warning for each would be noise.
+ */
+function looser(route: CompiledRoute, target: CompiledRoute): string[] {
+  const skipped: string[] = [];
+  if (target.access && !(route.access && narrower(route.access, target.access))) skipped.push('access');
+  if (target.maxBody !== null && (route.maxBody === null || route.maxBody > target.maxBody))
+    skipped.push('max_body');
+  const limits = route.rateLimits.map(counted);
+  const stricter = (want: Counted) =>
+    limits.some(
+      (have) =>
+        have.key === want.key &&
+        have.ipv6Prefix <= want.ipv6Prefix &&
+        have.limit <= want.limit &&
+        have.period >= want.period,
+    );
+  if (!target.rateLimits.map(counted).every(stricter)) skipped.push('rate_limit');
+  return skipped;
+}
+
+type Access = NonNullable<CompiledRoute['access']>;
+
+/** True when every address `mine` lets in, `theirs` lets in too. */
+function narrower(mine: Access, theirs: Access): boolean {
+  const allowOk =
+    theirs.allow.length === 0 ||
+    (mine.allow.length > 0 && mine.allow.every((a) => theirs.allow.some((b) => within(a, b))));
+  // Each address they refuse, refused here too (or never let in: outside every allow here).
+  const denyOk = theirs.deny.every(
+    (d) =>
+      mine.deny.some((c) => within(d, c)) ||
+      (mine.allow.length > 0 && !mine.allow.some((a) => within(a, d) || within(d, a))),
+  );
+  return allowOk && denyOk;
+}
+
+/** True when CIDR `a` lies inside CIDR `b`. */
+function within(a: CompiledCidr, b: CompiledCidr): boolean {
+  return a.bits >= b.bits && inCidr(a.words, b.words, b.bits);
+}
+
+type Counted = ReturnType<typeof counted>;
+
+/** What a limit counts and how much, without its binding (named after the route). */
+function counted(limit: CompiledRoute['rateLimits'][number]) {
+  const key = limit.key.kind === 'ip' ? 'ip' : `header:${limit.key.name}`;
+  return { key, ipv6Prefix: limit.ipv6Prefix, limit: limit.limit, period: limit.period };
 }
 
 /** `a`, `a and b`, `a, b and c`. */
