@@ -110,12 +110,13 @@ export const NEVER_STORED: Readonly<Record<number, string>> = {
 
 /**
  * True when a response may be stored: an allowed status, no Set-Cookie, no private or
- * no-store (any case) in Cache-Control or a CDN's own control header, never one of NEVER_STORED (one client's answers), and a `Vary` the key can honour. The Cache API keys
- * on the URL alone (and does not honour Vary), so a response that varies on a request header
- * (`Cookie`, `Accept-Language`, `*`...) would be served to every client: only `Accept-Encoding`
- * (fetch decodes bodies) may be listed, and `Origin` on a route with a `cors` policy, which
- * replaces those headers after the cache. On a route without one, the origin does its own CORS
- * and a stored copy would hand one site's Access-Control-Allow-Origin to another.
+ * no-store (any case) in Cache-Control or a CDN's own control header, never one of NEVER_STORED
+ * (one client's answers), and a `Vary` the key can honour. The Cache API keys on the URL alone
+ * (and does not honour Vary), so a response that varies on a request header (`Cookie`,
+ * `Accept-Language`, `*`...) would be served to every client: only `Accept-Encoding` (fetch
+ * decodes bodies) may be listed, and `Origin` on a route with a `cors` policy, which replaces
+ * those headers after the cache. On a route without one, the origin does its own CORS and a
+ * stored copy would hand one site's Access-Control-Allow-Origin to another.
  * @example storable(new Response('ok'), { ttl: 60, statuses: [200] }, false) // true
  */
 export function storable(response: Response, policy: CompiledCache, routeOwnsCors: boolean): boolean {

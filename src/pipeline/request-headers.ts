@@ -1,8 +1,9 @@
 /**
  * The request headers sent upstream: the client's, minus hop-by-hop, minus every name with a
- * character other than a letter, digit or dash, minus anything a client could use to claim an address, a host or a URL an origin
- * may trust (every `X-Forwarded-*` and `CF-*` by prefix, and the other spellings proxies use),
- * plus the router's own X-Forwarded-* and request id, plus the route's rules.
+ * character other than a letter, digit or dash, minus anything a client could use to claim an
+ * address, a host or a URL an origin may trust (every `X-Forwarded-*` and `CF-*` by prefix, and
+ * the other spellings proxies use), plus the router's own X-Forwarded-* and request id, plus the
+ * route's rules.
  */
 import type { Env, Routed } from '../exchange.ts';
 import type { CompiledHeaderRules } from '../table/types.ts';

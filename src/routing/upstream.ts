@@ -72,7 +72,7 @@ export function publicLocation(
   }
   const prefix = route.stripPrefix && route.path !== '/' ? route.path : '';
   const publicPath = `${prefix}${path === '/' && prefix ? '/' : path}${target.search}${target.hash}`;
-  // The parser resolves `/.//x`, `/a/..//x` and `/\\x` to a path that starts with `//`, which a
+  // The parser resolves `/.//x`, `/a/..//x` and `/\x` to a path that starts with `//`, which a
   // browser reads as another host: such a path is only ever sent with the public origin before it.
   return absolute || publicPath.startsWith('//') ? `${publicOrigin}${publicPath}` : publicPath;
 }
