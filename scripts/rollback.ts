@@ -22,9 +22,10 @@ const OPTIONS = {
   message: { type: 'string' },
 } as const;
 
-interface Deployment {
+export interface Deployment {
   created_on: string;
   versions: Array<{ version_id: string; percentage: number }>;
+  annotations?: Record<string, string>;
 }
 
 /** @example await main(['--to', '5021413a-...'], io) // 0 once that version serves 100 % */
@@ -87,19 +88,41 @@ async function chooseVersion(api: Cloudflare, target: DeployTarget, to: string |
   const { deployments } = await api.get<{ deployments: Deployment[] }>(
     `/accounts/${target.accountId}/workers/scripts/${encodeURIComponent(target.workerName)}/deployments`,
   );
-  const main = (d: Deployment) => [...d.versions].sort((a, b) => b.percentage - a.percentage)[0]?.version_id;
-  const current = deployments[0] ? main(deployments[0]) : undefined;
+  const current = deployments[0] ? mainVersion(deployments[0]) : undefined;
   if (!current) throw new Error(`${target.workerName} has no deployment`);
   if (to) {
     // A version that never served is allowed, but it must exist: the API says so on deploy.
     return { current, to };
   }
-  const previous = deployments
-    .slice(1)
-    .map(main)
-    .find((id) => id !== undefined && id !== current);
+  const previous = previousVersion(deployments, current);
   if (!previous) throw new Error(`${target.workerName} has no earlier version to roll back to`);
   return { current, to: previous };
+}
+
+const mainVersion = (d: Deployment) =>
+  [...d.versions].sort((a, b) => b.percentage - a.percentage)[0]?.version_id;
+
+/**
+ * The version to go back to, from the deployments newest first: the newest that served all
+ * traffic on its own, other than `current`, and never one a rollback took away. A canary share
+ * (`new@60 old@40`) is not a version that served alone; and the deployment just before a rollback
+ * (a deploy's restore, `rollback: ... failed`, or this command's `rollback from ...`) held the
+ * version that failed, which would otherwise be the first candidate.
+ * @example previousVersion([full('b'), canary('b', 60, 'a'), full('a'), full('z')], 'b') // 'a'
+ */
+export function previousVersion(deployments: Deployment[], current: string): string | undefined {
+  const rolledBack = new Set<string>();
+  deployments.forEach((deployment, i) => {
+    if (!deployment.annotations?.['workers/message']?.startsWith('rollback')) return;
+    const kept = new Set(deployment.versions.map((v) => v.version_id));
+    for (const v of deployments[i + 1]?.versions ?? [])
+      if (!kept.has(v.version_id)) rolledBack.add(v.version_id);
+  });
+  return deployments
+    .slice(1)
+    .filter((d) => d.versions.some((v) => v.percentage === 100))
+    .map(mainVersion)
+    .find((id) => id !== undefined && id !== current && !rolledBack.has(id));
 }
 
 /** A version as people recognise it: its commit tag and message. */

@@ -1,0 +1,48 @@
+/**
+ * Which version `npm run rollback` goes back to without `--to`, from the Worker's deployments
+ * (newest first, as the API lists them). Found by a review: after a canary failed at 60 % and the
+ * deploy restored the old version, rollback chose the failed version, the newest "other" one.
+ */
+import { describe, expect, it } from 'vitest';
+import { type Deployment, previousVersion } from '../../scripts/rollback.ts';
+
+const at = (message: string, ...shares: Array<[string, number]>): Deployment => ({
+  created_on: '2026-12-03T00:00:00Z',
+  versions: shares.map(([version_id, percentage]) => ({ version_id, percentage })),
+  annotations: { 'workers/message': message },
+});
+const full = (version: string, message = `deploy ${version}`) => at(message, [version, 100]);
+
+describe('rollback: the version to go back to', () => {
+  it('is the one that served all traffic before the current one', () => {
+    expect(previousVersion([full('new'), full('old'), full('older')], 'new')).toBe('old');
+    // The stage at 0 % still had the old version serving everything.
+    expect(
+      previousVersion([full('new'), at('stage new', ['old', 100], ['new', 0]), full('old')], 'new'),
+    ).toBe('old');
+  });
+
+  it('skips a canary share: new@60 old@40 is not a version that served alone', () => {
+    const history = [
+      full('old', 'rollback: add feature failed'),
+      at('60 % add feature', ['new', 60], ['old', 40]),
+      at('stage add feature', ['old', 100], ['new', 0]),
+      full('old'),
+      full('older'),
+    ];
+    expect(previousVersion(history, 'old')).toBe('older');
+  });
+
+  it('never picks a version a rollback took away, even one that had reached 100 %', () => {
+    const history = [full('old', 'rollback: add feature failed'), full('new'), full('old'), full('older')];
+    expect(previousVersion(history, 'old')).toBe('older');
+    // The same after `npm run rollback` by hand.
+    const manual = [full('old', 'rollback from new12345'), full('new'), full('old'), full('older')];
+    expect(previousVersion(manual, 'old')).toBe('older');
+  });
+
+  it('finds none when no other version ever served alone', () => {
+    expect(previousVersion([full('only')], 'only')).toBeUndefined();
+    expect(previousVersion([full('only'), at('canary', ['x', 10], ['only', 90])], 'only')).toBeUndefined();
+  });
+});
