@@ -210,24 +210,31 @@ function summarize(route: RawRoute): Omit<RouteSummary, 'policy'> {
     route.origin === undefined ? [] : Array.isArray(route.origin) ? route.origin : [route.origin];
   const target = route.redirect
     ? `redirect ${route.redirect.status ?? 301} to ${showRedirectTarget(route.redirect.to)}`
-    : origins.join(', then ');
+    : origins.map(showRedirectTarget).join(', then ');
   return { id: route.id, hosts: route.hosts, path: route.path ?? '/', target };
 }
 
+/** A field's value as written, and as the plan may print it. */
+interface Field {
+  raw: string;
+  shown: string;
+}
+
 /**
- * Flattens a route into `field -> printable value`: objects by dotted path, lists and scalars
- * as one value. Header values go through redaction.
+ * Flattens a route into `field -> value`: objects by dotted path, lists and scalars as one
+ * value. Header values and redirect targets are shown through redaction.
  */
-function flatten(value: unknown, prefix: string, out: Map<string, string>): Map<string, string> {
+function flatten(value: unknown, prefix: string, out: Map<string, Field>): Map<string, Field> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const [key, inner] of Object.entries(value)) flatten(inner, prefix ? `${prefix}.${key}` : key, out);
     return out;
   }
-  let shown = Array.isArray(value) ? `[${value.map((v) => printable(v)).join(', ')}]` : printable(value);
+  const raw = Array.isArray(value) ? `[${value.map((v) => printable(v)).join(', ')}]` : printable(value);
+  let shown = raw;
   const header = /^headers\.(request|response)\.set\.(.+)$/.exec(prefix);
-  if (header) shown = showHeaderValue(header[2] as string, shown);
-  if (prefix === 'redirect.to') shown = showRedirectTarget(shown);
-  out.set(prefix, shown);
+  if (header) shown = showHeaderValue(header[2] as string, raw);
+  if (prefix === 'redirect.to' || /^origin(\.\d+)?$/.test(prefix)) shown = showRedirectTarget(raw);
+  out.set(prefix, { raw, shown });
   return out;
 }
 
@@ -240,9 +247,14 @@ function diffFields(before: RawRoute, after: RawRoute): FieldChange[] {
   const b = flatten(after, '', new Map());
   const fields = [...new Set([...a.keys(), ...b.keys()])].sort(fieldOrder);
   return fields.flatMap((field) => {
-    const was = a.get(field) ?? null;
-    const now = b.get(field) ?? null;
-    return was === now ? [] : [{ field, before: was, after: now }];
+    const was = a.get(field);
+    const now = b.get(field);
+    if (was?.raw === now?.raw) return [];
+    // Compared as written, printed redacted: a hidden value that changed still shows as a change.
+    const same = was !== undefined && now !== undefined && was.shown === now.shown;
+    return [
+      { field, before: was?.shown ?? null, after: now ? `${now.shown}${same ? ' (changed)' : ''}` : null },
+    ];
   });
 }
 

@@ -87,28 +87,38 @@ export function showTemplate(name: string, template: Template): string {
 }
 
 /**
- * A redirect target with every query value hidden unless its name is on the allow list.
- * Parameter names, the path and the host stay visible.
+ * A URL with every query value hidden unless its name is on the allow list, and any user and
+ * password before the host hidden. Parameter names, the path and the host stay visible.
  * @example showRedirectTarget('https://example.com/in?token=abc&lang=en') // 'https://example.com/in?token=(hidden)&lang=en'
+ * @example showRedirectTarget('https://example.com/in?sk_live_abc') // 'https://example.com/in?(hidden)'
  */
 export function showRedirectTarget(target: string): string {
   const hash = target.indexOf('#');
-  const beforeHash = hash === -1 ? target : target.slice(0, hash);
+  const beforeHash = (hash === -1 ? target : target.slice(0, hash)).replace(USERINFO, `$1${HIDDEN}@`);
   // A fragment can carry a token too (OAuth implicit flows): it is never shown.
   const fragment = hash === -1 ? '' : `#${HIDDEN}`;
   const query = beforeHash.indexOf('?');
   if (query === -1) return `${beforeHash}${fragment}`;
+  // `;` separates parameters for some servers, as `&` does for all.
   const params = beforeHash
     .slice(query + 1)
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      if (eq === -1) return pair;
-      const name = pair.slice(0, eq);
-      const visible = VISIBLE_PARAMS.has(decodeName(name).toLowerCase()) || eq === pair.length - 1;
-      return visible ? pair : `${name}=${HIDDEN}`;
-    });
-  return `${beforeHash.slice(0, query + 1)}${params.join('&')}${fragment}`;
+    .split(/([&;])/)
+    .map((part, i) => (i % 2 === 1 ? part : showParam(part)));
+  return `${beforeHash.slice(0, query + 1)}${params.join('')}${fragment}`;
+}
+
+/** `scheme://user:password@`: the credentials part of a URL's authority. */
+const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i;
+
+/** One `name=value` of a query: shown when its name is allowed or its value empty. */
+function showParam(pair: string): string {
+  if (pair === '') return pair;
+  const eq = pair.indexOf('=');
+  // A bare value (`?sk_live_...`) is a value with no name to allow: hidden whole.
+  if (eq === -1) return HIDDEN;
+  const name = pair.slice(0, eq);
+  const visible = VISIBLE_PARAMS.has(decodeName(name).toLowerCase()) || eq === pair.length - 1;
+  return visible ? pair : `${name}=${HIDDEN}`;
 }
 
 function decodeName(name: string): string {

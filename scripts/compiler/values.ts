@@ -93,13 +93,24 @@ export interface OriginUrl {
 }
 
 /**
+ * A URL as a message may quote it: a user and password before the host are hidden, since check's
+ * output goes to CI logs and pull-request annotations.
+ * @example quotableUrl('https://admin:pw@o.example/x') // 'https://(hidden)@o.example/x'
+ */
+export function quotableUrl(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1(hidden)@');
+}
+
+/**
  * Parses an origin URL `scheme://host[:port][/base]`.
  * @example parseOriginUrl('https://api.example.net/v2/') // basePath '/v2'
  */
-export function parseOriginUrl(text: string): Parsed<OriginUrl> {
+export function parseOriginUrl(written: string): Parsed<OriginUrl> {
+  // Every message below quotes the URL without its credentials.
+  const text = quotableUrl(written);
   let url: URL;
   try {
-    url = new URL(text);
+    url = new URL(written);
   } catch {
     return fail(`origin "${text}" is not a URL: use scheme://host[:port][/base]`);
   }

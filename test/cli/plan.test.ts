@@ -264,6 +264,44 @@ describe('plan', () => {
     }
   });
 
+  it('shows a change to a hidden value as a change, without the value', async () => {
+    // Compared as written, printed redacted: before, both sides printed "(hidden)" and the plan
+    // said "No changes" while the deploy changed what origins and clients receive.
+    const changed = SECOND.replace(TENANT_LITERAL, 'tenant-other-5d1e').replace(
+      REDIRECT_KEY,
+      'redirect-other-77e2',
+    );
+    writeFileSync(join(repo, 'routes.yaml'), changed);
+    try {
+      const result = await plan('HEAD');
+      expect(result.status).toBe(2);
+      expect(result.stdout).toContain(
+        '| `headers.request.set.X-Tenant` | `(hidden)` | `(hidden) (changed)` |',
+      );
+      expect(result.stdout).toMatch(
+        /\| `redirect\.to` \| `[^`]*key=\(hidden\)[^`]*` \| `[^`]*key=\(hidden\)[^`]*\(changed\)` \|/,
+      );
+      for (const secret of ['tenant-other-5d1e', 'redirect-other-77e2', TENANT_LITERAL, REDIRECT_KEY])
+        expect(result.stdout).not.toContain(secret);
+    } finally {
+      writeFileSync(join(repo, 'routes.yaml'), SECOND);
+    }
+  });
+
+  it('hides a bare query value and parameters after ;', async () => {
+    const bare = SECOND.replace(`key=${REDIRECT_KEY}&utm_source=plan`, 'sk_live_BARE4&lang=en;key=SEMI9');
+    writeFileSync(join(repo, 'routes.yaml'), bare);
+    try {
+      const result = await plan('HEAD');
+      expect(result.status).toBe(2);
+      expect(result.stdout).toContain('in?(hidden)&lang=en;key=(hidden)');
+      expect(result.stdout).not.toContain('sk_live_BARE4');
+      expect(result.stdout).not.toContain('SEMI9');
+    } finally {
+      writeFileSync(join(repo, 'routes.yaml'), SECOND);
+    }
+  });
+
   it('treats a file missing at the base (a first commit) as an empty table', async () => {
     const result = await plan('HEAD~2');
     expect(result.status).toBe(2);
