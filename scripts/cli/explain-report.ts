@@ -12,7 +12,7 @@ import { methodAllowed } from '../../src/pipeline/methods.ts';
 import { createResolver } from '../../src/routing/resolve.ts';
 import { upstreamUrl } from '../../src/routing/upstream.ts';
 import type { CompiledCors, CompiledRoute, CompiledTable } from '../../src/table/types.ts';
-import { showTemplate } from './redact.ts';
+import { showAnswerHeader, showTemplate } from './redact.ts';
 import { createSimulator, type Outcome, type SimulatedRequest } from './simulate.ts';
 
 export interface Explanation {
@@ -71,7 +71,10 @@ export async function explain(table: CompiledTable, request: SimulatedRequest): 
   const x = outcome.exchange;
   const route = outcome.route;
   const hostKey = createResolver(table).hostKey(x.host);
-  const headers = Object.fromEntries(outcome.headers);
+  // Printed as the plan prints routes.yaml: literal values the route sets stay hidden.
+  const headers = Object.fromEntries(
+    [...outcome.headers].map(([name, value]) => [name, showAnswerHeader(route, name, value)]),
+  );
   delete headers['x-request-id'];
   const cors = route?.cors ?? null;
   const origin = x.request.headers.get('origin');
@@ -93,7 +96,7 @@ export async function explain(table: CompiledTable, request: SimulatedRequest): 
     upstream: upstreamOf(outcome),
     redirect:
       outcome.location !== null && typeof outcome.status === 'number'
-        ? { status: outcome.status, location: outcome.location }
+        ? { status: outcome.status, location: showAnswerHeader(route, 'location', outcome.location) }
         : null,
     methods: route ? { allowed: methodAllowed(route, x.method), list: route.methods } : null,
     cors: cors

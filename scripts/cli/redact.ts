@@ -8,7 +8,7 @@
  * Hiding by default, not by guessing from the name, is the point: a plan posted on a pull request
  * must never repeat a credential someone pasted under a header name nobody thought of.
  */
-import type { Template } from '../../src/table/types.ts';
+import type { CompiledRoute, Template } from '../../src/table/types.ts';
 
 /** Headers whose values are policy, never a credential: shown as written. */
 const VISIBLE_HEADERS = new Set([
@@ -127,4 +127,37 @@ function decodeName(name: string): string {
   } catch {
     return name;
   }
+}
+
+/**
+ * A header of an answer the router made (explain, a failing route test), as the CLI may print it:
+ * what routes.yaml wrote is hidden as the plan hides it (a value the route's response rules set,
+ * a redirect target's own query values and fragment); the rest is the router's or the client's.
+ * @example showAnswerHeader(route, 'X-Internal-Token', 'abc') // '(hidden)' when route sets it
+ */
+export function showAnswerHeader(route: CompiledRoute | null, name: string, value: string): string {
+  const lower = name.toLowerCase();
+  if (lower === 'location') return route?.redirect ? showLocation(route.redirect.to, value) : value;
+  if (route?.responseHeaders.set.some(([set]) => set === lower)) return showHeaderValue(name, value);
+  return value;
+}
+
+/**
+ * A redirect route's Location with the target's own query and fragment redacted; the request's
+ * path and query, kept after them, are the client's and stay visible.
+ */
+function showLocation(to: string, location: string): string {
+  const [query, fragment] = queryAndFragment(to);
+  const [shownQuery, shownFragment] = queryAndFragment(showRedirectTarget(to));
+  let shown = query ? location.replace(query, shownQuery) : location;
+  if (fragment && shown.endsWith(fragment)) shown = `${shown.slice(0, -fragment.length)}${shownFragment}`;
+  return shown;
+}
+
+/** `?query` (without the fragment) and `#fragment` of a URL, each '' when absent. */
+function queryAndFragment(url: string): [string, string] {
+  const hash = url.indexOf('#');
+  const beforeHash = hash === -1 ? url : url.slice(0, hash);
+  const query = beforeHash.indexOf('?');
+  return [query === -1 ? '' : beforeHash.slice(query), hash === -1 ? '' : url.slice(hash)];
 }

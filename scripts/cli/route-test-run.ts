@@ -10,6 +10,7 @@ import { type Diagnostic, formatDiagnostic, githubAnnotation } from '../compiler
 import { DEFAULT_ENVIRONMENT } from '../compiler/environments.ts';
 import { loadSource } from '../compiler/source.ts';
 import type { Io } from './io.ts';
+import { showAnswerHeader } from './redact.ts';
 import { casesFor, type RouteTestCase, readRouteTests } from './route-test-file.ts';
 import { createSimulator, type Outcome } from './simulate.ts';
 
@@ -52,31 +53,41 @@ export async function runRouteTests(table: CompiledTable, cases: RouteTestCase[]
   const results: CaseResult[] = [];
   for (const testCase of cases) {
     const outcome = await simulate(testCase.request);
-    const e = testCase.expect;
-    const mismatches: Mismatch[] = [];
-    const compare = (field: string, expected: string | number | null, actual: string | number | null) => {
-      if (expected !== actual) mismatches.push({ field, expected: show(expected), actual: show(actual) });
-    };
-    if (e.route !== undefined) compare('route', e.route, outcome.route?.id ?? null);
-    if (e.status !== undefined) compare('status', e.status, outcome.status);
-    if (e.upstream !== undefined) compare('upstream', e.upstream, outcome.upstream);
-    if (e.location !== undefined) compare('location', e.location, outcome.location);
-    if (e.error !== undefined) compare('error', e.error, outcome.error);
-    for (const [name, value] of Object.entries(e.headers ?? {})) {
-      const actual = outcome.headers.get(name);
-      if (value !== actual) {
-        mismatches.push({
-          field: name,
-          expected: value === null ? '(absent)' : JSON.stringify(value),
-          actual: actual === null ? '(absent)' : JSON.stringify(actual),
-        });
-      }
-    }
+    const mismatches = mismatchesOf(testCase.expect, outcome);
     results.push({ testCase, outcome, mismatches });
   }
   const reached = new Set(results.map((r) => r.outcome.route?.id));
   const uncovered = table.routes.flatMap((route, index) => (reached.has(route.id) ? [] : [{ index, route }]));
   return { results, uncovered };
+}
+
+/**
+ * What a case expects and the router did otherwise. Values are compared as they are and printed
+ * as the plan prints them (failures go to CI logs and pull-request annotations): a literal the
+ * route's response rules set, and a Location's query values, are hidden.
+ */
+function mismatchesOf(e: RouteTestCase['expect'], outcome: Outcome): Mismatch[] {
+  const mismatches: Mismatch[] = [];
+  const compare = (field: string, expected: string | number | null, actual: string | number | null) => {
+    if (expected !== actual) mismatches.push({ field, expected: show(expected), actual: show(actual) });
+  };
+  const hidden = (name: string, value: string | null) =>
+    value === null ? null : showAnswerHeader(outcome.route, name, value);
+  if (e.route !== undefined) compare('route', e.route, outcome.route?.id ?? null);
+  if (e.status !== undefined) compare('status', e.status, outcome.status);
+  if (e.upstream !== undefined) compare('upstream', e.upstream, outcome.upstream);
+  if (e.location !== undefined && e.location !== outcome.location) {
+    const [expected, actual] = [hidden('location', e.location), hidden('location', outcome.location)];
+    mismatches.push({ field: 'location', expected: show(expected), actual: show(actual) });
+  }
+  if (e.error !== undefined) compare('error', e.error, outcome.error);
+  for (const [name, value] of Object.entries(e.headers ?? {})) {
+    const actual = outcome.headers.get(name);
+    if (value === actual) continue;
+    const shown = (v: string | null) => (v === null ? '(absent)' : JSON.stringify(hidden(name, v)));
+    mismatches.push({ field: name, expected: shown(value), actual: shown(actual) });
+  }
+  return mismatches;
 }
 
 /**

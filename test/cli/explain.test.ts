@@ -194,4 +194,56 @@ describe('explain', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('hides the same literals in the answer it prints, and in a failing route test', async () => {
+    // A review found explain (text and --json) and route-test failures (also GitHub annotations)
+    // printing a redirect target's query value and a literal response header value.
+    const dir = mkdtempSync(join(tmpdir(), 'explain-answer-'));
+    try {
+      const file = join(dir, 'routes.yaml');
+      writeFileSync(
+        file,
+        [
+          'version: 1',
+          'routes:',
+          '  - id: go',
+          '    hosts: [go.example.com]',
+          '    redirect: { to: "https://partner.example/in?api_key=SEKRET1&lang=en" }',
+          '  - id: app',
+          '    hosts: [app.example.com]',
+          '    origin: https://o.example.net',
+          '    headers: { response: { set: { X-Internal-Token: SEKRET2 } } }',
+          '',
+        ].join('\n'),
+      );
+      writeFileSync(
+        join(dir, 'routes.test.yaml'),
+        [
+          'cases:',
+          '  - name: go',
+          '    request: { url: "https://go.example.com/" }',
+          '    expect: { location: "https://partner.example/in" }',
+          '  - name: app',
+          '    request: { url: "https://app.example.com/" }',
+          '    expect: { headers: { x-internal-token: x } }',
+          '',
+        ].join('\n'),
+      );
+      for (const args of [
+        ['https://go.example.com/'],
+        ['https://go.example.com/', '--json'],
+        ['https://app.example.com/', '--json'],
+      ]) {
+        const result = await run('explain.ts', [...args, '--routes', file]);
+        expect(result.status, args.join(' ')).toBe(0);
+        expect(result.stdout).not.toMatch(/SEKRET/);
+      }
+      const check = await run('check.ts', [file], { env: { ...process.env, GITHUB_ACTIONS: 'true' } });
+      expect(check.status).toBe(1);
+      expect(`${check.stdout}${check.stderr}`).toContain('api_key=(hidden)&lang=en');
+      expect(`${check.stdout}${check.stderr}`).not.toMatch(/SEKRET/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
