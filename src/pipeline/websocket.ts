@@ -1,8 +1,12 @@
 /**
  * WebSocket upgrades pass through only on routes with `websocket: true`; elsewhere they are a
- * 400, so an origin never sees an upgrade the table did not allow.
+ * 400, so an origin never sees an upgrade the table did not allow. On a route that also has a
+ * `cors` policy, an upgrade from a page on an origin the policy does not allow is a 403: browsers
+ * apply no CORS to WebSockets and send the page's cookies with them, so without this check any
+ * site could open a socket as its visitor (cross-site WebSocket hijacking).
  */
 import { jsonError } from './answer.ts';
+import { allowedOrigin } from './cors.ts';
 import type { StageFactory } from './stage.ts';
 
 /** True when the client asks for a WebSocket upgrade. */
@@ -12,9 +16,25 @@ export function isWebSocketUpgrade(request: Request): boolean {
 
 /** @example websocketGuard(route) // a stage answering 400 for an upgrade on a route without websocket: true */
 export const websocketGuard: StageFactory = (route) => {
-  if (route.websocket) return null;
-  return (x, next) =>
-    isWebSocketUpgrade(x.request)
-      ? jsonError(x, 'websocket', 400, 'bad_request', 'WebSocket upgrades are not enabled on this route')
-      : next(x);
+  const cors = route.cors;
+  if (route.websocket && !cors) return null;
+  if (!route.websocket) {
+    return (x, next) =>
+      isWebSocketUpgrade(x.request)
+        ? jsonError(x, 'websocket', 400, 'bad_request', 'WebSocket upgrades are not enabled on this route')
+        : next(x);
+  }
+  return (x, next) => {
+    // A client that sends no Origin is no browser page: the check is for pages, as CORS is.
+    const origin = x.request.headers.get('origin');
+    if (!cors || origin === null || !isWebSocketUpgrade(x.request) || allowedOrigin(cors, origin) !== null)
+      return next(x);
+    return jsonError(
+      x,
+      'websocket',
+      403,
+      'forbidden',
+      'WebSocket upgrades from this Origin are not allowed on this route',
+    );
+  };
 };

@@ -22,6 +22,13 @@ const router = routerFor([
     access: { allow: ['203.0.113.0/24'] },
   },
   { id: 'plain', hosts: ['plain.test'], origin: originUrl() },
+  {
+    id: 'live-cors',
+    hosts: ['app-ws.test'],
+    origin: originUrl(),
+    websocket: true,
+    cors: { origins: ['https://app.example.com', 'https://*.example.org'], credentials: true },
+  },
 ]);
 
 function upgrade(url: string, headers: Record<string, string> = {}): Promise<Response> {
@@ -83,6 +90,31 @@ describe('websocket: true', () => {
     const allowed = await upgrade('https://guarded.test/ws', { 'cf-connecting-ip': '203.0.113.5' });
     expect(allowed.status).toBe(101);
     expect(await roundTrip(allowed, 'ok')).toBe('echo:ok');
+  });
+
+  it("opens a socket only for pages on the cors policy's origins (no cross-site WebSocket hijacking)", async () => {
+    // Browsers apply no CORS to WebSockets and send the page's cookies: a review found any site
+    // could open a socket on a route whose cors policy names only its own app.
+    for (const origin of [
+      'https://evil.example',
+      'null',
+      'https://app.example.com.evil.example',
+      'http://app.example.com',
+    ]) {
+      const refused = await upgrade('https://app-ws.test/ws', { origin, cookie: 's=1' });
+      expect(refused.status, origin).toBe(403);
+      expect(refused.webSocket).toBeNull();
+      expect(((await refused.json()) as { error: string }).error).toBe('forbidden');
+    }
+    for (const origin of ['https://app.example.com', 'https://shop.example.org']) {
+      const allowed = await upgrade('https://app-ws.test/ws', { origin });
+      expect(allowed.status, origin).toBe(101);
+      expect(await roundTrip(allowed, 'hi')).toBe('echo:hi');
+    }
+    // A client that is no browser page sends no Origin, and CORS is about pages.
+    const tool = await upgrade('https://app-ws.test/ws');
+    expect(tool.status).toBe(101);
+    expect(await roundTrip(tool, 'cli')).toBe('echo:cli');
   });
 
   it('answers a plain request on a websocket route as usual, without Upgrade upstream', async () => {
