@@ -45,7 +45,12 @@ export async function fetchUpstream(
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), Math.min(remaining, route.tryTimeoutMs));
+    // try_timeout leaves time for the next try; the last try (or a request that cannot be
+    // replayed, which has one) may use all that remains.
+    const timer = setTimeout(
+      () => abort.abort(),
+      i < last ? Math.min(remaining, route.tryTimeoutMs) : remaining,
+    );
     report.tries++;
     report.url = urls[i] as URL;
     try {

@@ -21,6 +21,16 @@ describe('try_timeout', () => {
     expect(((await response.json()) as Echo).origin).toBe('backup');
   });
 
+  it('never cuts the only try short: a request that cannot be replayed has the whole timeout', async () => {
+    // A review found a POST on a failover route (one try: it cannot be replayed) cut at
+    // try_timeout (half the timeout by default) and answered 504 "within 1000 ms" after 500 ms.
+    const slow = await router.fetch('https://shared.test/slow?ms=700', { method: 'POST', body: 'x' });
+    expect(slow.status).toBe(200);
+    // Past the whole timeout it is still a 504.
+    const late = await router.fetch('https://shared.test/slow?ms=1500', { method: 'POST', body: 'x' });
+    expect(late.status).toBe(504);
+  });
+
   it('set to the whole timeout, the silent first origin takes it all: 504 (the control)', async () => {
     const response = await router.fetch('https://whole.test/stall-on/primary');
     expect(response.status).toBe(504);
