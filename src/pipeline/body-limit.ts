@@ -25,6 +25,7 @@
 import type { Exchange } from '../exchange.ts';
 import { type Answer, jsonError } from './answer.ts';
 import { type ByteReader, byteReader } from './byte-reader.ts';
+import { beforeDeadline, LATE } from './deadline.ts';
 import { declaredLength } from './declared-length.ts';
 import type { StageFactory } from './stage.ts';
 
@@ -81,9 +82,11 @@ async function drain(reader: ByteReader): Promise<void> {
   const deadline = Date.now() + DRAIN_MS;
   let drained = 0;
   try {
-    for (let piece = await reader.read(); piece !== null; piece = await reader.read()) {
+    // Each read races the deadline: a client that stalls mid-upload never ends a read.
+    for (let piece = await beforeDeadline(reader.read(), deadline); piece !== null && piece !== LATE; ) {
       drained += piece.byteLength;
-      if (drained > DRAIN_BYTES || Date.now() > deadline) break;
+      if (drained > DRAIN_BYTES) break;
+      piece = await beforeDeadline(reader.read(), deadline);
     }
   } catch {
     return;

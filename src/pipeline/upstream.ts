@@ -9,6 +9,8 @@ import type { Routed } from '../exchange.ts';
 import { upstreamUrl } from '../routing/upstream.ts';
 import type { CompiledOrigin } from '../table/types.ts';
 import { type Answer, jsonError, type UpstreamReport } from './answer.ts';
+import { byteReader } from './byte-reader.ts';
+import { beforeDeadline, LATE } from './deadline.ts';
 import { declaredLength } from './declared-length.ts';
 import type { Platform } from './stage.ts';
 
@@ -36,7 +38,16 @@ export async function fetchUpstream(
   const deadline = Date.now() + route.timeoutMs;
   const hasBody = x.body !== null && x.method !== 'GET' && x.method !== 'HEAD';
   // Only a failover route may replay a body (and only one with two origins pays for an await).
-  const replay = route.origins.length < 2 ? undefined : await replayableBody(x, hasBody);
+  const replay = route.origins.length < 2 ? undefined : await replayableBody(x, hasBody, deadline);
+  if (replay === BAD_BODY)
+    return refuseBody(x, 400, 'bad_request', 'The request body is not as long as its Content-Length');
+  if (replay === LATE)
+    return refuseBody(
+      x,
+      504,
+      'gateway_timeout',
+      `The request body did not arrive within ${route.timeoutMs} ms`,
+    );
   const last = route.origins.length > 1 && replay !== undefined ? route.origins.length - 1 : 0;
   const upload = hasBody && replay === undefined ? x.uploadCut : null;
   const report: UpstreamReport = { url: first, tries: 0, answeredBy: null, originStatus: null };
@@ -109,20 +120,65 @@ function refuseUnsendable(x: Routed): UpstreamResult {
   return { ok: false, answer: jsonError(x, 'upstream', 400, 'bad_request', message) };
 }
 
+/** A body kept for replay that was not the length it declared (or failed as it came). */
+const BAD_BODY = Symbol('bad body');
+
 /**
  * The body to send on every try when failover (two origins or more) may replay it: undefined
  * when it cannot be replayed (not idempotent without opt-in, or larger than max_replay_body / of
  * unknown size).
- * A body kept for replay is read into memory, bounded by max_replay_body.
+ * A body kept for replay is read into memory, bounded by max_replay_body and its declared length.
  */
-async function replayableBody(x: Routed, hasBody: boolean): Promise<ArrayBuffer | null | undefined> {
+async function replayableBody(
+  x: Routed,
+  hasBody: boolean,
+  deadline: number,
+): Promise<ArrayBuffer | null | undefined | typeof BAD_BODY | typeof LATE> {
   const route = x.route;
   if (!IDEMPOTENT.has(x.method) && !route.retry.nonIdempotent) return undefined;
   if (!hasBody) return null;
   // Read into memory only when its length is known, and within the bound.
   const length = declaredLength(x.request.headers);
   if (length === null || length > route.retry.maxReplayBody || x.body === null) return undefined;
-  return new Response(x.body).arrayBuffer();
+  return readExactly(x.body, length, deadline);
+}
+
+/**
+ * Exactly `length` bytes of a client's body, read before `deadline`. A declared length is a
+ * claim: a longer body is cut at the first byte past it, a shorter or failing one is BAD_BODY,
+ * never a complete shorter request; a stalled client is LATE.
+ */
+async function readExactly(
+  body: ReadableStream<Uint8Array>,
+  length: number,
+  deadline: number,
+): Promise<ArrayBuffer | typeof BAD_BODY | typeof LATE> {
+  const reader = byteReader(body);
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  try {
+    for (;;) {
+      const piece = await beforeDeadline(reader.read(), deadline);
+      if (piece === null) return at === length ? bytes.buffer : BAD_BODY;
+      if (piece === LATE || at + piece.byteLength > length) {
+        await reader.cancel('request body not as declared').catch(() => undefined);
+        return piece === LATE ? LATE : BAD_BODY;
+      }
+      bytes.set(piece, at);
+      at += piece.byteLength;
+    }
+  } catch {
+    return BAD_BODY;
+  }
+}
+
+function refuseBody(
+  x: Routed,
+  status: 400 | 504,
+  code: 'bad_request' | 'gateway_timeout',
+  message: string,
+): UpstreamResult {
+  return { ok: false, answer: jsonError(x, 'upstream', status, code, message) };
 }
 
 /** Jittered backoff between tries, never past the deadline. */
