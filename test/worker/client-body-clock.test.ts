@@ -48,10 +48,11 @@ function within(response: Promise<Response>, ms: number): Promise<Response | nul
 
 describe('a body kept for replay', () => {
   it('is exactly its declared length: a longer one is refused, never read whole and sent on', async () => {
-    for (const [host, method] of [
+    const cases: Array<[string, string]> = [
       ['replay.test', 'PUT'],
       ['replay-post.test', 'POST'],
-    ]) {
+    ];
+    for (const [host, method] of cases) {
       const response = await send(`https://${host}/echo/x`, method, clientBody(10, 'end', 200_000), 10);
       expect(response.status, host).toBe(400);
       expect(((await response.json()) as { error: string }).error).toBe('bad_request');
