@@ -9,8 +9,9 @@
  * access rules or a 429 is readable by the page too), `corsPreflight` answers after the access
  * rules and rate limits, as the pipeline order says.
  */
-import type { CompiledCors } from '../table/types.ts';
-import { jsonError, routerAnswer } from './answer.ts';
+import type { Routed } from '../exchange.ts';
+import type { CompiledCors, CompiledRoute } from '../table/types.ts';
+import { type Answer, jsonError, routerAnswer } from './answer.ts';
 import type { StageFactory } from './stage.ts';
 
 const PREFLIGHT_VARY = 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers';
@@ -113,14 +114,23 @@ export const corsPreflight: StageFactory = (route) => {
  * policy adds `Vary: Origin` to every response, allowed or not.
  */
 export const corsResponses: StageFactory = (route) => {
+  const decorate = corsDecorator(route);
+  return decorate && (async (x, next) => decorate(x, await next(x)));
+};
+
+/**
+ * The second half of corsResponses on its own, for the answers the pipeline makes around the
+ * route's chain (a path refused after routing, a stage that failed): null without a policy.
+ * @example corsDecorator(route)?.(x, jsonError(x, 'path safety', 400, 'bad_request', why))
+ */
+export function corsDecorator(route: CompiledRoute): ((x: Routed, answer: Answer) => Answer) | null {
   const cors = route.cors;
   if (!cors) return null;
   const wildcard = cors.any && !cors.credentials;
   // The route's own response rules (or the defaults') may set Access-Control-* after the origin's
   // were dropped: the policy replaces those too.
   const rulesSetCors = route.responseHeaders.set.some(([name]) => isCorsHeader(name));
-  return async (x, next) => {
-    const answer = await next(x);
+  return (x, answer) => {
     if (answer.router?.stage === 'CORS preflight' || answer.response.status === 101) return answer;
     const headers = answer.response.headers;
     // A stored copy may predate that rule, or come from a route whose policy was added since.
@@ -135,7 +145,7 @@ export const corsResponses: StageFactory = (route) => {
     if (cors.expose) headers.set('access-control-expose-headers', cors.expose);
     return answer;
   };
-};
+}
 
 /** Adds `name` to Vary once, keeping what the origin listed (`Vary: *` already covers it). */
 function addVary(headers: Headers, name: string): void {

@@ -17,7 +17,7 @@ import { access } from './access.ts';
 import { type Answer, jsonError } from './answer.ts';
 import { bodyLimit } from './body-limit.ts';
 import { cache } from './cache.ts';
-import { corsPreflight, corsResponses } from './cors.ts';
+import { corsDecorator, corsPreflight, corsResponses } from './cors.ts';
 import { methods } from './methods.ts';
 import { proxy } from './proxy.ts';
 import { rateLimit } from './rate-limit.ts';
@@ -47,14 +47,15 @@ export type Pipeline = (x: Exchange) => Promise<Answer>;
  */
 export function createPipeline(table: CompiledTable | RouteTable, platform: Platform): Pipeline {
   const resolver = createResolver(table);
-  const chains = new WeakMap<CompiledRoute, Next>();
-  const chainFor = (route: CompiledRoute): Next => {
+  const chains = new WeakMap<CompiledRoute, RouteChain>();
+  const chainFor = (route: CompiledRoute): RouteChain => {
     let chain = chains.get(route);
     if (!chain) {
       const stages = ROUTE_STAGES.map((factory) => factory(route, platform)).filter(
         (s): s is Stage => s !== null,
       );
-      chain = compose(stages, proxy(platform));
+      const decorate = corsDecorator(route);
+      chain = { run: compose(stages, proxy(platform)), around: decorate ?? ((_x, answer) => answer) };
       chains.set(route, chain);
     }
     return chain;
@@ -66,11 +67,19 @@ export function createPipeline(table: CompiledTable | RouteTable, platform: Plat
     if (!match) return jsonError(x, 'route', 404, 'no_route', `No route for ${x.host}${x.path}`);
     const refused = pathProblem(resolver, match.route, x);
     const routed: Routed = { ...x, route: match.route, hostKey: match.hostKey };
+    const chain = chainFor(match.route);
+    // Answers made around the chain are the route's too: its CORS policy decorates them.
     const answer = refused
-      ? jsonError(x, 'path safety', 400, 'bad_request', refused)
-      : await run(chainFor(match.route), routed);
+      ? chain.around(routed, jsonError(x, 'path safety', 400, 'bad_request', refused))
+      : await run(chain, routed);
     return { ...answer, route: match.route };
   };
+}
+
+/** A route's chain of stages, and the CORS decoration for answers made outside it. */
+interface RouteChain {
+  run: Next;
+  around: (x: Routed, answer: Answer) => Answer;
 }
 
 /**
@@ -89,19 +98,14 @@ function pathProblem(resolver: Resolver, route: CompiledRoute, x: Exchange): str
 }
 
 /** Runs a route's chain; a thrown ConfigValueError is a config_error, anything else a bug. */
-async function run(chain: Next, x: Routed): Promise<Answer> {
+async function run(chain: RouteChain, x: Routed): Promise<Answer> {
   try {
-    return await chain(x);
+    return await chain.run(x);
   } catch (error) {
-    if (error instanceof ConfigValueError) {
-      return jsonError(
-        x,
-        'proxy',
-        500,
-        'config_error',
-        `A route needs ${error.variable}, which is not usable`,
-      );
-    }
-    return jsonError(x, 'router', 500, 'internal_error', 'The router failed to handle this request');
+    const failed =
+      error instanceof ConfigValueError
+        ? jsonError(x, 'proxy', 500, 'config_error', `A route needs ${error.variable}, which is not usable`)
+        : jsonError(x, 'router', 500, 'internal_error', 'The router failed to handle this request');
+    return chain.around(x, failed);
   }
 }

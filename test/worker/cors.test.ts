@@ -235,6 +235,15 @@ describe('CORS on actual responses', () => {
     expect(response.headers.get('vary')).toBe('Origin');
   });
 
+  it('puts them on a path refused after routing too (a review found it bare)', async () => {
+    for (const path of ['/exact/a;b', '/exact/%EF%BD%81dmin/..%3B/x']) {
+      const response = await router.fetch(`https://cors.test${path}`, { headers: { origin: APP } });
+      expect(response.status, path).toBe(400);
+      expect(response.headers.get('access-control-allow-origin'), path).toBe(APP);
+      expect(response.headers.get('vary'), path).toBe('Origin');
+    }
+  });
+
   it("leaves the origin's headers untouched on a route without cors", async () => {
     const response = await router.fetch(
       'https://cors.test/plain/respond?h=Access-Control-Allow-Origin:https://evil&h=Vary:Accept-Encoding',
