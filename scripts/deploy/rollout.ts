@@ -243,30 +243,54 @@ function laterOrNever(progress: Progress): (host: string) => string {
       : 'no domain or route of this Worker serves it';
 }
 
-/** Puts back what was live: the triggers first, then the previous version at 100 %. */
+/**
+ * Puts back what was live: the triggers first (so a host this deploy added is detached before the
+ * old version serves again), then the previous version at 100 %. Each step is tried even when
+ * the one before failed (the old version answering a new host with 404 beats leaving the version
+ * that failed live), and what is still to put back by hand is printed, step by step.
+ */
 async function restore(options: RolloutOptions, progress: Progress): Promise<number> {
   const { io, api, target } = options;
   const { before } = progress;
-  try {
-    if (progress.triggersChanged) {
-      step(io, 'rollback', 'restoring the previous domains and routes');
-      await applyTriggers(asWanted(before.triggers), { api, target, io });
-    }
-    if (progress.trafficChanged && before.current) {
-      step(io, 'rollback', `version ${before.current} at 100 %`);
-      await versionsDeploy(options, [[before.current, 100]], `rollback: ${options.commit.message} failed`);
-    }
+  const left: string[] = [];
+  if (progress.triggersChanged) {
+    step(io, 'rollback', 'restoring the previous domains and routes');
+    await applyTriggers(asWanted(before.triggers), { api, target, io }).catch((error: Error) => {
+      io.err(`ROLLBACK: the domains and routes were not restored: ${error.message}`);
+      left.push(
+        `attach exactly these to ${target.workerName} (dashboard, or wrangler triggers deploy): ${describeTriggers(before.triggers)}`,
+      );
+    });
+  }
+  if (progress.trafficChanged && before.current) {
+    step(io, 'rollback', `version ${before.current} at 100 %`);
+    const message = `rollback: ${options.commit.message} failed`;
+    await versionsDeploy(options, [[before.current, 100]], message).catch((error: Error) => {
+      io.err(`ROLLBACK: version ${before.current} was not restored: ${error.message}`);
+      left.push(
+        `npm run rollback -- --to ${before.current}${target.label === 'production' ? '' : ` --env ${target.label}`}`,
+      );
+    });
+  }
+  if (left.length > 0) {
     io.err(
-      before.current
-        ? `rolled back: version ${before.current} serves 100 % of ${target.workerName}, as before the deploy`
-        : `stopped: ${target.workerName} had no version before; nothing is attached to it`,
+      `ROLLBACK FAILED: put back by hand, in this order:\n${left.map((l, i) => `  ${i + 1}. ${l}`).join('\n')}`,
     );
-    return ROLLED_BACK;
-  } catch (error) {
-    io.err(`ROLLBACK FAILED: ${(error as Error).message}`);
-    if (before.current) io.err(`restore by hand: npm run rollback -- --to ${before.current}`);
     return ROLLBACK_FAILED;
   }
+  io.err(
+    before.current
+      ? `rolled back: version ${before.current} serves 100 % of ${target.workerName}, as before the deploy`
+      : `stopped: ${target.workerName} had no version before; nothing is attached to it`,
+  );
+  return ROLLED_BACK;
+}
+
+/** The domains and routes a Worker had, for a person to put back. */
+function describeTriggers(triggers: Triggers): string {
+  const domains = triggers.customDomains.map((d) => `custom domain ${d.hostname}`);
+  const routes = triggers.zoneRoutes.map((r) => `route ${r.pattern} (zone ${r.zone_name})`);
+  return [...domains, ...routes].join(', ') || 'none';
 }
 
 async function versionsDeploy(

@@ -27,6 +27,8 @@ export interface Scenario {
   /** A host on a route of its own whose origin is down: its smoke case fails. */
   downHost?: string;
   steps?: string;
+  /** A fault: the stand-in answers 500 to each API call this returns true for. */
+  failCall?: (call: ApiCall) => boolean;
 }
 
 /** Starts the stand-ins before the file's tests and stops them after; returns the helpers. */
@@ -111,7 +113,7 @@ export function useDeployStandIn() {
   async function deploy(hosts: string[], options: Scenario = {}) {
     writeFileSync(join(project, 'routes.yaml'), table(hosts, options));
     writeFileSync(join(project, 'routes.test.yaml'), cases(hosts, options));
-    s.api.state.calls = [];
+    s.api.state.calls = options.failCall ? failing(options.failCall) : [];
     const args = ['--smoke-base', s.edge.url, '--step-wait', '0s', '--attach-timeout', '0s'];
     args.push('--message', 'test deploy', '--steps', options.steps ?? '100');
     args.push('--out', join(project, 'build'), '--record', join(project, 'record.json'));
@@ -146,4 +148,16 @@ export function changes(calls: ApiCall[]): string[] {
       (c) =>
         `${c.method} ${c.path.replace(`/accounts/${ACCOUNT}`, '').replace(`/workers/scripts/${WORKER}`, '/SCRIPT')}`,
     );
+}
+
+/** A call log whose push throws for the calls `fail` picks: the stand-in then answers 500. */
+function failing(fail: (call: ApiCall) => boolean): ApiCall[] {
+  const calls: ApiCall[] = [];
+  const record = calls.push.bind(calls);
+  calls.push = (...items: ApiCall[]) => {
+    const length = record(...items);
+    if (items.some(fail)) throw new Error('fault injected by the test');
+    return length;
+  };
+  return calls;
 }
