@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readArguments, readRouteFile } from './cli/command-line.ts';
-import { handWorkerName } from './cli/deploy-config.ts';
+import { handWorkerName, readWranglerToml } from './cli/deploy-config.ts';
 import { type Io, runIfMain } from './cli/io.ts';
 import { checkRouteTests, testFileFor } from './cli/route-test-run.ts';
 import { analyze } from './compiler/analyze.ts';
@@ -27,6 +27,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
   // One analysis checks every environment; route tests then run in each (or only in --env).
   // Environments' Worker names derive from wrangler.toml's name: the file build would read.
   const wranglerToml = values.wrangler === undefined ? undefined : resolve(io.cwd, values.wrangler);
+  // A file named with --wrangler must be readable, as build requires (without the option, a
+  // project with no wrangler.toml is checked without Worker names).
+  if (wranglerToml !== undefined) {
+    try {
+      readWranglerToml(wranglerToml);
+    } catch (error) {
+      io.err(`check: ${(error as Error).message}`);
+      return 1;
+    }
+  }
   const first = analyze(text, { env: values.env, workerBase: handWorkerName(wranglerToml) });
   if (!printAnalysis(file, text, first, io) || !first.table) return 1;
   const environments = declaredEnvironments(text);

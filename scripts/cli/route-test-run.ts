@@ -162,7 +162,14 @@ export async function checkRouteTests(options: CheckRouteTestsOptions, io: Io): 
     io.err(`${file}: not found, no route tests run`);
     return !options.requireCoverage;
   }
-  const text = readFileSync(resolve(io.cwd, file), 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(resolve(io.cwd, file), 'utf8');
+  } catch (error) {
+    // A directory, or a file this user cannot read: say which.
+    io.err(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    return false;
+  }
   const environments = options.environments ?? [];
   const { cases: all, diagnostics } = readRouteTests(text, options.table, environments);
   const env = options.table.environment ?? null;

@@ -97,6 +97,10 @@ describe('environments', () => {
       // Without --wrangler both read the project's wrangler.toml: staging is edge-router-staging.
       const accepted = await run(command, [file, ...out]);
       expect(accepted.status, accepted.stderr).toBe(0);
+      // A --wrangler file that is not there is an error for both (check said OK before).
+      const missing = await run(command, [file, ...out, '--wrangler', join(tmp, 'missing.toml')]);
+      expect(missing.status, command).toBe(1);
+      expect(missing.stderr).toContain('missing.toml');
     }
   });
 
