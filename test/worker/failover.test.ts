@@ -132,6 +132,24 @@ describe('failover for POST and PATCH', () => {
     expect(await count('primary', key)).toBe(0);
   });
 
+  it('treats a GET or PUT that carries a method override as the method it names: not replayed', async () => {
+    // An origin honouring X-HTTP-Method-Override: POST runs a POST: replayed, it could run twice.
+    for (const [method, override] of [
+      ['GET', 'POST'],
+      ['PUT', 'DELETE'],
+    ]) {
+      const key = `override-${crypto.randomUUID()}`;
+      const response = await router.fetch(`https://dead-first.test/count/${key}`, {
+        method,
+        headers: { 'x-http-method-override': override as string, 'content-length': '0' },
+        body: method === 'GET' ? null : '',
+      });
+      expect(response.status, method).toBe(502);
+      expect(logFor(response)).toMatchObject({ tries: 1 });
+      expect(await count('primary', key)).toBe(0);
+    }
+  });
+
   it('does not move a POST past a 503 without the opt-in: the 503 is the answer', async () => {
     const response = await send('POST', 'https://pair.test/fail-on/primary/503', body(100));
     expect(response.status).toBe(503);
