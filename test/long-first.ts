@@ -11,10 +11,12 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const LONG = [
   'test/cli/deploy.test.ts',
   'test/cli/demo.test.ts',
+  'test/cli/deploy-restore.test.ts',
   'test/cli/entry-points.test.ts',
   'test/cli/workflows.test.ts',
   'test/cli/dev.test.ts',
   'test/cli/deploy-environments.test.ts',
+  'test/worker/client-body-clock.test.ts',
   'test/worker/timeouts.test.ts',
   'test/worker/misbehaving-origin.test.ts',
   'test/worker/failover.test.ts',
