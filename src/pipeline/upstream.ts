@@ -158,22 +158,34 @@ async function readExactly(
   deadline: number,
 ): Promise<ArrayBuffer | typeof BAD_BODY | typeof LATE> {
   const reader = byteReader(body);
-  const bytes = new Uint8Array(length);
+  // Memory grows with the bytes that arrive, never with what the client claims it will send.
+  const pieces: Uint8Array[] = [];
   let at = 0;
   try {
     for (;;) {
       const piece = await beforeDeadline(reader.read(), deadline);
-      if (piece === null) return at === length ? bytes.buffer : BAD_BODY;
+      if (piece === null) return at === length ? joined(pieces, length) : BAD_BODY;
       if (piece === LATE || at + piece.byteLength > length) {
         await reader.cancel('request body not as declared').catch(() => undefined);
         return piece === LATE ? LATE : BAD_BODY;
       }
-      bytes.set(piece, at);
+      // The reader hands its buffer back on the next read: keep a copy.
+      pieces.push(piece.slice());
       at += piece.byteLength;
     }
   } catch {
     return BAD_BODY;
   }
+}
+
+function joined(pieces: Uint8Array[], length: number): ArrayBuffer {
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const piece of pieces) {
+    bytes.set(piece, at);
+    at += piece.byteLength;
+  }
+  return bytes.buffer;
 }
 
 function refuseBody(

@@ -25,9 +25,11 @@ export const websocketGuard: StageFactory = (route) => {
         : next(x);
   }
   return (x, next) => {
-    // A client that sends no Origin is no browser page: the check is for pages, as CORS is.
+    // A client that sends no Origin is no browser page, and a page of the site itself is no
+    // other site: the check is for cross-site pages, as CORS is.
     const origin = x.request.headers.get('origin');
-    if (!cors || origin === null || !isWebSocketUpgrade(x.request) || allowedOrigin(cors, origin) !== null)
+    if (!cors || origin === null || !isWebSocketUpgrade(x.request)) return next(x);
+    if (origin.toLowerCase() === `${x.scheme}://${x.authority}` || allowedOrigin(cors, origin) !== null)
       return next(x);
     return jsonError(
       x,

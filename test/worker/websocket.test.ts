@@ -111,6 +111,10 @@ describe('websocket: true', () => {
       expect(allowed.status, origin).toBe(101);
       expect(await roundTrip(allowed, 'hi')).toBe('echo:hi');
     }
+    // A page of the site itself opens one too (a review found it refused).
+    const own = await upgrade('https://app-ws.test/ws', { origin: 'https://app-ws.test' });
+    expect(own.status).toBe(101);
+    expect(await roundTrip(own, 'own')).toBe('echo:own');
     // A client that is no browser page sends no Origin, and CORS is about pages.
     const tool = await upgrade('https://app-ws.test/ws');
     expect(tool.status).toBe(101);
