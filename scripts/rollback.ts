@@ -62,7 +62,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.err(`dry run: would run wrangler versions deploy ${choice.to}@100`);
       return 0;
     }
-    const message = values.message ?? `rollback from ${choice.current.slice(0, 8)}`;
+    // Always marked as a rollback, so a later rollback never brings back what this one removed.
+    const message = `rollback from ${choice.current.slice(0, 8)}${values.message ? `: ${values.message}` : ''}`;
     const where = existsSync(target.configPath)
       ? ['--config', target.configPath]
       : ['--name', target.workerName];
@@ -111,18 +112,20 @@ const mainVersion = (d: Deployment) =>
  * @example previousVersion([full('b'), canary('b', 60, 'a'), full('a'), full('z')], 'b') // 'a'
  */
 export function previousVersion(deployments: Deployment[], current: string): string | undefined {
+  // Walking back in time: a version counts as taken away only by a rollback newer than the
+  // deployment it is a candidate in (it may have served well again before that rollback).
   const rolledBack = new Set<string>();
-  deployments.forEach((deployment, i) => {
-    if (!deployment.annotations?.['workers/message']?.startsWith('rollback')) return;
+  for (const [i, deployment] of deployments.entries()) {
+    const alone = deployment.versions.some((v) => v.percentage === 100);
+    const candidate = alone ? mainVersion(deployment) : undefined;
+    if (i > 0 && candidate !== undefined && candidate !== current && !rolledBack.has(candidate))
+      return candidate;
+    if (!deployment.annotations?.['workers/message']?.startsWith('rollback')) continue;
     const kept = new Set(deployment.versions.map((v) => v.version_id));
     for (const v of deployments[i + 1]?.versions ?? [])
       if (!kept.has(v.version_id)) rolledBack.add(v.version_id);
-  });
-  return deployments
-    .slice(1)
-    .filter((d) => d.versions.some((v) => v.percentage === 100))
-    .map(mainVersion)
-    .find((id) => id !== undefined && id !== current && !rolledBack.has(id));
+  }
+  return undefined;
 }
 
 /** A version as people recognise it: its commit tag and message. */

@@ -41,6 +41,19 @@ describe('rollback: the version to go back to', () => {
     expect(previousVersion(manual, 'old')).toBe('older');
   });
 
+  it('forgets a rollback once the version it removed has served alone again since', () => {
+    // A review: B was rolled back from, later served alone again, and is the right choice now.
+    const history = [
+      full('C'),
+      at('stage C', ['B', 100], ['C', 0]),
+      full('B', 'rollback from a1234567'),
+      full('A', 'rollback from b1234567'),
+      full('B'),
+      full('A'),
+    ];
+    expect(previousVersion(history, 'C')).toBe('B');
+  });
+
   it('finds none when no other version ever served alone', () => {
     expect(previousVersion([full('only')], 'only')).toBeUndefined();
     expect(previousVersion([full('only'), at('canary', ['x', 10], ['only', 90])], 'only')).toBeUndefined();
