@@ -75,6 +75,22 @@ export function carriesMethodOverride(headers: Headers): boolean {
 }
 
 /**
+ * The methods a request's override headers name, as they reach the origin (a route with
+ * `methods` drops them, and names with `_` never go): an origin honouring one runs that method.
+ * @example overriddenMethods(new Headers({ 'X-HTTP-Method-Override': 'post' }), route) // ['POST']
+ */
+export function overriddenMethods(headers: Headers, route: Routed['route']): string[] {
+  if (route.methods !== null) return [];
+  const named: string[] = [];
+  for (const name of headers.keys()) {
+    if (!METHOD_OVERRIDES.has(name)) continue;
+    for (const item of (headers.get(name) ?? '').split(','))
+      if (item.trim()) named.push(item.trim().toUpperCase());
+  }
+  return named;
+}
+
+/**
  * A method override is dropped on a route that limits methods, and on every route when it names
  * a method no route relays (TRACE, TRACK, CONNECT: refused as methods, they must not come back
  * in through a framework that honours the override).

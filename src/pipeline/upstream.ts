@@ -12,7 +12,7 @@ import { type Answer, jsonError, type UpstreamReport } from './answer.ts';
 import { byteReader } from './byte-reader.ts';
 import { beforeDeadline, LATE } from './deadline.ts';
 import { declaredLength } from './declared-length.ts';
-import { carriesMethodOverride } from './request-headers.ts';
+import { overriddenMethods } from './request-headers.ts';
 import type { Platform } from './stage.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -137,8 +137,9 @@ async function replayableBody(
 ): Promise<ArrayBuffer | null | undefined | typeof BAD_BODY | typeof LATE> {
   const route = x.route;
   // An origin that honours a method override header runs the method it names: a GET or PUT
-  // carrying one is as unsafe to replay as that method.
-  const idempotent = IDEMPOTENT.has(x.method) && !carriesMethodOverride(x.request.headers);
+  // carrying one that reaches the origin is as safe to replay as that method.
+  const methods = [x.method, ...overriddenMethods(x.request.headers, route)];
+  const idempotent = methods.every((method) => IDEMPOTENT.has(method));
   if (!idempotent && !route.retry.nonIdempotent) return undefined;
   if (!hasBody) return null;
   // Read into memory only when its length is known, and within the bound.

@@ -136,7 +136,7 @@ describe('failover for POST and PATCH', () => {
     // An origin honouring X-HTTP-Method-Override: POST runs a POST: replayed, it could run twice.
     for (const [method, override] of [
       ['GET', 'POST'],
-      ['PUT', 'DELETE'],
+      ['PUT', 'PATCH'],
     ]) {
       const key = `override-${crypto.randomUUID()}`;
       const response = await router.fetch(`https://dead-first.test/count/${key}`, {
@@ -148,6 +148,15 @@ describe('failover for POST and PATCH', () => {
       expect(logFor(response)).toMatchObject({ tries: 1 });
       expect(await count('primary', key)).toBe(0);
     }
+  });
+
+  it('replays an override that names an idempotent method, or one a route with methods drops', async () => {
+    const key = `override-get-${crypto.randomUUID()}`;
+    const response = await router.fetch(`https://dead-first.test/count/${key}`, {
+      headers: { 'x-http-method-override': 'GET' },
+    });
+    expect(response.status).toBe(200);
+    expect(logFor(response)).toMatchObject({ tries: 2 });
   });
 
   it('does not move a POST past a 503 without the opt-in: the 503 is the answer', async () => {
