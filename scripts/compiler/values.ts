@@ -92,13 +92,21 @@ export interface OriginUrl {
   basePath: string;
 }
 
+/** A user and password before a host, in every spelling the URL parser accepts (`https:/u:p@`). */
+const USERINFO = /^(\s*[a-z][a-z0-9+.-]*:[\\/]*)[^/\\?#@]*@/i;
+
+/** True when a URL as written carries a user or password. */
+export function hasUserinfo(text: string): boolean {
+  return USERINFO.test(text);
+}
+
 /**
- * A URL as a message may quote it: a user and password before the host are hidden, since check's
- * output goes to CI logs and pull-request annotations.
- * @example quotableUrl('https://admin:pw@o.example/x') // 'https://(hidden)@o.example/x'
+ * A URL as a message may quote it, since check's output goes to CI logs and pull-request
+ * annotations: a user and password before the host, and the query and fragment, are hidden.
+ * @example quotableUrl('https://admin:pw@o.example/x?key=1') // 'https://(hidden)@o.example/x?(hidden)'
  */
 export function quotableUrl(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1(hidden)@');
+  return text.replace(USERINFO, '$1(hidden)@').replace(/([?#])[\s\S]*$/, '$1(hidden)');
 }
 
 /**

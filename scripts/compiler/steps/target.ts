@@ -6,7 +6,14 @@ import type { CompiledRoute } from '../../../src/table/types.ts';
 import type { RawRoute } from '../config.ts';
 import { defaultsOf } from '../schema-rules.ts';
 import type { DataPath } from '../source.ts';
-import { describeCharacter, isLoopback, parseOriginUrl, quotableUrl, valueOrReport } from '../values.ts';
+import {
+  describeCharacter,
+  hasUserinfo,
+  isLoopback,
+  parseOriginUrl,
+  quotableUrl,
+  valueOrReport,
+} from '../values.ts';
 import type { StepContext } from './context.ts';
 
 const REDIRECT_DEFAULTS = defaultsOf('redirect') as { status: 301; keep_path: boolean };
@@ -58,11 +65,11 @@ function checkRedirectTarget(to: string, report: (message: string) => void): voi
     report(
       `redirect target ${JSON.stringify(quoted)} holds ${describeCharacter(odd)}: write the URL in visible ASCII (a space is %20, é is %C3%A9, an international host its xn-- form)`,
     );
-  } else if (quoted !== to) {
+  } else if (hasUserinfo(to)) {
     report(
       `redirect target "${quoted}" must not contain credentials (user:pass@): browsers would send them on`,
     );
   } else if (!parseOriginUrl(to.replace(/[?#].*$/, '')).ok || !/^https?:\/\//i.test(to)) {
-    report(`redirect target "${to}" must be an http(s) URL`);
+    report(`redirect target "${quoted}" must be an http(s) URL`);
   }
 }
