@@ -5,6 +5,7 @@
  * apply no CORS to WebSockets and send the page's cookies with them, so without this check any
  * site could open a socket as its visitor (cross-site WebSocket hijacking).
  */
+import type { Routed } from '../exchange.ts';
 import { jsonError } from './answer.ts';
 import { allowedOrigin } from './cors.ts';
 import type { StageFactory } from './stage.ts';
@@ -29,8 +30,11 @@ export const websocketGuard: StageFactory = (route) => {
     // other site: the check is for cross-site pages, as CORS is.
     const origin = x.request.headers.get('origin');
     if (!cors || origin === null || !isWebSocketUpgrade(x.request)) return next(x);
-    if (origin.toLowerCase() === `${x.scheme}://${x.authority}` || allowedOrigin(cors, origin) !== null)
-      return next(x);
+    if (origin.toLowerCase() === `${x.scheme}://${x.authority}`) return next(x);
+    // '*' without credentials lets every site in, but not as its visitor: a cross-site page's
+    // socket goes on without the cookies and Authorization the browser attached to it.
+    if (cors.any && !cors.credentials) return next(withoutCredentials(x));
+    if (allowedOrigin(cors, origin) !== null) return next(x);
     return jsonError(
       x,
       'websocket',
@@ -40,3 +44,11 @@ export const websocketGuard: StageFactory = (route) => {
     );
   };
 };
+
+/** The exchange with a copy of its request that carries no Cookie or Authorization. */
+function withoutCredentials(x: Routed): Routed {
+  const headers = new Headers(x.request.headers);
+  headers.delete('cookie');
+  headers.delete('authorization');
+  return { ...x, request: new Request(x.request, { headers }) };
+}

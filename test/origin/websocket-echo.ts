@@ -2,7 +2,7 @@
  * A minimal WebSocket echo for the test origin (RFC 6455 handshake and unfragmented frames up to
  * 64 KiB, enough for tests): each text or binary message comes back as `echo:<text>`, except
  * `whoami`, answered with the origin's name, so a test can tell which origin it reached (workerd
- * shows no headers of a 101). Close frames and pings are answered.
+ * shows no headers of a 101), and `headers`, answered with the upgrade request's headers as JSON. Close frames and pings are answered.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -43,7 +43,9 @@ export function websocketEcho(req: IncomingMessage, socket: Duplex, name: string
       if (frame.opcode === 0x9) socket.write(encodeFrame(0xa, frame.payload));
       if (frame.opcode === 0x1 || frame.opcode === 0x2) {
         const text = frame.payload.toString('utf8');
-        socket.write(encodeFrame(0x1, Buffer.from(text === 'whoami' ? name : `echo:${text}`)));
+        const reply =
+          text === 'whoami' ? name : text === 'headers' ? JSON.stringify(req.headers) : `echo:${text}`;
+        socket.write(encodeFrame(0x1, Buffer.from(reply)));
       }
     }
   });

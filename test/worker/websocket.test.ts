@@ -29,6 +29,7 @@ const router = routerFor([
     websocket: true,
     cors: { origins: ['https://app.example.com', 'https://*.example.org'], credentials: true },
   },
+  { id: 'live-any', hosts: ['any-ws.test'], origin: originUrl(), websocket: true, cors: { origins: ['*'] } },
 ]);
 
 function upgrade(url: string, headers: Record<string, string> = {}): Promise<Response> {
@@ -119,6 +120,22 @@ describe('websocket: true', () => {
     const tool = await upgrade('https://app-ws.test/ws');
     expect(tool.status).toBe(101);
     expect(await roundTrip(tool, 'cli')).toBe('echo:cli');
+  });
+
+  it("under '*' without credentials, lets any site's page in, but not with its visitor's cookies", async () => {
+    // The origin's /ws answers `headers` with the request headers it received, as JSON.
+    const other = await upgrade('https://any-ws.test/ws', {
+      origin: 'https://evil.example',
+      cookie: 's=1',
+      authorization: 'Bearer t',
+    });
+    expect(other.status).toBe(101);
+    const seen = JSON.parse(await roundTrip(other, 'headers')) as Record<string, string>;
+    expect(seen.cookie).toBeUndefined();
+    expect(seen.authorization).toBeUndefined();
+    // The site's own page keeps them.
+    const own = await upgrade('https://any-ws.test/ws', { origin: 'https://any-ws.test', cookie: 's=1' });
+    expect((JSON.parse(await roundTrip(own, 'headers')) as Record<string, string>).cookie).toBe('s=1');
   });
 
   it('answers a plain request on a websocket route as usual, without Upgrade upstream', async () => {
