@@ -89,15 +89,34 @@ async function chooseVersion(api: Cloudflare, target: DeployTarget, to: string |
   const { deployments } = await api.get<{ deployments: Deployment[] }>(
     `/accounts/${target.accountId}/workers/scripts/${encodeURIComponent(target.workerName)}/deployments`,
   );
-  const current = deployments[0] ? mainVersion(deployments[0]) : undefined;
-  if (!current) throw new Error(`${target.workerName} has no deployment`);
-  if (to) {
-    // A version that never served is allowed, but it must exist: the API says so on deploy.
-    return { current, to };
+  const choice = rollbackChoice(deployments, to);
+  if ('error' in choice) throw new Error(`${target.workerName} has ${choice.error}`);
+  return choice;
+}
+
+/**
+ * What serves now and what comes back, from the deployments newest first. A split (a canary
+ * left at `new@10 old@90` by a deploy that was stopped) is undone: the version that served
+ * alone before it comes back, and the other is the one rolled back from.
+ * @example rollbackChoice([canary('new', 10, 'old'), full('old')]) // { current: 'new', to: 'old' }
+ */
+export function rollbackChoice(
+  deployments: Deployment[],
+  to?: string,
+): { current: string; to: string } | { error: string } {
+  const newest = deployments[0];
+  const main = newest ? mainVersion(newest) : undefined;
+  if (!newest || !main) return { error: 'no deployment' };
+  const serving = newest.versions.filter((v) => v.percentage > 0).map((v) => v.version_id);
+  if (serving.length > 1) {
+    const alone = deployments.slice(1).find((d) => d.versions.some((v) => v.percentage === 100));
+    const back = to ?? (alone ? mainVersion(alone) : main) ?? main;
+    return { current: serving.find((id) => id !== back) ?? main, to: back };
   }
-  const previous = previousVersion(deployments, current);
-  if (!previous) throw new Error(`${target.workerName} has no earlier version to roll back to`);
-  return { current, to: previous };
+  // A version that never served is allowed as --to, but it must exist: the API says so on deploy.
+  if (to) return { current: main, to };
+  const previous = previousVersion(deployments, main);
+  return previous ? { current: main, to: previous } : { error: 'no earlier version to roll back to' };
 }
 
 const mainVersion = (d: Deployment) =>

@@ -4,7 +4,7 @@
  * deploy restored the old version, rollback chose the failed version, the newest "other" one.
  */
 import { describe, expect, it } from 'vitest';
-import { type Deployment, previousVersion } from '../../scripts/rollback.ts';
+import { type Deployment, previousVersion, rollbackChoice } from '../../scripts/rollback.ts';
 
 const at = (message: string, ...shares: Array<[string, number]>): Deployment => ({
   created_on: '2026-12-03T00:00:00Z',
@@ -57,5 +57,18 @@ describe('rollback: the version to go back to', () => {
   it('finds none when no other version ever served alone', () => {
     expect(previousVersion([full('only')], 'only')).toBeUndefined();
     expect(previousVersion([full('only'), at('canary', ['x', 10], ['only', 90])], 'only')).toBeUndefined();
+  });
+
+  it('undoes a canary a stopped deploy left behind: the version that served alone comes back', () => {
+    // A review: with new@10 old@90 live, "current" was old, and rollback chose the one before it.
+    const history = [
+      at('10 % feature', ['new', 10], ['old', 90]),
+      at('stage', ['old', 100], ['new', 0]),
+      full('old'),
+      full('older'),
+    ];
+    expect(rollbackChoice(history)).toEqual({ current: 'new', to: 'old' });
+    expect(rollbackChoice([full('new'), full('old')])).toEqual({ current: 'new', to: 'old' });
+    expect(rollbackChoice([])).toEqual({ error: 'no deployment' });
   });
 });
