@@ -9,6 +9,7 @@
  * must never repeat a credential someone pasted under a header name nobody thought of.
  */
 import type { CompiledRoute, Template } from '../../src/table/types.ts';
+import { hideUserinfo } from '../compiler/values.ts';
 
 /** Headers whose values are policy, never a credential: shown as written. */
 const VISIBLE_HEADERS = new Set([
@@ -93,22 +94,18 @@ export function showTemplate(name: string, template: Template): string {
  * @example showRedirectTarget('https://example.com/in?sk_live_abc') // 'https://example.com/in?(hidden)'
  */
 export function showRedirectTarget(target: string): string {
-  const hash = target.indexOf('#');
-  const beforeHash = (hash === -1 ? target : target.slice(0, hash)).replace(USERINFO, `$1${HIDDEN}@`);
+  const [query, hash] = queryAndFragment(target);
+  const base = hideUserinfo(target.slice(0, target.length - query.length - hash.length));
   // A fragment can carry a token too (OAuth implicit flows): it is never shown.
-  const fragment = hash === -1 ? '' : `#${HIDDEN}`;
-  const query = beforeHash.indexOf('?');
-  if (query === -1) return `${beforeHash}${fragment}`;
+  const fragment = hash ? `#${HIDDEN}` : '';
+  if (!query) return `${base}${fragment}`;
   // `;` separates parameters for some servers, as `&` does for all.
-  const params = beforeHash
-    .slice(query + 1)
+  const params = query
+    .slice(1)
     .split(/([&;])/)
     .map((part, i) => (i % 2 === 1 ? part : showParam(part)));
-  return `${beforeHash.slice(0, query + 1)}${params.join('')}${fragment}`;
+  return `${base}?${params.join('')}${fragment}`;
 }
-
-/** `scheme://user:password@`: the credentials part of a URL's authority. */
-const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i;
 
 /** One `name=value` of a query: shown when its name is allowed or its value empty. */
 function showParam(pair: string): string {

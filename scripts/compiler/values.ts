@@ -100,13 +100,18 @@ export function hasUserinfo(text: string): boolean {
   return USERINFO.test(text);
 }
 
+/** The URL as written, with a user and password before the host shown as `(hidden)`. */
+export function hideUserinfo(text: string): string {
+  return text.replace(USERINFO, '$1(hidden)@');
+}
+
 /**
  * A URL as a message may quote it, since check's output goes to CI logs and pull-request
  * annotations: a user and password before the host, and the query and fragment, are hidden.
  * @example quotableUrl('https://admin:pw@o.example/x?key=1') // 'https://(hidden)@o.example/x?(hidden)'
  */
 export function quotableUrl(text: string): string {
-  return text.replace(USERINFO, '$1(hidden)@').replace(/([?#])[\s\S]*$/, '$1(hidden)');
+  return hideUserinfo(text).replace(/([?#])[\s\S]*$/, '$1(hidden)');
 }
 
 /**

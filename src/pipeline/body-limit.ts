@@ -83,10 +83,10 @@ async function drain(reader: ByteReader): Promise<void> {
   let drained = 0;
   try {
     // Each read races the deadline: a client that stalls mid-upload never ends a read.
-    for (let piece = await beforeDeadline(reader.read(), deadline); piece !== null && piece !== LATE; ) {
+    while (drained <= DRAIN_BYTES) {
+      const piece = await beforeDeadline(reader.read(), deadline);
+      if (piece === null || piece === LATE) break;
       drained += piece.byteLength;
-      if (drained > DRAIN_BYTES) break;
-      piece = await beforeDeadline(reader.read(), deadline);
     }
   } catch {
     return;

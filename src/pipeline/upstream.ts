@@ -35,20 +35,16 @@ export async function fetchUpstream(
   const route = x.route;
   const urls = route.origins.map((origin) => upstreamUrl(route, origin, x.path, x.search));
   const first = urls[0];
-  if (!first || urls.some((url) => url === null)) return refuseUnsendable(x);
+  if (!first || urls.some((url) => url === null))
+    return refused(x, 400, 'bad_request', 'The path cannot be sent to the origin exactly as it was matched');
   const deadline = Date.now() + route.timeoutMs;
   const hasBody = x.body !== null && x.method !== 'GET' && x.method !== 'HEAD';
   // Only a failover route may replay a body (and only one with two origins pays for an await).
   const replay = route.origins.length < 2 ? undefined : await replayableBody(x, hasBody, deadline);
   if (replay === BAD_BODY)
-    return refuseBody(x, 400, 'bad_request', 'The request body is not as long as its Content-Length');
+    return refused(x, 400, 'bad_request', 'The request body is not as long as its Content-Length');
   if (replay === LATE)
-    return refuseBody(
-      x,
-      504,
-      'gateway_timeout',
-      `The request body did not arrive within ${route.timeoutMs} ms`,
-    );
+    return refused(x, 504, 'gateway_timeout', `The request body did not arrive within ${route.timeoutMs} ms`);
   const last = route.origins.length > 1 && replay !== undefined ? route.origins.length - 1 : 0;
   const upload = hasBody && replay === undefined ? x.uploadCut : null;
   const report: UpstreamReport = { url: first, tries: 0, answeredBy: null, originStatus: null };
@@ -115,10 +111,14 @@ function failed(
   return { ok: false, answer: { ...jsonError(x, 'upstream', status, code, message), upstream: report } };
 }
 
-/** The URL would not carry the matched path exactly: nothing is sent. */
-function refuseUnsendable(x: Routed): UpstreamResult {
-  const message = 'The path cannot be sent to the origin exactly as it was matched';
-  return { ok: false, answer: jsonError(x, 'upstream', 400, 'bad_request', message) };
+/** An answer the router makes before anything is sent upstream. */
+function refused(
+  x: Routed,
+  status: 400 | 504,
+  code: 'bad_request' | 'gateway_timeout',
+  message: string,
+): UpstreamResult {
+  return { ok: false, answer: jsonError(x, 'upstream', status, code, message) };
 }
 
 /** A body kept for replay that was not the length it declared (or failed as it came). */
@@ -187,15 +187,6 @@ function joined(pieces: Uint8Array[], length: number): ArrayBuffer {
     at += piece.byteLength;
   }
   return bytes.buffer;
-}
-
-function refuseBody(
-  x: Routed,
-  status: 400 | 504,
-  code: 'bad_request' | 'gateway_timeout',
-  message: string,
-): UpstreamResult {
-  return { ok: false, answer: jsonError(x, 'upstream', status, code, message) };
 }
 
 /** Jittered backoff between tries, never past the deadline. */

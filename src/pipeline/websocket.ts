@@ -29,7 +29,7 @@ export const websocketGuard: StageFactory = (route) => {
     // A client that sends no Origin is no browser page, and a page of the site itself is no
     // other site: the check is for cross-site pages, as CORS is.
     const origin = x.request.headers.get('origin');
-    if (!cors || origin === null || !isWebSocketUpgrade(x.request)) return next(x);
+    if (cors === null || origin === null || !isWebSocketUpgrade(x.request)) return next(x);
     if (origin.toLowerCase() === `${x.scheme}://${x.authority}`) return next(x);
     // '*' without credentials lets every site in, but not as its visitor: a cross-site page's
     // socket goes on without the cookies and Authorization the browser attached to it.
