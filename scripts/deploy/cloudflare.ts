@@ -3,8 +3,12 @@
  * its deployments, secrets, custom domains and zone routes, and detach what wrangler leaves
  * attached. Every answer is the `{success, errors, messages, result}` envelope. The base URL is
  * CLOUDFLARE_API_BASE_URL when set (as wrangler reads it), so tests run against a local stand-in.
- * The token is sent, never printed.
+ * The token is sent, never printed. Every call has its own deadline (60 s, headers and body):
+ * a stalled API fails the deploy with a message, and the deploy's restore steps run, instead of
+ * hanging a CI job.
  */
+
+export const API_TIMEOUT_MS = 60_000;
 
 export const DEFAULT_API_BASE = 'https://api.cloudflare.com/client/v4';
 
@@ -27,16 +31,21 @@ export interface Cloudflare {
  * A client for the API at `baseUrl` with an API token.
  * @example const api = cloudflare({ token, baseUrl: env.CLOUDFLARE_API_BASE_URL }); await api.get('/zones?name=example.com')
  */
-export function cloudflare(options: { token: string; baseUrl?: string }): Cloudflare {
+export function cloudflare(options: { token: string; baseUrl?: string; timeoutMs?: number }): Cloudflare {
   const base = (options.baseUrl || DEFAULT_API_BASE).replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? API_TIMEOUT_MS;
   const call = async <T>(method: string, path: string): Promise<T> => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const late = () => new CloudflareError(`${method} ${path}: no answer within ${timeoutMs} ms`, 0, []);
     let response: Response;
     try {
       response = await fetch(`${base}${path}`, {
         method,
         headers: { authorization: `Bearer ${options.token}`, accept: 'application/json' },
+        signal: deadline,
       });
     } catch (error) {
+      if (deadline.aborted) throw late();
       throw new CloudflareError(`${method} ${path}: ${(error as Error).message}`, 0, []);
     }
     const body = (await response.json().catch(() => null)) as {
@@ -44,6 +53,8 @@ export function cloudflare(options: { token: string; baseUrl?: string }): Cloudf
       errors?: Array<{ code: number; message: string }>;
       result?: T;
     } | null;
+    // The deadline covers the body too: a body cut by it is no answer, not a malformed one.
+    if (deadline.aborted) throw late();
     if (!response.ok || !body?.success) {
       const errors = body?.errors ?? [];
       const detail =
