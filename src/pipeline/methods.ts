@@ -10,13 +10,23 @@ import type { StageFactory } from './stage.ts';
 const NEVER = new Set(['TRACE', 'TRACK', 'CONNECT']);
 
 /**
- * True when a method override header's value names a method no route relays, in any case, with
- * spaces around it, or anywhere in a comma-separated list (Express's method-override takes the
- * first of a list, and two header lines arrive joined by a comma).
+ * The methods a method override header's value names, upper-cased: every item of a
+ * comma-separated list (Express's method-override takes the first of a list, and two header
+ * lines arrive joined by a comma), spaces around each dropped.
+ * @example namedMethods(' get, Trace,') // ['GET', 'TRACE']
+ */
+export function namedMethods(value: string): string[] {
+  const named: string[] = [];
+  for (const item of value.split(',')) if (item.trim()) named.push(item.trim().toUpperCase());
+  return named;
+}
+
+/**
+ * True when a method override header's value names a method no route relays, in any spelling.
  * @example neverRelayed('get, Trace') // true
  */
 export function neverRelayed(value: string): boolean {
-  return value.split(',').some((item) => NEVER.has(item.trim().toUpperCase()));
+  return namedMethods(value).some((method) => NEVER.has(method));
 }
 
 /**

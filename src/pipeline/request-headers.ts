@@ -8,7 +8,7 @@
 import type { Env, Routed } from '../exchange.ts';
 import type { CompiledHeaderRules } from '../table/types.ts';
 import { hopByHop } from './hop-by-hop.ts';
-import { neverRelayed } from './methods.ts';
+import { namedMethods, neverRelayed } from './methods.ts';
 import { renderTemplate } from './template.ts';
 
 /** Dropped by prefix: forwarding headers, and Cloudflare's own (not the origin's business). */
@@ -82,11 +82,8 @@ export function carriesMethodOverride(headers: Headers): boolean {
 export function overriddenMethods(headers: Headers, route: Routed['route']): string[] {
   if (route.methods !== null) return [];
   const named: string[] = [];
-  for (const name of headers.keys()) {
-    if (!METHOD_OVERRIDES.has(name)) continue;
-    for (const item of (headers.get(name) ?? '').split(','))
-      if (item.trim()) named.push(item.trim().toUpperCase());
-  }
+  for (const name of headers.keys())
+    if (METHOD_OVERRIDES.has(name)) named.push(...namedMethods(headers.get(name) ?? ''));
   return named;
 }
 
