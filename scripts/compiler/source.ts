@@ -4,6 +4,7 @@
  */
 import {
   Document,
+  isAlias,
   isCollection,
   isMap,
   isPair,
@@ -68,6 +69,14 @@ export function loadSource(written: string): Source {
     ...position(skipIndent(text, error.pos[0])),
   }));
   let fatal = doc.errors.some((error) => error.code !== 'DUPLICATE_KEY');
+  if (!fatal) {
+    for (const offset of sameKeysSpelledApart(doc))
+      syntaxErrors.push({
+        severity: 'error',
+        message: yamlMessage('DUPLICATE_KEY', ''),
+        ...position(offset),
+      });
+  }
   let data: unknown;
   try {
     data = fatal ? undefined : doc.toJS({ maxAliasCount: 100 });
@@ -113,6 +122,31 @@ export function loadSource(written: string): Source {
       return { severity: options.severity ?? 'error', message, ...position(offset) };
     },
   };
+}
+
+/**
+ * Keys that repeat an earlier key of their mapping in a spelling the YAML library's own check
+ * compares as different, while the data has one key: an alias (`*k: 2s` beside the `timeout:` it
+ * names), or a number, boolean or null beside its quoted text (`1:` and `"1":`). The later value
+ * would silently replace the earlier. Returns the offsets of the later keys.
+ */
+function sameKeysSpelledApart(doc: Document.Parsed): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Map<string, unknown>();
+      for (const pair of map.items) {
+        const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+        if (!isScalar(key)) continue;
+        const text = String(key.value ?? '');
+        // A repeat the library saw itself (same value, written out) is reported already.
+        if (seen.has(text) && (isAlias(pair.key) || seen.get(text) !== key.value))
+          offsets.push((pair.key as Node).range?.[0] ?? 0);
+        if (!seen.has(text)) seen.set(text, isAlias(pair.key) ? Symbol() : key.value);
+      }
+    },
+  });
+  return offsets;
 }
 
 /** Where the alias named `name` is (the last alias, for an alias bomb, when `name` is not given). */
