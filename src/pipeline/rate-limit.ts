@@ -14,18 +14,17 @@ interface RateLimitBinding {
 }
 
 /** One counter a request is counted on. */
-export interface LimitCheck {
+interface LimitCheck {
   limit: CompiledRateLimit;
   /** The key counted: the route id and the client's address (or network) or header value. */
   key: string;
 }
 
 /**
- * The counters a request is counted on: the one decision of what is counted, shared by the
- * Worker and `explain`.
+ * The counters a request is counted on: the one decision of what is counted.
  * @example await limitChecks(route, x) // [{ limit, key: 'api|ip:203.0.113.9' }]
  */
-export async function limitChecks(route: CompiledRoute, x: Exchange): Promise<LimitCheck[]> {
+async function limitChecks(route: CompiledRoute, x: Exchange): Promise<LimitCheck[]> {
   return Promise.all(
     route.rateLimits.map(async (limit) => ({ limit, key: `${route.id}|${await subject(limit, x)}` })),
   );

@@ -221,4 +221,17 @@ routes:
     expect(result.stdout).toMatch(/env\.CF_VERSION_METADATA +Worker Version Metadata/);
     expect(existsSync(join(tmp, 'dry-bundle', 'index.js'))).toBe(true);
   });
+
+  it('passes wrangler versions upload --dry-run without credentials: what the deploy uploads', async () => {
+    const out = join(tmp, 'dry-versions');
+    expect((await run('build.ts', [fixture('routes.yaml'), '--out', out])).status).toBe(0);
+    const result = dryRun(join(out, 'wrangler.json'), join(tmp, 'dry-versions-bundle'), [
+      'versions',
+      'upload',
+    ]);
+    expect(result.status, result.stderr + result.stdout).toBe(0);
+    expect(result.stdout).toContain('--dry-run: exiting now');
+    expect(result.stdout).toMatch(/env\.RL_API_V2 \(100 requests\/60s\) +Rate Limit/);
+    expect(existsSync(join(tmp, 'dry-versions-bundle', 'index.js'))).toBe(true);
+  });
 });
