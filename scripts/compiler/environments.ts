@@ -4,8 +4,9 @@
  * not fit. Applying one turns the file into a plain table for that environment, which the rest
  * of the compiler handles as it handles a file without environments.
  *
- * Outside production every host must be mapped (or its route's hosts overridden), and no mapped
- * host may be one production serves: a staging Worker never claims production's domains.
+ * Outside production every host must be mapped (or its route's hosts overridden), and no host
+ * may be one another environment serves or reaches through a wildcard: a staging Worker never
+ * claims production's domains, nor production's wildcard staging's.
  */
 import { normalizeHost } from '../../src/routing/host.ts';
 import type { Reporter } from './compile.ts';
@@ -34,6 +35,22 @@ export function environmentNames(config: Pick<RawConfig, 'environments'>): strin
  * @example applyEnvironment(config, 'staging', report).routes[0].hosts // ['api.staging.example.com']
  */
 export function applyEnvironment(config: RawConfig, name: string, report: Reporter): RawConfig {
+  const { placed, table } = placeRoutes(config, name, report);
+  // Each pair once: an environment gives way to those before it (production first).
+  const names = environmentNames(config);
+  for (const earlier of names.slice(0, Math.max(0, names.indexOf(name)))) {
+    const theirs = placeRoutes(config, earlier, () => undefined).table.routes.flatMap((r) => r.hosts);
+    refuseSharedHosts(placed, theirs, name, earlier, report);
+  }
+  return table;
+}
+
+/** The environment's routes with their hosts placed, and the plain table they make. */
+function placeRoutes(
+  config: RawConfig,
+  name: string,
+  report: Reporter,
+): { placed: Array<{ hosts: EnvironmentHost[] }>; table: RawConfig } {
   const { environments, ...rest } = config;
   const environment = environments?.[name] ?? {};
   const at = ['environments', name];
@@ -55,12 +72,7 @@ export function applyEnvironment(config: RawConfig, name: string, report: Report
   );
   const routes = placed.map((p) => p.route);
   const vars = { ...(config.vars ?? {}), ...(environment.vars ?? {}) };
-  const table = { ...rest, vars, routes };
-  if (name !== DEFAULT_ENVIRONMENT && environments?.[DEFAULT_ENVIRONMENT] !== undefined) {
-    const production = applyEnvironment(config, DEFAULT_ENVIRONMENT, () => undefined);
-    refuseSharedHosts(placed, production.routes, name, report);
-  }
-  return table;
+  return { placed, table: { ...rest, vars, routes } };
 }
 
 /**
@@ -286,19 +298,39 @@ function mapOrigin(origin: string, mapping: Record<string, string>): { origin: s
   return parseOriginUrl(mapped).ok ? { origin: mapped, key } : null;
 }
 
-/** No host of another environment may be one production serves (the domain would move). */
+/**
+ * No host of an environment may be one an earlier environment serves, or one that a wildcard of
+ * either covers. Each Worker gets its hosts at the edge: an exact host as a custom domain, a
+ * wildcard as a zone route (`*.example.com/*`, which matches at any depth and wins over a custom
+ * domain on the same hostname). So production's `*.example.com` would take requests for staging's
+ * `api.staging.example.com`, and staging's `*.example.com` production's `api.example.com`. Two
+ * wildcards nested one in the other do not clash: the more specific zone route wins.
+ */
 function refuseSharedHosts(
   placed: Array<{ hosts: EnvironmentHost[] }>,
-  production: RawRoute[],
+  theirs: string[],
   name: string,
+  other: string,
   report: Reporter,
 ): void {
-  const taken = new Set(production.flatMap((route) => route.hosts.map((h) => normalizeHost(h))));
+  const taken = theirs.map((h) => normalizeHost(h));
   for (const { host, spelledAt } of placed.flatMap((p) => p.hosts)) {
-    if (taken.has(normalizeHost(host)))
-      report(spelledAt, `host ${host} is also served in production: ${name} needs hosts of its own`);
+    const mine = normalizeHost(host);
+    const clash = taken.find((t) => t === mine || covers(t, mine) || covers(mine, t));
+    if (clash === undefined) continue;
+    const how =
+      clash === mine
+        ? `is also served in ${other}`
+        : covers(clash, mine)
+          ? `is also matched by ${other}'s ${clash} (a wildcard's zone route, which wins over a custom domain)`
+          : `would also match ${other}'s ${clash} (a wildcard's zone route, which wins over a custom domain)`;
+    report(spelledAt, `host ${host} ${how}: ${name} needs hosts of its own`);
   }
 }
+
+/** A wildcard covering an exact host at any depth, as a zone route's `*` does. */
+const covers = (pattern: string, host: string): boolean =>
+  pattern.startsWith('*.') && !host.startsWith('*.') && host.endsWith(pattern.slice(1));
 
 /**
  * The environments a routes.yaml text declares (production first), read without compiling it;

@@ -50,13 +50,13 @@ describe('environments', () => {
     const patterns = (config: Record<string, unknown>) =>
       (config.routes as Array<{ pattern: string }>).map((r) => r.pattern).sort();
     expect(patterns(production)).toEqual([
-      '*.example.com/*',
+      '*.tenants.example.com/*',
       'admin.example.com',
       'api.example.com',
       'example.org',
     ]);
     expect(patterns(staging)).toEqual([
-      '*.staging.example.com/*',
+      '*.tenants.staging.example.com/*',
       'admin-staging.example.net',
       'api.staging.example.com',
       'staging.example.net',

@@ -264,14 +264,14 @@ describe('compiled values', () => {
       'api.example.com',
       'example.org',
     ]);
-    expect(Object.keys(production.wildcard)).toEqual(['example.com']);
+    expect(Object.keys(production.wildcard)).toEqual(['tenants.example.com']);
     expect(staging.environment).toBe('staging');
     expect(Object.keys(staging.exact).sort()).toEqual([
       'admin-staging.example.net',
       'api.staging.example.com',
       'staging.example.net',
     ]);
-    expect(Object.keys(staging.wildcard)).toEqual(['staging.example.com']);
+    expect(Object.keys(staging.wildcard)).toEqual(['tenants.staging.example.com']);
     expect(staging.vars).toEqual({ REGION: 'eu-staging' });
     expect(routeOf(staging, 'api').origins).toEqual([
       { origin: 'https://staging-o.example.net', basePath: '/v1' },
