@@ -153,10 +153,18 @@ function originKey(key: string): string | null {
   const rest = key.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
   if (!/^\/*$/.test(rest)) return null;
   try {
-    return new URL(key).origin;
+    return serverOrigin(new URL(key));
   } catch {
     return null;
   }
+}
+
+/**
+ * scheme://host[:port] with the host as requests reach it: lower-case, no trailing dots, so
+ * `https://o.example.net.` maps as `https://o.example.net` does (the URL parser keeps the dot).
+ */
+function serverOrigin(url: URL): string {
+  return `${url.protocol}//${normalizeHost(url.hostname)}${url.port ? `:${url.port}` : ''}`;
 }
 
 /** One route in one environment: its override merged over it, hosts and origins mapped. */
@@ -291,7 +299,7 @@ function mapOrigin(origin: string, mapping: Record<string, string>): { origin: s
   } catch {
     return null;
   }
-  const key = Object.keys(mapping).find((k) => originKey(k) === parsed.origin);
+  const key = Object.keys(mapping).find((k) => originKey(k) === serverOrigin(parsed));
   if (key === undefined) return null;
   const basePath = origin.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
   const mapped = `${(mapping[key] as string).replace(/\/+$/, '')}${basePath}`;

@@ -385,6 +385,27 @@ describe('environment mappings', () => {
     expect(api.hosts).toEqual(['api.staging.example.com']);
     expect(api.origins.map((o) => `${o.origin}${o.basePath}`)).toEqual(['https://staging-o.example.net/v1']);
   });
+
+  it('map an origin whatever trailing dots the key or the route spells its host with', () => {
+    const text = [
+      'version: 1',
+      'environments:',
+      '  production: {}',
+      '  staging:',
+      '    hosts: { example.com: staging.example.com }',
+      '    origins: { "https://o.example.net": https://staging-o.example.net }',
+      'routes:',
+      '  - { id: api, hosts: [api.example.com], origin: "https://o.example.net./v1" }',
+      '  - { id: www, hosts: [www.example.com], origin: "https://O.Example.Net.." }',
+      '',
+    ].join('\n');
+    const analysis = analyze(text, { env: 'staging' });
+    expect(analysis.diagnostics.map(show)).toEqual([]);
+    const origins = (id: string) =>
+      routeOf(analysis.table as CompiledTable, id).origins.map((o) => `${o.origin}${o.basePath}`);
+    expect(origins('api')).toEqual(['https://staging-o.example.net/v1']);
+    expect(origins('www')).toEqual(['https://staging-o.example.net']);
+  });
 });
 
 describe('positions', () => {
