@@ -29,7 +29,8 @@ export interface Explanation {
   /** Where the request goes upstream (for a proxy route, even when the router answers first). */
   upstream: null | { url: string; failover: string[]; reached: boolean };
   redirect: null | { status: number; location: string };
-  methods: null | { allowed: boolean; list: string[] | null };
+  /** `list` null: any method the route relays; `allow`: the Allow header a 405 carries. */
+  methods: null | { allowed: boolean; list: string[] | null; allow: string };
   cors: null | {
     origins: string[];
     methods: string[];
@@ -98,7 +99,9 @@ export async function explain(table: CompiledTable, request: SimulatedRequest): 
       outcome.location !== null && typeof outcome.status === 'number'
         ? { status: outcome.status, location: showAnswerHeader(route, 'location', outcome.location) }
         : null,
-    methods: route ? { allowed: methodAllowed(route, x.method), list: route.methods } : null,
+    methods: route
+      ? { allowed: methodAllowed(route, x.method), list: route.methods, allow: route.allow }
+      : null,
     cors: cors
       ? {
           origins: corsOrigins(cors),
@@ -236,7 +239,7 @@ export function formatExplanation(e: Explanation): string {
       'methods',
       m.allowed
         ? `${e.request.method} allowed (${list})`
-        : `${e.request.method} not allowed: 405 (Allow: ${list})`,
+        : `${e.request.method} not allowed: 405 (Allow: ${m.allow})`,
     );
   }
   if (e.cors) {

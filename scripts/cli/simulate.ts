@@ -54,6 +54,13 @@ const DRY: Platform = {
     }) as unknown as Cache,
 };
 
+/**
+ * Methods the Fetch standard forbids a Request to carry, so Node refuses to build one; a Worker
+ * still receives them (and answers 405). The request is built as a GET and the exchange carries
+ * the method that was asked for.
+ */
+const UNBUILDABLE = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
 const CONTEXT = {
   waitUntil: () => undefined,
   passThroughOnException: () => undefined,
@@ -69,11 +76,12 @@ export function createSimulator(table: CompiledTable): (request: SimulatedReques
   const pipeline = createPipeline(table, DRY);
   const env = simulatedEnv(table);
   return async (input) => {
+    const method = (input.method ?? 'GET').toUpperCase();
     const request = new Request(input.url, {
-      method: (input.method ?? 'GET').toUpperCase(),
+      method: UNBUILDABLE.has(method) ? 'GET' : method,
       headers: input.headers,
     });
-    const x = createExchange(request, env, CONTEXT);
+    const x = { ...createExchange(request, env, CONTEXT), method };
     const answer = await pipeline(x);
     if (answer.response.status !== 101) answer.response.headers.set('x-request-id', x.id);
     return outcome(x, answer);

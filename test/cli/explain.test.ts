@@ -81,6 +81,17 @@ describe('explain', () => {
     expect(out).toContain('DELETE not allowed: 405 (Allow: GET, HEAD, POST)');
   });
 
+  it('answers 405 for TRACE, TRACK and CONNECT on a route that allows any method, as the Worker does', async () => {
+    for (const method of ['TRACE', 'track', 'CONNECT']) {
+      const result = await explain('www.example.com/x', '--method', method);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(/result +405 method_not_allowed/);
+      expect(result.stdout).toContain(
+        `${method.toUpperCase()} not allowed: 405 (Allow: GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS)`,
+      );
+    }
+  });
+
   it('shows a redirect target with the path and query kept', async () => {
     const result = await explain('http://www.example.com/a/b?c=1');
     expect(result.status).toBe(0);

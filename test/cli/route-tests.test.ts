@@ -69,13 +69,16 @@ cases:
   - name: unknown host
     request: { url: https://nope.example.com/ }
     expect: { route: null, status: 404, error: no_route }
+  - name: TRACE is refused on a route that allows any method
+    request: { url: https://acme.shop.example.co.uk/cart, method: TRACE }
+    expect: { route: tenants, status: 405, error: method_not_allowed }
 `;
 
 describe('route tests in check', () => {
   it('runs every case after a clean check and exits 0 when all pass and every route is reached', async () => {
     const result = await run('check.ts', [project('pass', ALL_PASS), '--require-coverage']);
     expect(result.stderr).toContain('routes.yaml: OK, 5 routes on 4 hosts');
-    expect(result.stderr).toContain('routes.test.yaml: all 8 cases pass; cases reach 5 of 5 routes');
+    expect(result.stderr).toContain('routes.test.yaml: all 9 cases pass; cases reach 5 of 5 routes');
     expect(result.stderr).not.toContain('FAIL');
     expect(result.status).toBe(0);
   });
