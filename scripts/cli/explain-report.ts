@@ -8,7 +8,7 @@ import type { Exchange } from '../../src/exchange.ts';
 import { accessDecision } from '../../src/pipeline/access.ts';
 import { cacheDecision } from '../../src/pipeline/cache.ts';
 import { allowedOrigin, isPreflight, preflightDecision } from '../../src/pipeline/cors.ts';
-import { methodAllowed } from '../../src/pipeline/methods.ts';
+import { refusedMethod } from '../../src/pipeline/methods.ts';
 import { createResolver } from '../../src/routing/resolve.ts';
 import { upstreamUrl } from '../../src/routing/upstream.ts';
 import type { CompiledCors, CompiledRoute, CompiledTable } from '../../src/table/types.ts';
@@ -29,8 +29,11 @@ export interface Explanation {
   /** Where the request goes upstream (for a proxy route, even when the router answers first). */
   upstream: null | { url: string; failover: string[]; reached: boolean };
   redirect: null | { status: number; location: string };
-  /** `list` null: any method the route relays; `allow`: the Allow header a 405 carries. */
-  methods: null | { allowed: boolean; list: string[] | null; allow: string };
+  /**
+   * `list` null: any method the route relays; `refused`: what a 405 refuses (the method, or a
+   * `_method` in the query); `allow`: the Allow header it carries.
+   */
+  methods: null | { allowed: boolean; refused: string | null; list: string[] | null; allow: string };
   cors: null | {
     origins: string[];
     methods: string[];
@@ -99,9 +102,7 @@ export async function explain(table: CompiledTable, request: SimulatedRequest): 
       outcome.location !== null && typeof outcome.status === 'number'
         ? { status: outcome.status, location: showAnswerHeader(route, 'location', outcome.location) }
         : null,
-    methods: route
-      ? { allowed: methodAllowed(route, x.method), list: route.methods, allow: route.allow }
-      : null,
+    methods: route ? methodsOf(route, x) : null,
     cors: cors
       ? {
           origins: corsOrigins(cors),
@@ -145,6 +146,11 @@ function preflightOf(cors: CompiledCors, x: Exchange): NonNullable<Explanation['
   if (!isPreflight(x.request)) return null;
   const { method, headers, methodAllowed, headersAllowed } = preflightDecision(cors, x.request);
   return { method, headers, methodAllowed, headersAllowed };
+}
+
+function methodsOf(route: CompiledRoute, x: Exchange): NonNullable<Explanation['methods']> {
+  const refused = refusedMethod(route, x.method, x.search);
+  return { allowed: refused === null, refused, list: route.methods, allow: route.allow };
 }
 
 function rateLimitsOf(route: CompiledRoute | null): Explanation['rateLimits'] {
@@ -239,7 +245,7 @@ export function formatExplanation(e: Explanation): string {
       'methods',
       m.allowed
         ? `${e.request.method} allowed (${list})`
-        : `${e.request.method} not allowed: 405 (Allow: ${m.allow})`,
+        : `${m.refused} not allowed: 405 (Allow: ${m.allow})`,
     );
   }
   if (e.cors) {

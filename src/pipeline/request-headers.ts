@@ -8,7 +8,8 @@
 import type { Env, Routed } from '../exchange.ts';
 import type { CompiledHeaderRules } from '../table/types.ts';
 import { hopByHop } from './hop-by-hop.ts';
-import { namedMethods, neverRelayed } from './methods.ts';
+import { namedMethods } from './method-overrides.ts';
+import { neverRelayed } from './methods.ts';
 import { renderTemplate } from './template.ts';
 
 /** Dropped by prefix: forwarding headers, and Cloudflare's own (not the origin's business). */

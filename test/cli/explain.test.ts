@@ -92,6 +92,14 @@ describe('explain', () => {
     }
   });
 
+  it("answers 405 when the query's _method names a method the route does not allow, as the Worker does", async () => {
+    const refused = await explain('api.example.com/users?.method=put', '--method', 'POST');
+    expect(refused.stdout).toMatch(/result +405 method_not_allowed/);
+    expect(refused.stdout).toContain('_method=PUT in the query not allowed: 405 (Allow: GET, HEAD, POST)');
+    const allowed = await explain('api.example.com/users?_method=post', '--method', 'POST');
+    expect(allowed.stdout).toContain('POST allowed (GET, HEAD, POST)');
+  });
+
   it('shows a redirect target with the path and query kept', async () => {
     const result = await explain('http://www.example.com/a/b?c=1');
     expect(result.status).toBe(0);

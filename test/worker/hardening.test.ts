@@ -138,6 +138,54 @@ describe('methods', () => {
     expect(open.headers['x-http-method-override']).toBe('DELETE');
   });
 
+  it('answers 405 to a _method query parameter naming a method the route refuses, in every spelling PHP reads', async () => {
+    const spellings = [
+      '_method=DELETE',
+      '%5Fmethod=DELETE',
+      '_%6Dethod=delete',
+      '.method=delete',
+      '+_method=Delete',
+      '[method=DELETE',
+      '_METHOD=DELETE',
+      '_method[]=DELETE',
+      '_method=get,%20delete',
+      'page=2&_method=%44ELETE',
+    ];
+    for (const query of spellings) {
+      const response = await router.fetch(`https://hd.test/count/limited/q-${run}?${query}`, {
+        method: 'GET',
+      });
+      expect(response.status, query).toBe(405);
+      expect(response.headers.get('allow'), query).toBe('GET, HEAD');
+      expect(((await response.json()) as { message: string }).message, query).toBe(
+        '_method=DELETE in the query is not allowed here',
+      );
+      const post = await router.fetch(`https://hd.test/limited/echo?${query}`, { method: 'POST', body: 'x' });
+      expect(post.status, `POST ${query}`).toBe(405);
+    }
+    expect(await count(`limited/q-${run}`)).toBe(0);
+  });
+
+  it('lets a _method the route allows through, and names that only look alike', async () => {
+    for (const query of [
+      '_method=POST',
+      '_method=get',
+      'x_method=DELETE',
+      '_methods=DELETE',
+      // PHP drops leading spaces from a name: `+method` is `method`.
+      '+method=DELETE',
+    ])
+      await echo(`https://hd.test/limited/echo?${query}`, { method: 'POST', body: 'x' });
+    // A route without methods relays any method: its overrides are the origin's business...
+    await echo('https://hd.test/echo?_method=DELETE', { method: 'POST', body: 'x' });
+    // ...but never TRACE, TRACK or CONNECT.
+    for (const query of ['_method=TRACE', '.method=track', '_method=connect'])
+      expect(
+        (await router.fetch(`https://hd.test/echo?${query}`, { method: 'POST', body: 'x' })).status,
+        query,
+      ).toBe(405);
+  });
+
   it('an upload with Expect: 100-continue (curl sends it for large bodies) reaches the origin, without it', async () => {
     const data = 'x'.repeat(5000);
     const response = await router.fetch('https://hd.test/echo', {
