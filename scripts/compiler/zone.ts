@@ -13,11 +13,29 @@ export type ZoneAnswer =
   | { kind: 'public-suffix'; reason: string };
 
 /**
+ * Cloudflare's shared domains (private entries of the Public Suffix List, which tldts reads as
+ * ordinary names under `.dev`): `x.workers.dev` would pass as a zone `workers.dev`, and the
+ * deploy fail when Cloudflare refuses the custom domain.
+ */
+const CLOUDFLARE_OWNED = ['workers.dev', 'pages.dev'];
+
+/**
  * The zone of a hostname (for a wildcard host, pass the part after `*.`).
  * @example zoneOf('api.example.co.uk') // { kind: 'zone', zone: 'example.co.uk' }
  * @example zoneOf('co.uk') // { kind: 'public-suffix', ... }
  */
 export function zoneOf(hostname: string): ZoneAnswer {
+  const owned = CLOUDFLARE_OWNED.find((domain) => hostname === domain || hostname.endsWith(`.${domain}`));
+  if (owned !== undefined) {
+    const use =
+      owned === 'workers.dev'
+        ? 'a Worker gets its own name there (workers_dev in wrangler.toml)'
+        : 'it serves Pages projects';
+    return {
+      kind: 'public-suffix',
+      reason: `${owned} is Cloudflare's own domain, which no account can route: ${use}`,
+    };
+  }
   const info = parse(hostname);
   if (info.isIp) return { kind: 'local', reason: `${hostname} is an IP address` };
   if (!info.isIcann) {
