@@ -2,8 +2,8 @@
  * What a request's method overrides name. Frameworks run a request as another method when it
  * carries one: a header (`X-HTTP-Method-Override` and friends, src/pipeline/request-headers.ts),
  * or a `_method` query parameter (Symfony and Laravel run `POST /users/1?_method=DELETE` as a
- * DELETE; Express's method-override does with a query getter). Query names are read as PHP reads
- * them, so other spellings of `_method` count too.
+ * DELETE; Express's method-override does with a query getter), honoured on a POST. Query names
+ * are read as the common parsers read them, so other spellings of `_method` count too.
  */
 
 /**
@@ -19,44 +19,63 @@ export function namedMethods(value: string): string[] {
 }
 
 /**
- * The methods the query's `_method` parameters name, upper-cased; [] for most queries.
+ * The methods the query's `_method` parameters name, upper-cased; [] for most queries. A name
+ * counts when any common parser reads it as `_method`: PHP (Symfony, Laravel), qs (Express's
+ * default query parser) or a plain one.
  * @example queryMethodOverrides('?page=2&_method=delete') // ['DELETE']
- * @example queryMethodOverrides('?%5Fmethod=PUT&.method=patch') // ['PUT', 'PATCH']
+ * @example queryMethodOverrides('?%5Fmethod=PUT&.method=patch&[_method]=post') // ['PUT', 'PATCH', 'POST']
  */
 export function queryMethodOverrides(search: string): string[] {
   if (search.length < 2) return [];
   const named: string[] = [];
-  for (const pair of search.slice(1).split('&')) {
+  // PHP can be set to split on `;` too: reading more pairs than a parser does only refuses more.
+  for (const pair of search.slice(1).split(/[&;]/)) {
     const equals = pair.indexOf('=');
-    if (equals === -1 || phpName(decoded(pair.slice(0, equals))) !== '_method') continue;
-    named.push(...namedMethods(decoded(pair.slice(equals + 1))));
+    if (equals === -1) continue;
+    const name = decoded(pair.slice(0, equals));
+    if (phpName(name) === OVERRIDE || qsName(name) === OVERRIDE)
+      named.push(...namedMethods(decoded(pair.slice(equals + 1))));
   }
   return named;
 }
 
-/** A query component as form decoding reads it (`+` is a space); a bad escape is kept as written. */
+const OVERRIDE = '_method';
+
+/**
+ * A query component as form decoding reads it: `+` is a space, each valid `%XX` one byte (as a
+ * character), a bad escape kept as written, so one bad escape cannot hide the rest.
+ */
 function decoded(text: string): string {
-  const spaced = text.replaceAll('+', ' ');
-  try {
-    return decodeURIComponent(spaced);
-  } catch {
-    return spaced;
-  }
+  return text
+    .replaceAll('+', ' ')
+    .replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }
 
 /**
- * A parameter name as PHP registers it, lower-cased: leading spaces dropped, `.` and spaces read
- * as `_`, an array suffix (`_method[]`) cut, and an unclosed `[` read as `_` (so `.method`,
- * `+method` and `[method` all arrive as `_method`).
+ * A parameter name as PHP registers it: cut at a NUL (PHP takes the name's length with strlen),
+ * leading spaces dropped, `.` and spaces read as `_`, an array's brackets cut (`_method[]`), an
+ * unclosed `[` read as `_`; a name with nothing before its `[` is dropped ('').
  */
 function phpName(name: string): string {
-  const trimmed = name.trimStart();
+  const nul = name.indexOf('\0');
+  const trimmed = (nul === -1 ? name : name.slice(0, nul)).trimStart();
   const open = trimmed.indexOf('[');
+  if (open === 0) return '';
   const base =
     open === -1
       ? trimmed
       : trimmed.indexOf(']', open) === -1
         ? `${trimmed.slice(0, open)}_${trimmed.slice(open + 1)}`
         : trimmed.slice(0, open);
-  return base.replace(/[. ]/g, '_').toLowerCase();
+  return base.replace(/[. ]/g, '_');
+}
+
+/**
+ * A parameter name as qs reads it: the part before its first `[...]`, or that bracket's content
+ * when nothing comes before it (`[_method]=DELETE` is `{ _method: 'DELETE' }` to Express).
+ */
+function qsName(name: string): string {
+  const bracket = /\[([^[\]]*)\]/.exec(name);
+  if (bracket === null) return name;
+  return bracket.index > 0 ? name.slice(0, bracket.index) : (bracket[1] as string);
 }

@@ -37,6 +37,8 @@ export function methodAllowed(route: CompiledRoute, method: string): boolean {
  */
 export function refusedMethod(route: CompiledRoute, method: string, search: string): string | null {
   if (!methodAllowed(route, method)) return method;
+  // No framework runs a GET or HEAD as another method: a link may carry `_method` harmlessly.
+  if (method === 'GET' || method === 'HEAD') return null;
   const overridden = queryMethodOverrides(search).find((named) => !methodAllowed(route, named));
   return overridden === undefined ? null : `_method=${overridden} in the query`;
 }

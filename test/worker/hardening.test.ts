@@ -24,6 +24,14 @@ const router = routerFor(
       origin: originUrl(),
       methods: ['GET'],
     },
+    // A route for GET and POST whose upstream path the origin counts.
+    {
+      id: 'posts-count',
+      hosts: ['hd.test'],
+      path: '/count/posts',
+      origin: originUrl(),
+      methods: ['GET', 'POST'],
+    },
     {
       id: 'secret',
       hosts: ['hd.test'],
@@ -138,48 +146,57 @@ describe('methods', () => {
     expect(open.headers['x-http-method-override']).toBe('DELETE');
   });
 
-  it('answers 405 to a _method query parameter naming a method the route refuses, in every spelling PHP reads', async () => {
+  it('answers 405 to a POST whose _method query names a method the route refuses, as PHP, qs or a plain parser reads it', async () => {
     const spellings = [
       '_method=DELETE',
       '%5Fmethod=DELETE',
       '_%6Dethod=delete',
       '.method=delete',
       '+_method=Delete',
-      '[method=DELETE',
-      '_METHOD=DELETE',
       '_method[]=DELETE',
+      // PHP cuts a name at a NUL; a bad escape after it hides nothing.
+      '_method%00=DELETE',
+      '%5Fmethod%00x=DELETE',
+      '_method%00%ZZ=DELETE',
+      // qs (Express) reads a leading bracket's content as the name.
+      '[_method]=DELETE',
+      '%5B_method%5D%5B%5D=DELETE',
       '_method=get,%20delete',
       'page=2&_method=%44ELETE',
+      'page=2;_method=DELETE',
     ];
     for (const query of spellings) {
-      const response = await router.fetch(`https://hd.test/count/limited/q-${run}?${query}`, {
-        method: 'GET',
+      const response = await router.fetch(`https://hd.test/count/posts/q-${run}?${query}`, {
+        method: 'POST',
+        body: 'x',
       });
       expect(response.status, query).toBe(405);
-      expect(response.headers.get('allow'), query).toBe('GET, HEAD');
+      expect(response.headers.get('allow'), query).toBe('GET, HEAD, POST');
       expect(((await response.json()) as { message: string }).message, query).toBe(
         '_method=DELETE in the query is not allowed here',
       );
-      const post = await router.fetch(`https://hd.test/limited/echo?${query}`, { method: 'POST', body: 'x' });
-      expect(post.status, `POST ${query}`).toBe(405);
     }
-    expect(await count(`limited/q-${run}`)).toBe(0);
+    expect(await count(`posts/q-${run}`)).toBe(0);
   });
 
-  it('lets a _method the route allows through, and names that only look alike', async () => {
+  it('lets through a _method the route allows, names no parser reads as _method, and any GET', async () => {
     for (const query of [
       '_method=POST',
       '_method=get',
       'x_method=DELETE',
       '_methods=DELETE',
-      // PHP drops leading spaces from a name: `+method` is `method`.
+      // PHP drops leading spaces and a name with nothing before its `[`; parsers are case-sensitive.
       '+method=DELETE',
+      '[method=DELETE',
+      '_METHOD=DELETE',
     ])
       await echo(`https://hd.test/limited/echo?${query}`, { method: 'POST', body: 'x' });
+    // No framework runs a GET as another method: a link may carry one.
+    await echo('https://hd.test/limited/echo?_method=DELETE');
     // A route without methods relays any method: its overrides are the origin's business...
     await echo('https://hd.test/echo?_method=DELETE', { method: 'POST', body: 'x' });
     // ...but never TRACE, TRACK or CONNECT.
-    for (const query of ['_method=TRACE', '.method=track', '_method=connect'])
+    for (const query of ['_method=TRACE', '.method=track', '_method%00=connect', '[_method]=trace'])
       expect(
         (await router.fetch(`https://hd.test/echo?${query}`, { method: 'POST', body: 'x' })).status,
         query,
