@@ -77,7 +77,9 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       (path, message, severity) =>
         found.push(source.at(sourcePath(source, pruned, inEnvironment, path), message, { severity }));
     // applyEnvironment names the data as written; the compiler names the environment's table.
-    const config = env === null ? pruned.config : applyEnvironment(pruned.config, env, reporter(null));
+    const against = options.env === undefined ? 'earlier' : 'all';
+    const config =
+      env === null ? pruned.config : applyEnvironment(pruned.config, env, reporter(null), against);
     const table = compileConfig(config, reporter(env));
     if (env !== null) table.environment = env;
     return { config, table, found };

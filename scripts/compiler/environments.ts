@@ -34,13 +34,22 @@ export function environmentNames(config: Pick<RawConfig, 'environments'>): strin
  * left. Problems are reported at the environment's keys or at the route hosts they concern.
  * @example applyEnvironment(config, 'staging', report).routes[0].hosts // ['api.staging.example.com']
  */
-export function applyEnvironment(config: RawConfig, name: string, report: Reporter): RawConfig {
+export function applyEnvironment(
+  config: RawConfig,
+  name: string,
+  report: Reporter,
+  against: 'earlier' | 'all' = 'earlier',
+): RawConfig {
   const { placed, table } = placeRoutes(config, name, report);
-  // Each pair once: an environment gives way to those before it (production first).
+  // Checking every environment, each pair once: an environment gives way to those before it
+  // (production first). Checking one alone (`--env`), against every other.
   const names = environmentNames(config);
-  for (const earlier of names.slice(0, Math.max(0, names.indexOf(name)))) {
-    const theirs = placeRoutes(config, earlier, () => undefined).table.routes.flatMap((r) => r.hosts);
-    refuseSharedHosts(placed, theirs, name, earlier, report);
+  const earlier = names.slice(0, Math.max(0, names.indexOf(name)));
+  for (const other of against === 'all' ? names.filter((n) => n !== name) : earlier) {
+    const theirs = placeRoutes(config, other, () => undefined).table.routes.flatMap((r) => r.hosts);
+    // The later of the two environments is the one to move.
+    const moves = earlier.includes(other) ? name : other;
+    refuseSharedHosts(placed, theirs, { other, moves }, report);
   }
   return table;
 }
@@ -317,8 +326,7 @@ function mapOrigin(origin: string, mapping: Record<string, string>): { origin: s
 function refuseSharedHosts(
   placed: Array<{ hosts: EnvironmentHost[] }>,
   theirs: string[],
-  name: string,
-  other: string,
+  { other, moves }: { other: string; moves: string },
   report: Reporter,
 ): void {
   const taken = theirs.map((h) => normalizeHost(h));
@@ -332,7 +340,7 @@ function refuseSharedHosts(
         : covers(clash, mine)
           ? `is also matched by ${other}'s ${clash} (a wildcard's zone route, which wins over a custom domain)`
           : `would also match ${other}'s ${clash} (a wildcard's zone route, which wins over a custom domain)`;
-    report(spelledAt, `host ${host} ${how}: ${name} needs hosts of its own`);
+    report(spelledAt, `host ${host} ${how}: ${moves} needs hosts of its own`);
   }
 }
 

@@ -386,6 +386,32 @@ describe('environment mappings', () => {
     expect(api.origins.map((o) => `${o.origin}${o.basePath}`)).toEqual(['https://staging-o.example.net/v1']);
   });
 
+  it('compare one environment checked alone (--env) with every other, production included', () => {
+    const text = [
+      'version: 1',
+      'environments:',
+      '  production: {}',
+      '  staging:',
+      '    hosts: { example.com: example-staging.com }',
+      '    routes:',
+      '      api: { hosts: ["*.example.com"] }',
+      'routes:',
+      '  - { id: api, hosts: [api.example.com], origin: https://api.example.net }',
+      '',
+    ].join('\n');
+    const clash =
+      "(a wildcard's zone route, which wins over a custom domain): staging needs hosts of its own";
+    expect(errorsOf(text).map(show)).toEqual([
+      `7:22 in staging: host *.example.com would also match production's api.example.com ${clash}`,
+    ]);
+    expect(analyze(text, { env: 'production' }).diagnostics.map(show)).toEqual([
+      `9:24 host api.example.com is also matched by staging's *.example.com ${clash}`,
+    ]);
+    expect(analyze(text, { env: 'staging' }).diagnostics.map(show)).toEqual([
+      `7:22 host *.example.com would also match production's api.example.com ${clash}`,
+    ]);
+  });
+
   it('map an origin whatever trailing dots the key or the route spells its host with', () => {
     const text = [
       'version: 1',
