@@ -3,10 +3,12 @@
  * any path into the data (from ajv or from a semantic check) maps back to a line and column.
  */
 import {
+  type Alias,
   Document,
   isAlias,
   isCollection,
   isMap,
+  isNode,
   isPair,
   isScalar,
   isSeq,
@@ -132,12 +134,14 @@ export function loadSource(written: string): Source {
  */
 function sameKeysSpelledApart(doc: Document.Parsed): number[] {
   const offsets: number[] = [];
+  const resolve = anchorResolver(doc);
   visit(doc, {
     Map(_key, map) {
       const seen = new Map<string, unknown>();
       for (const pair of map.items) {
-        const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
-        if (!isScalar(key)) continue;
+        const key = isAlias(pair.key) ? resolve(pair.key) : pair.key;
+        // A YAML 1.1 merge key (`<<`) may repeat: each merges its map.
+        if (!isScalar(key) || typeof key.value === 'symbol') continue;
         const text = String(key.value ?? '');
         // A repeat the library saw itself (same value, written out) is reported already.
         if (seen.has(text) && (isAlias(pair.key) || seen.get(text) !== key.value))
@@ -147,6 +151,28 @@ function sameKeysSpelledApart(doc: Document.Parsed): number[] {
     },
   });
   return offsets;
+}
+
+/**
+ * Resolves an alias to its anchored node, the last one of that name before it, from one index
+ * of the document's anchors (the library's own `resolve` walks the whole document per alias).
+ */
+function anchorResolver(doc: Document.Parsed): (alias: Alias) => Node | undefined {
+  let anchors: Map<string, Array<{ at: number; node: Node }>> | undefined;
+  return (alias) => {
+    if (anchors === undefined) {
+      const index = new Map<string, Array<{ at: number; node: Node }>>();
+      visit(doc, (_key, node) => {
+        if (!isNode(node) || !node.anchor) return;
+        const defined = index.get(node.anchor) ?? [];
+        defined.push({ at: node.range?.[0] ?? 0, node });
+        index.set(node.anchor, defined);
+      });
+      anchors = index;
+    }
+    const at = alias.range?.[0] ?? 0;
+    return anchors.get(alias.source)?.findLast((anchor) => anchor.at < at)?.node;
+  };
 }
 
 /** Where the alias named `name` is (the last alias, for an alias bomb, when `name` is not given). */
