@@ -30,13 +30,28 @@ export function queryMethodOverrides(search: string): string[] {
   const named: string[] = [];
   // PHP can be set to split on `;` too: reading more pairs than a parser does only refuses more.
   for (const pair of search.slice(1).split(/[&;]/)) {
-    const equals = pair.indexOf('=');
-    if (equals === -1) continue;
-    const name = decoded(pair.slice(0, equals));
-    if (phpName(name) === OVERRIDE || qsName(name) === OVERRIDE)
-      named.push(...namedMethods(decoded(pair.slice(equals + 1))));
+    for (const [name, value] of readings(pair))
+      if (phpName(name) === OVERRIDE || qsName(name) === OVERRIDE) named.push(...namedMethods(value));
   }
   return named;
+}
+
+/**
+ * The ways parsers split a pair into a decoded name and value: at its first `=` (PHP, plain), or
+ * after a `]` when `]=` comes in it (qs, which takes `[_method]x=]=DELETE` as `_method`, and in
+ * its newer versions `%5D=` too).
+ */
+function readings(pair: string): Array<[string, string]> {
+  const bracket = pair.indexOf(']=');
+  const escaped = pair.search(/%5D=/i);
+  // qs's readings first: where a pair has both, its value is the one a message should quote.
+  const splits = new Set([
+    bracket === -1 ? -1 : bracket + 1,
+    escaped === -1 ? -1 : escaped + 3,
+    pair.indexOf('='),
+  ]);
+  splits.delete(-1);
+  return [...splits].map((at) => [decoded(pair.slice(0, at)), decoded(pair.slice(at + 1))]);
 }
 
 const OVERRIDE = '_method';
@@ -58,7 +73,7 @@ function decoded(text: string): string {
  */
 function phpName(name: string): string {
   const nul = name.indexOf('\0');
-  const trimmed = (nul === -1 ? name : name.slice(0, nul)).trimStart();
+  const trimmed = (nul === -1 ? name : name.slice(0, nul)).replace(/^ +/, '');
   const open = trimmed.indexOf('[');
   if (open === 0) return '';
   const base =

@@ -161,6 +161,9 @@ describe('methods', () => {
       // qs (Express) reads a leading bracket's content as the name.
       '[_method]=DELETE',
       '%5B_method%5D%5B%5D=DELETE',
+      // qs splits a pair after a `]` when `]=` (or `%5D=`) comes in it.
+      '[_method]x=]=DELETE',
+      '_method[]x=%5D=DELETE',
       '_method=get,%20delete',
       'page=2&_method=%44ELETE',
       'page=2;_method=DELETE',
@@ -189,6 +192,8 @@ describe('methods', () => {
       '+method=DELETE',
       '[method=DELETE',
       '_METHOD=DELETE',
+      // PHP drops leading spaces only.
+      '%09_method=DELETE',
     ])
       await echo(`https://hd.test/limited/echo?${query}`, { method: 'POST', body: 'x' });
     // No framework runs a GET as another method: a link may carry one.
