@@ -28,10 +28,15 @@ export function namedMethods(value: string): string[] {
 export function queryMethodOverrides(search: string): string[] {
   if (search.length < 2) return [];
   const named: string[] = [];
-  // PHP can be set to split on `;` too: reading more pairs than a parser does only refuses more.
-  for (const pair of search.slice(1).split(/[&;]/)) {
-    for (const [name, value] of readings(pair))
-      if (phpName(name) === OVERRIDE || qsName(name) === OVERRIDE) named.push(...namedMethods(value));
+  const query = search.slice(1);
+  // Parsers split on `&`; PHP can be set to split on `;` too. Both readings count: a `;` inside
+  // a name (`[_method];=DELETE` is `_method` to qs) must not hide it either.
+  const pairs = new Set([...query.split('&'), ...query.split(/[&;]/)]);
+  for (const pair of pairs) {
+    for (const [name, value] of readings(pair)) {
+      if (phpName(name) !== OVERRIDE && qsName(name) !== OVERRIDE) continue;
+      for (const method of namedMethods(value)) named.push(method);
+    }
   }
   return named;
 }

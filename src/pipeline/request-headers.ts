@@ -82,10 +82,8 @@ export function carriesMethodOverride(headers: Headers): boolean {
  */
 export function overriddenMethods(headers: Headers, route: Routed['route']): string[] {
   if (route.methods !== null) return [];
-  const named: string[] = [];
-  for (const name of headers.keys())
-    if (METHOD_OVERRIDES.has(name)) named.push(...namedMethods(headers.get(name) ?? ''));
-  return named;
+  const overrides = [...headers.keys()].filter((name) => METHOD_OVERRIDES.has(name));
+  return overrides.flatMap((name) => namedMethods(headers.get(name) ?? ''));
 }
 
 /**

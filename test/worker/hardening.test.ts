@@ -164,6 +164,9 @@ describe('methods', () => {
       // qs splits a pair after a `]` when `]=` (or `%5D=`) comes in it.
       '[_method]x=]=DELETE',
       '_method[]x=%5D=DELETE',
+      // A `;` inside a name: parsers split on `&` only.
+      '[_method];=DELETE',
+      '_method%00;=DELETE',
       '_method=get,%20delete',
       'page=2&_method=%44ELETE',
       'page=2;_method=DELETE',
@@ -180,6 +183,14 @@ describe('methods', () => {
       );
     }
     expect(await count(`posts/q-${run}`)).toBe(0);
+  });
+
+  it('answers a very long _method list with 405, never a 500', async () => {
+    const response = await router.fetch(`https://hd.test/limited/echo?_method=${'A,'.repeat(130_000)}`, {
+      method: 'POST',
+      body: 'x',
+    });
+    expect(response.status).toBe(405);
   });
 
   it('lets through a _method the route allows, names no parser reads as _method, and any GET', async () => {
@@ -201,7 +212,13 @@ describe('methods', () => {
     // A route without methods relays any method: its overrides are the origin's business...
     await echo('https://hd.test/echo?_method=DELETE', { method: 'POST', body: 'x' });
     // ...but never TRACE, TRACK or CONNECT.
-    for (const query of ['_method=TRACE', '.method=track', '_method%00=connect', '[_method]=trace'])
+    for (const query of [
+      '_method=TRACE',
+      '.method=track',
+      '_method%00=connect',
+      '[_method]=trace',
+      '_method%00;=TRACE',
+    ])
       expect(
         (await router.fetch(`https://hd.test/echo?${query}`, { method: 'POST', body: 'x' })).status,
         query,
