@@ -81,12 +81,10 @@ export function loadSource(written: string): Source {
   }
   let data: unknown;
   try {
-    data = fatal ? undefined : doc.toJS({ maxAliasCount: 100 });
+    data = fatal ? undefined : doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
   } catch (error) {
-    // Only aliases make toJS throw: an unknown anchor, or an alias bomb.
-    const unresolved = /^Unresolved alias.*: (.*)$/.exec((error as Error).message)?.[1];
-    const offset = aliasOffset(doc, unresolved);
-    syntaxErrors.push({ severity: 'error', message: aliasMessage(unresolved), ...position(offset) });
+    const { message, offset } = toJsProblem(doc, (error as Error).message);
+    syntaxErrors.push({ severity: 'error', message, ...position(offset) });
     fatal = true;
   }
 
@@ -175,6 +173,47 @@ function anchorResolver(doc: Document.Parsed): (alias: Alias) => Node | undefine
   };
 }
 
+/**
+ * How many values aliases may expand to in all (the YAML library's count: uses of an anchor times
+ * the aliases inside it). An anchor used once per route passes at any table size; an alias bomb
+ * (aliases of aliases, each level ten times the last) stops before it costs anything.
+ */
+const MAX_ALIAS_EXPANSION = 100_000;
+
+/**
+ * What made the data unreadable, and where: an alias without its anchor, an alias bomb, or a
+ * YAML 1.1 merge key (`<<`) whose value is not a mapping.
+ */
+function toJsProblem(
+  doc: ReturnType<typeof parseDocument>,
+  thrown: string,
+): { message: string; offset: number } {
+  const unresolved = /^Unresolved alias.*: (.*)$/.exec(thrown)?.[1];
+  if (unresolved !== undefined)
+    return {
+      message: `YAML: alias *${unresolved} has no anchor &${unresolved} before it`,
+      offset: aliasOffset(doc, unresolved),
+    };
+  if (/^Excessive alias count/.test(thrown)) {
+    const message = `YAML: aliases expand to more than ${MAX_ALIAS_EXPANSION} values: write the values out`;
+    return { message, offset: aliasOffset(doc, undefined) };
+  }
+  return { message: `YAML: ${thrown}`, offset: mergeKeyOffset(doc) };
+}
+
+/** Where the first merge key (`<<`, read as one in YAML 1.1) is, else the start. */
+function mergeKeyOffset(doc: ReturnType<typeof parseDocument>): number {
+  let offset = 0;
+  visit(doc, {
+    Pair(_key, pair) {
+      if (!isScalar(pair.key) || typeof pair.key.value !== 'symbol') return;
+      offset = pair.key.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
 /** Where the alias named `name` is (the last alias, for an alias bomb, when `name` is not given). */
 function aliasOffset(doc: ReturnType<typeof parseDocument>, name: string | undefined): number {
   let offset = 0;
@@ -186,12 +225,6 @@ function aliasOffset(doc: ReturnType<typeof parseDocument>, name: string | undef
     },
   });
   return offset;
-}
-
-/** The message for an unresolved alias `name`, or for an alias bomb when there is none. */
-function aliasMessage(name: string | undefined): string {
-  if (name !== undefined) return `YAML: alias *${name} has no anchor &${name} before it`;
-  return 'YAML: aliases expand to too many values (more than 100 per alias): write the values out';
 }
 
 /**
