@@ -45,11 +45,15 @@ export function applyEnvironment(
   // (production first). Checking one alone (`--env`), against every other.
   const names = environmentNames(config);
   const earlier = names.slice(0, Math.max(0, names.indexOf(name)));
+  const mine = { name, hosts: placed.flatMap((p) => p.hosts) };
   for (const other of against === 'all' ? names.filter((n) => n !== name) : earlier) {
-    const theirs = placeRoutes(config, other, () => undefined).table.routes.flatMap((r) => r.hosts);
-    // The later of the two environments is the one to move.
-    const moves = earlier.includes(other) ? name : other;
-    refuseSharedHosts(placed, theirs, { other, moves }, report);
+    const theirs = {
+      name: other,
+      hosts: placeRoutes(config, other, () => undefined).placed.flatMap((p) => p.hosts),
+    };
+    // The later of the two environments is the one to move: its host is where the error points.
+    if (earlier.includes(other)) refuseSharedHosts(mine, theirs, report);
+    else refuseSharedHosts(theirs, mine, report);
   }
   return table;
 }
@@ -323,25 +327,27 @@ function mapOrigin(origin: string, mapping: Record<string, string>): { origin: s
  * `api.staging.example.com`, and staging's `*.example.com` production's `api.example.com`. Two
  * wildcards nested one in the other do not clash: the more specific zone route wins.
  */
-function refuseSharedHosts(
-  placed: Array<{ hosts: EnvironmentHost[] }>,
-  theirs: string[],
-  { other, moves }: { other: string; moves: string },
-  report: Reporter,
-): void {
-  const taken = theirs.map((h) => normalizeHost(h));
-  for (const { host, spelledAt } of placed.flatMap((p) => p.hosts)) {
+function refuseSharedHosts(moving: PlacedHosts, staying: PlacedHosts, report: Reporter): void {
+  const taken = staying.hosts.map((h) => normalizeHost(h.host));
+  for (const { host, spelledAt } of moving.hosts) {
     const mine = normalizeHost(host);
-    const clash = taken.find((t) => t === mine || covers(t, mine) || covers(mine, t));
-    if (clash === undefined) continue;
-    const how =
-      clash === mine
-        ? `is also served in ${other}`
-        : covers(clash, mine)
-          ? `is also matched by ${other}'s ${clash} (a wildcard's zone route, which wins over a custom domain)`
-          : `would also match ${other}'s ${clash} (a wildcard's zone route, which wins over a custom domain)`;
-    report(spelledAt, `host ${host} ${how}: ${moves} needs hosts of its own`);
+    for (const clash of taken.filter((t) => t === mine || covers(t, mine) || covers(mine, t))) {
+      const zoneRoute = "(a wildcard's zone route, which wins over a custom domain)";
+      const how =
+        clash === mine
+          ? `is also served in ${staying.name}`
+          : covers(clash, mine)
+            ? `is also matched by ${staying.name}'s ${clash} ${zoneRoute}`
+            : `would also match ${staying.name}'s ${clash} ${zoneRoute}`;
+      report(spelledAt, `host ${host} ${how}: ${moving.name} needs hosts of its own`);
+    }
   }
+}
+
+/** One environment's hosts, each with where its spelling comes from. */
+interface PlacedHosts {
+  name: string;
+  hosts: EnvironmentHost[];
 }
 
 /** A wildcard covering an exact host at any depth, as a zone route's `*` does. */
