@@ -320,8 +320,8 @@ function mapOrigin(origin: string, mapping: Record<string, string>): { origin: s
 }
 
 /**
- * No host of an environment may be one an earlier environment serves, or one that a wildcard of
- * either covers. Each Worker gets its hosts at the edge: an exact host as a custom domain, a
+ * Reports each host of `moving` (the later environment of the two) that `staying` serves too, or
+ * that a wildcard of either covers. Each Worker gets its hosts at the edge: an exact host as a custom domain, a
  * wildcard as a zone route (`*.example.com/*`, which matches at any depth and wins over a custom
  * domain on the same hostname). So production's `*.example.com` would take requests for staging's
  * `api.staging.example.com`, and staging's `*.example.com` production's `api.example.com`. Two
