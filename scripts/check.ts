@@ -38,8 +38,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
   }
   const first = analyze(text, { env: values.env, workerBase: handWorkerName(wranglerToml) });
-  if (!printAnalysis(file, text, first, io) || !first.table) return 1;
-  const environments = declaredEnvironments(text);
+  if (!printAnalysis(file, text, first, io) || !first.table || !first.source) return 1;
+  const { source, environments } = first;
   // A missing test file is reported once, not once per environment.
   const testsExist = existsSync(resolve(io.cwd, values.tests ?? testFileFor(file)));
   // The analysis compiled every environment already: their tables serve the route tests.
@@ -49,7 +49,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const passed = await checkRouteTests(
       {
         routesFile: file,
-        routesText: text,
+        routes: source,
         table,
         testsFile: values.tests,
         requireCoverage: values['require-coverage'],

@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { CompiledRoute, CompiledTable } from '../../src/table/types.ts';
 import { type Diagnostic, formatDiagnostic, githubAnnotation } from '../compiler/diagnostics.ts';
 import { DEFAULT_ENVIRONMENT } from '../compiler/environments.ts';
-import { loadSource } from '../compiler/source.ts';
+import type { Source } from '../compiler/source.ts';
 import type { Io } from './io.ts';
 import { showAnswerHeader } from './redact.ts';
 import { casesFor, type RouteTestCase, readRouteTests } from './route-test-file.ts';
@@ -136,7 +136,8 @@ export function testFileFor(routesFile: string): string {
 
 export interface CheckRouteTestsOptions {
   routesFile: string;
-  routesText: string;
+  /** routes.yaml as the check read it, with positions: an uncovered route's warning points at its id. */
+  routes: Source;
   table: CompiledTable;
   /** The test file; default: the one beside routesFile. */
   testsFile?: string;
@@ -149,7 +150,7 @@ export interface CheckRouteTestsOptions {
 /**
  * What `check` runs after a clean check: reads the test file, runs it, prints failures and
  * coverage to stderr (and GitHub annotations under Actions). Returns true when nothing failed.
- * @example if (!(await checkRouteTests({ routesFile, routesText, table }, io))) return 1;
+ * @example if (!(await checkRouteTests({ routesFile, routes: analysis.source, table }, io))) return 1;
  */
 export async function checkRouteTests(options: CheckRouteTestsOptions, io: Io): Promise<boolean> {
   const file = options.testsFile ?? testFileFor(options.routesFile);
@@ -210,7 +211,7 @@ export async function checkRouteTests(options: CheckRouteTestsOptions, io: Io): 
     }
   }
 
-  const routes = loadSource(options.routesText);
+  const routes = options.routes;
   const severity = options.requireCoverage ? 'error' : 'warning';
   for (const { index, route } of run.uncovered) {
     const d: Diagnostic = routes.at(['routes', index, 'id'], `no route test reaches route "${route.id}"`, {

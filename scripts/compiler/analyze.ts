@@ -29,6 +29,10 @@ export interface Analysis {
   worker?: string;
   /** Without `env`, when clean: the other declared environments' tables, in declaration order. */
   otherTables?: CompiledTable[];
+  /** When clean: the environments the file declares (production first; none without any). */
+  environments?: string[];
+  /** When clean: the file as read, with positions (so a caller need not parse it again). */
+  source?: Source;
 }
 
 export interface AnalyzeOptions {
@@ -93,7 +97,16 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const sorted = sortDiagnostics(diagnostics);
   if (sorted.some((d) => d.severity === 'error')) return { diagnostics: sorted };
   const worker = chosen === null ? undefined : pruned.config.environments?.[chosen]?.worker;
-  return { diagnostics: sorted, table, config, otherTables, ...(worker ? { worker } : {}) };
+  const environments = environmentNames(pruned.config);
+  return {
+    diagnostics: sorted,
+    table,
+    config,
+    otherTables,
+    environments,
+    source,
+    ...(worker ? { worker } : {}),
+  };
 }
 
 /**
