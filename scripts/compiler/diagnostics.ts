@@ -2,6 +2,8 @@
  * Diagnostics: what `check` reports, with a position in the source file, printed as
  * `FILE:LINE:COL  error  message` plus a short code frame, and as GitHub annotations in Actions.
  */
+import { maskUserinfo } from './values.ts';
+
 export type Severity = 'error' | 'warning';
 
 export interface Diagnostic {
@@ -43,22 +45,12 @@ export function formatDiagnostic(file: string, source: string, d: Diagnostic): s
   for (let n = Math.max(1, d.line - 1); n <= Math.min(lines.length, d.line); n++) {
     const mark = n === d.line ? '>' : ' ';
     frame.push(
-      `  ${mark} ${String(n).padStart(width)} | ${scrubbed(lines[n - 1] ?? '').replace(/\t/g, '→')}`,
+      // The frame goes to CI logs: a user and password written into a URL are masked.
+      `  ${mark} ${String(n).padStart(width)} | ${maskUserinfo(lines[n - 1] ?? '').replace(/\t/g, '→')}`,
     );
   }
   frame.push(`    ${' '.repeat(width)} | ${' '.repeat(Math.max(0, d.col - 1))}^`);
   return `${file}:${d.line}:${d.col}  ${d.severity}  ${d.message}\n${frame.join('\n')}`;
-}
-
-/**
- * A line of the file as a code frame shows it: a user and password written into a URL are
- * masked (the frame goes to CI logs), the rest as written, so the caret still points right.
- */
-function scrubbed(line: string): string {
-  return line.replace(
-    /([a-z][a-z0-9+.-]*:[\\/]+)([^/\\?#@\s"']*)@/gi,
-    (_all, scheme: string, userinfo: string) => `${scheme}${'*'.repeat(userinfo.length)}@`,
-  );
 }
 
 /** A GitHub Actions workflow command that annotates the file in the pull request. */

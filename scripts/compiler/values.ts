@@ -92,8 +92,14 @@ export interface OriginUrl {
   basePath: string;
 }
 
+/** A scheme and the slashes the URL parser accepts after it: none, or any run of `/` and `\`. */
+const SCHEME = String.raw`[a-z][a-z0-9+.-]*:[\\/]*`;
+
 /** A user and password before a host, in every spelling the URL parser accepts (`https:/u:p@`). */
-const USERINFO = /^(\s*[a-z][a-z0-9+.-]*:[\\/]*)[^/\\?#@]*@/i;
+const USERINFO = new RegExp(String.raw`^(\s*${SCHEME})[^/\\?#@]*@`, 'i');
+
+/** The same anywhere in a line of routes.yaml, where a value also ends at a space or a quote. */
+const USERINFO_IN_LINE = new RegExp(String.raw`(${SCHEME})([^/\\?#@\s"']*)@`, 'gi');
 
 /** True when a URL as written carries a user or password. */
 export function hasUserinfo(text: string): boolean {
@@ -103,6 +109,18 @@ export function hasUserinfo(text: string): boolean {
 /** The URL as written, with a user and password before the host shown as `(hidden)`. */
 export function hideUserinfo(text: string): string {
   return text.replace(USERINFO, '$1(hidden)@');
+}
+
+/**
+ * A line of routes.yaml with every user and password in it masked character for character, so
+ * a caret under the line still points at the same column.
+ * @example maskUserinfo('origin: https://u:pw@o.example') // 'origin: https://****@o.example'
+ */
+export function maskUserinfo(line: string): string {
+  return line.replace(
+    USERINFO_IN_LINE,
+    (_all, scheme: string, userinfo: string) => `${scheme}${'*'.repeat(userinfo.length)}@`,
+  );
 }
 
 /**
