@@ -85,15 +85,17 @@ interface RouteChain {
 /**
  * Refused: a `;` on a route without path parameters, or a path that an origin reading it its own
  * way (src/routing/origin-readings.ts: decoding, Unicode normalisation, `;` cut, Windows'
- * trimming) would find under another route, or find unsafe.
+ * trimming, ignoring case) would find under another route, or find unsafe.
  */
 function pathProblem(resolver: Resolver, route: CompiledRoute, x: Exchange): string | null {
   if (!route.pathParameters && hasParameters(x.path))
     return 'The path holds a ; (path parameters are not enabled on this route)';
-  for (const reading of otherReadings(x.path)) {
-    if (reading === null || resolver.resolve(x.host, reading)?.route !== route)
-      return 'The path reads as another route or an unsafe path to origins that decode it, normalise Unicode, cut ; parameters or drop trailing dots';
-  }
+  const elsewhere = (reading: string | null): boolean =>
+    reading === null ||
+    resolver.resolve(x.host, reading)?.route !== route ||
+    resolver.caseInsensitive(x.host, reading)?.route !== route;
+  if (otherReadings(x.path).some(elsewhere) || resolver.caseInsensitive(x.host, x.path)?.route !== route)
+    return 'The path reads as another route or an unsafe path to origins that decode it, normalise Unicode, cut ; parameters, drop trailing dots or ignore case';
   return null;
 }
 

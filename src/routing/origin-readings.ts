@@ -9,7 +9,11 @@
  * - `;` parameters cut from each segment, as Tomcat, Jetty and Spring do, at `%3B` as well
  *   (an origin that decodes first): `/x/..;/admin` is `/admin`;
  * - trailing dots and spaces dropped from each segment, as Windows (IIS) does: `/admin./x` is
- *   `/admin/x`.
+ *   `/admin/x`, and so is an NTFS stream name (`/admin::$INDEX_ALLOCATION/x`).
+ *
+ * Case is one more reading, of another kind: Express (by default), ASP.NET and IIS find `/ADMIN`
+ * where `/admin` is. It is compared with route prefixes folded the same way
+ * (`Resolver.caseInsensitive`), so a prefix written `/API` keeps its own requests.
  *
  * A reading is null when it holds what the router refuses (a dot segment, a delimiter that
  * normalising created). Most paths (ASCII, no `;`, no escaped sub-delimiter, no segment ending in
@@ -18,7 +22,7 @@
 import { canonicalPath, hasDotSegment } from './canonical-path.ts';
 
 /** Anything some reading could change. */
-const MAY_READ_OTHERWISE = /%[89A-F]|;|%3B|%2[146789ABC]|%3[AD]|%40|\.\/|\.$|%20/;
+const MAY_READ_OTHERWISE = /%[89A-F]|;|%3B|%2[146789ABC]|%3[AD]|%40|\.\/|\.$|%20|:\$/;
 
 /** The single readings; an origin may apply several, in any order. */
 const READS = [subDelimitersDecoded, normalized, withoutParameters, windowsTrimmed];
@@ -116,22 +120,54 @@ export function withoutParameters(path: string): string | null {
 
 /** A segment's trailing dots and spaces (spaces are `%20` in a canonical path). */
 const TRAILING_DOTS_AND_SPACES = /(?:\.|%20)+$/;
+/** The NTFS streams a Windows server reads as the directory or file itself. */
+const NTFS_STREAM = /(?::\$I30:\$INDEX_ALLOCATION|::\$INDEX_ALLOCATION|::\$DATA)$/i;
 /** Dots and spaces only, with both (`.. ` may be `..` to Windows): spaces alone are dropped. */
 const dotsWithSpace = (segment: string): boolean =>
   segment.includes('.') && segment.includes('%20') && /^(?:\.|%20)+$/.test(segment);
 
 /**
- * The Windows reading: trailing dots and spaces dropped from every segment, slashes merged; null
- * for a segment of dots and spaces that could be a dot segment (`/x/..%20/admin`).
+ * The Windows reading: trailing dots and spaces, and an NTFS stream name (`::$DATA`,
+ * `::$INDEX_ALLOCATION`), dropped from every segment, slashes merged; null for a segment of dots
+ * and spaces that could be a dot segment (`/x/..%20/admin`).
  * @example windowsTrimmed('/admin./x') // '/admin/x'
  */
 export function windowsTrimmed(path: string): string | null {
-  if (!path.includes('.') && !path.includes('%20')) return path;
+  if (!path.includes('.') && !path.includes('%20') && !path.includes(':$')) return path;
   const segments = path.split('/');
   if (segments.some(dotsWithSpace)) return null;
   const trimmed = segments
-    .map((segment) => segment.replace(TRAILING_DOTS_AND_SPACES, ''))
+    .map((segment) => segment.replace(NTFS_STREAM, '').replace(TRAILING_DOTS_AND_SPACES, ''))
     .join('/')
     .replace(/\/{2,}/g, '/');
   return trimmed === path ? path : trimmed;
+}
+
+/** What folding may change: an upper-case letter (an escape of a byte outside ASCII has one too). */
+const MAY_FOLD = /[A-Z]/;
+/** Upper-case ASCII letters, and escapes, which keep their upper-case hex. */
+const LETTERS_OR_ESCAPES = /%[0-9A-F]{2}|[A-Z]+/g;
+
+/**
+ * The case-insensitive reading: letters upper-cased, then lower-cased, as an origin that compares
+ * upper-cased names finds them (so `ı`, `ſ` and the Kelvin sign read as `i`, `s` and `k`);
+ * escapes keep their hex. Null when folding creates or removes a delimiter.
+ * @example caseFolded('/ADMIN/Panel') // '/admin/panel'
+ */
+export function caseFolded(path: string): string | null {
+  if (!MAY_FOLD.test(path)) return path;
+  const segments = path.split('/').map(foldedSegment);
+  if (segments.includes(null)) return null;
+  const reading = canonicalPath(segments.join('/'));
+  return reading.ok ? reading.path : null;
+}
+
+function foldedSegment(segment: string): string | null {
+  if (!NON_ASCII.test(segment))
+    return segment.replace(LETTERS_OR_ESCAPES, (run) => (run.startsWith('%') ? run : run.toLowerCase()));
+  const decoded = decodeURIComponent(segment);
+  const folded = decoded.toUpperCase().toLowerCase();
+  if (folded === decoded) return segment;
+  if (delimiters(folded) !== delimiters(decoded)) return null;
+  return subDelimitersDecoded(encodeURIComponent(folded));
 }

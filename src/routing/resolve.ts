@@ -12,6 +12,7 @@
 import { asRouteTable, type RouteTable } from '../table/route-table.ts';
 import type { CompiledRoute, CompiledTable } from '../table/types.ts';
 import { normalizeHost } from './host.ts';
+import { caseFolded } from './origin-readings.ts';
 
 export interface Resolution {
   route: CompiledRoute;
@@ -22,6 +23,11 @@ export interface Resolution {
 export interface Resolver {
   /** The route for a host and a canonical path, or null. */
   resolve(host: string, path: string): Resolution | null;
+  /**
+   * The route an origin that ignores case would find the path under: the path and the host's
+   * prefixes compared folded (src/routing/origin-readings.ts, `caseFolded`), or null.
+   */
+  caseInsensitive(host: string, path: string): Resolution | null;
   /** The index key that serves a host (exact, else `*.parent`), or null when no route does. */
   hostKey(host: string): string | null;
 }
@@ -45,7 +51,9 @@ export function createResolver(source: CompiledTable | RouteTable): Resolver {
           return [route.path, route];
         }),
       );
-      host = { paths, longest: longestKey(paths) };
+      host = { paths, longest: longestKey(paths), folded: null };
+      // Prefixes that folding leaves alone (most) need no second map.
+      if ([...paths.keys()].every((path) => caseFolded(path) === path)) host.folded = host;
       byHost.set(key, host);
     }
     return host;
@@ -68,14 +76,35 @@ export function createResolver(source: CompiledTable | RouteTable): Resolver {
       const route = longestPrefix(paths, path, longest);
       return route ? { route, hostKey: found.key } : null;
     },
+    caseInsensitive(rawHost, path) {
+      const found = lookup(normalizeHost(rawHost));
+      const folded = caseFolded(path);
+      if (!found || folded === null) return null;
+      const host = pathsOf(found.key, found.indexes);
+      host.folded ??= foldedPaths(host.paths);
+      const route = longestPrefix(host.folded.paths, folded, host.folded.longest);
+      return route ? { route, hostKey: found.key } : null;
+    },
     hostKey: (rawHost) => lookup(normalizeHost(rawHost))?.key ?? null,
   };
 }
 
-/** One host's routes by path prefix, and the length of the longest prefix. */
-interface HostPaths {
+/** A host's routes by folded prefix (`check` refuses two prefixes that fold alike). */
+function foldedPaths(paths: Map<string, CompiledRoute>): Prefixes {
+  const folded = new Map([...paths].map(([path, route]) => [caseFolded(path) ?? path, route]));
+  return { paths: folded, longest: longestKey(folded) };
+}
+
+/** Routes by path prefix, and the length of the longest prefix. */
+interface Prefixes {
   paths: Map<string, CompiledRoute>;
   longest: number;
+}
+
+/** One host's routes. */
+interface HostPaths extends Prefixes {
+  /** The routes by folded prefix: the host itself when folding changes no prefix; built on first use. */
+  folded: Prefixes | null;
 }
 
 function longestKey(paths: Map<string, CompiledRoute>): number {

@@ -147,6 +147,16 @@ describe('explain', () => {
     expect(out).toMatch(/result +proxied to https:\/\/docs\.example\.net\/guide\/x\n/);
   });
 
+  it('answers 400, as the Worker does, for a path that only case separates from a more specific route', async () => {
+    const out = (await explain('https://api.example.com/V2/x')).stdout;
+    expect(out).toMatch(/result +400 bad_request answered by the router \(path safety\): .*ignore case/);
+    expect(out).toContain('(not reached: the router answers first)');
+    // Case that keeps the route is served as sent.
+    expect((await explain('https://api.example.com/V1/x')).stdout).toMatch(
+      /result +proxied to https:\/\/origin\.example\.net\/base\/V1\/x\n/,
+    );
+  });
+
   it('prints JSON with --json', async () => {
     const result = await explain(
       'api.example.com/v1',

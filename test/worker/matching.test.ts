@@ -134,8 +134,12 @@ describe('path matching', () => {
     expect(await routeOf('https://app.example.com/api/v')).toBe('app-api');
   });
 
-  it('is case-sensitive, as paths are', async () => {
-    expect(await routeOf('https://app.example.com/API/x')).toBe('app-root');
+  it('is case-sensitive, as paths are, and refuses what only case separates from another route', async () => {
+    expect(await routeOf('https://app.example.com/Docs/API')).toBe('app-root');
+    // Express (by default), ASP.NET and IIS would serve /API/x as /api/x, which app-api guards.
+    const response = await router.fetch('https://app.example.com/API/x');
+    await response.body?.cancel();
+    expect(response.status).toBe(400);
   });
 
   it('sends the origin the matched path and the query untouched', async () => {

@@ -32,6 +32,8 @@ const router = routerFor([
   tagged('scope', '/@scope'),
   // Written escaped, compiled to the spelling browsers send: `/!bang`.
   tagged('bang', '/%21bang'),
+  // A prefix whose case is its own.
+  tagged('upper', '/API'),
 ]);
 
 /** Sends `path` and returns which route served it and what the origin received. */
@@ -171,6 +173,59 @@ describe('path attacks through the URL parser', () => {
     await refused('/public./x');
   });
 
+  it('refuses a path that an origin ignoring case (Express, ASP.NET, IIS) reads as another route', async () => {
+    for (const path of [
+      '/ADMIN',
+      '/Admin/x',
+      '/aDmIn/x/y',
+      '/PUBLIC/x',
+      '/S/x',
+      '/@SCOPE',
+      // Folded as an origin that upper-cases: dotless ı is I, long ſ is S.
+      '/adm%C4%B1n',
+      '/@%C5%BFcope/x',
+      // Combined with the other readings: fullwidth, Windows' trailing dot, `;` cut.
+      '/ＡＤＭＩＮ/x',
+      '/ADMIN./x',
+      '/x/..;/ADMIN',
+      // Case is compared with the route's own spelling: /API is served, other spellings are not.
+      '/api/x',
+      '/Api',
+    ]) {
+      await refused(path);
+    }
+    // Folding that keeps the route changes nothing: served as sent, case kept.
+    expect(await served('/x/ADMIN')).toEqual({ status: 200, route: 'root', upstream: '/x/ADMIN' });
+    expect(await served('/Public')).toEqual({ status: 400, route: null });
+    expect(await served('/public/ReadMe.TXT')).toEqual({
+      status: 200,
+      route: 'public',
+      upstream: '/public/ReadMe.TXT',
+    });
+    expect(await served('/API/Users')).toEqual({ status: 200, route: 'upper', upstream: '/API/Users' });
+    expect(await served('/Administrators')).toEqual({
+      status: 200,
+      route: 'root',
+      upstream: '/Administrators',
+    });
+  });
+
+  it('refuses an NTFS stream name that Windows reads as another route', async () => {
+    for (const path of [
+      '/admin::$INDEX_ALLOCATION/x',
+      '/admin:$i30:$index_allocation/x',
+      '/admin::$DATA',
+      '/public/../admin::$data',
+    ]) {
+      await refused(path);
+    }
+    expect(await served('/public/a::$DATA')).toEqual({
+      status: 200,
+      route: 'public',
+      upstream: '/public/a::$DATA',
+    });
+  });
+
   it('refuses an escaped @, !, $ ... that reads as another route once decoded; a prefix written escaped is served in the spelling browsers send', async () => {
     for (const path of ['/%40scope', '/%40scope/x', '/%40sc%6Fpe/x', '/%21bang', '/%21bang/y'])
       await refused(path);
@@ -196,7 +251,8 @@ describe('path attacks through the URL parser', () => {
 
   it('decodes encoded unreserved characters, so /%61dmin cannot slip past the /admin route', async () => {
     expect(await served('/%61dmin')).toEqual({ status: 200, route: 'admin', upstream: '/admin' });
-    expect(await served('/%41dmin')).toEqual({ status: 200, route: 'root', upstream: '/Admin' });
+    // `%41` is `A`: /Admin, which an origin that ignores case reads as /admin (below).
+    await refused('/%41dmin');
     expect(await served('/public/%7Euser/a%2Db%5Fc%2e')).toEqual({
       status: 200,
       route: 'public',
