@@ -9,6 +9,7 @@
  */
 import type { CompiledRoute, CompiledTable } from '../../src/table/types.ts';
 import { findAliases } from './aliases.ts';
+import { findCaseShadows } from './case-shadows.ts';
 import { mergeDefaults, type RawConfig, type RawRoute } from './config.ts';
 import type { Severity } from './diagnostics.ts';
 import { proxyOnlyFields, requiredAfterDefaults } from './schema-rules.ts';
@@ -56,6 +57,7 @@ export function compileConfig(config: RawConfig, report?: Reporter): CompiledTab
   const table: CompiledTable = { format: 1, routes, exact: {}, wildcard: {}, vars, secrets };
   indexHosts(table);
   findLoops(table, reportTo);
+  findCaseShadows(table, reportTo);
   findSharedBindings(table, reportTo);
   findAliases(table, reportTo);
   return table;

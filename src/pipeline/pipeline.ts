@@ -9,8 +9,8 @@
  * Answer: the response plus what the router decided, for the log line, metrics and `explain`.
  */
 import type { Exchange, Routed } from '../exchange.ts';
-import { hasParameters, otherReadings } from '../routing/origin-readings.ts';
-import { createResolver, type Resolver } from '../routing/resolve.ts';
+import { hasParameters, mayFoldCase, otherReadings } from '../routing/origin-readings.ts';
+import { createResolver, type Resolution, type Resolver } from '../routing/resolve.ts';
 import type { RouteTable } from '../table/route-table.ts';
 import type { CompiledRoute, CompiledTable } from '../table/types.ts';
 import { access } from './access.ts';
@@ -65,7 +65,7 @@ export function createPipeline(table: CompiledTable | RouteTable, platform: Plat
     if (x.unsafePath !== null) return jsonError(x, 'path safety', 400, 'bad_request', x.unsafePath);
     const match = resolver.resolve(x.host, x.path);
     if (!match) return jsonError(x, 'route', 404, 'no_route', `No route for ${x.host}${x.path}`);
-    const refused = pathProblem(resolver, match.route, x);
+    const refused = pathProblem(resolver, match, x);
     const routed: Routed = { ...x, route: match.route, hostKey: match.hostKey };
     const chain = chainFor(match.route);
     // Answers made around the chain are the route's too: its CORS policy decorates them.
@@ -87,17 +87,26 @@ interface RouteChain {
  * way (src/routing/origin-readings.ts: decoding, Unicode normalisation, `;` cut, Windows'
  * trimming, ignoring case) would find under another route, or find unsafe.
  */
-function pathProblem(resolver: Resolver, route: CompiledRoute, x: Exchange): string | null {
+function pathProblem(resolver: Resolver, match: Resolution, x: Exchange): string | null {
+  const route = match.route;
   if (!route.pathParameters && hasParameters(x.path))
     return 'The path holds a ; (path parameters are not enabled on this route)';
-  const elsewhere = (reading: string | null): boolean =>
-    reading === null ||
-    resolver.resolve(x.host, reading)?.route !== route ||
-    resolver.caseInsensitive(x.host, reading)?.route !== route;
-  if (otherReadings(x.path).some(elsewhere) || resolver.caseInsensitive(x.host, x.path)?.route !== route)
-    return 'The path reads as another route or an unsafe path to origins that decode it, normalise Unicode, cut ; parameters, drop trailing dots or ignore case';
+  for (const reading of otherReadings(x.path)) {
+    if (
+      reading === null ||
+      resolver.resolve(x.host, reading)?.route !== route ||
+      resolver.caseInsensitive(x.host, reading)?.route !== route
+    )
+      return ELSEWHERE;
+  }
+  // Nothing to fold, and no prefix that folding changes: the folded lookup is the one just made.
+  if (!mayFoldCase(x.path) && resolver.foldsAlike(match.hostKey)) return null;
+  if (resolver.caseInsensitive(x.host, x.path)?.route !== route) return ELSEWHERE;
   return null;
 }
+
+const ELSEWHERE =
+  'The path reads as another route or an unsafe path to origins that decode it, normalise Unicode, cut ; parameters, drop trailing dots or ignore case';
 
 /** Runs a route's chain; a thrown ConfigValueError is a config_error, anything else a bug. */
 async function run(chain: RouteChain, x: Routed): Promise<Answer> {

@@ -145,17 +145,25 @@ export function windowsTrimmed(path: string): string | null {
 
 /** What folding may change: an upper-case letter (an escape of a byte outside ASCII has one too). */
 const MAY_FOLD = /[A-Z]/;
+
+/**
+ * False when folding leaves the path as it is (most paths: one regex test).
+ * @example mayFoldCase('/api/items') // false
+ */
+export const mayFoldCase = (path: string): boolean => MAY_FOLD.test(path);
 /** Upper-case ASCII letters, and escapes, which keep their upper-case hex. */
 const LETTERS_OR_ESCAPES = /%[0-9A-F]{2}|[A-Z]+/g;
 
 /**
- * The case-insensitive reading: letters upper-cased, then lower-cased, as an origin that compares
- * upper-cased names finds them (so `ı`, `ſ` and the Kelvin sign read as `i`, `s` and `k`);
- * escapes keep their hex. Null when folding creates or removes a delimiter.
+ * The case-insensitive reading: letters lower-cased, upper-cased and lower-cased again, so every
+ * spelling any origin takes for one letter folds alike: an origin that compares upper-cased names
+ * reads `ı`, `ſ` and the Kelvin sign as `i`, `s` and `k`; Java's equalsIgnoreCase reads `İ` as
+ * `i` (mapped first: lower-cased, it becomes `i` and a combining dot); `ẞ` and `ß` fold to `ss`.
+ * Escapes keep their hex. Null when folding creates or removes a delimiter.
  * @example caseFolded('/ADMIN/Panel') // '/admin/panel'
  */
 export function caseFolded(path: string): string | null {
-  if (!MAY_FOLD.test(path)) return path;
+  if (!mayFoldCase(path)) return path;
   const segments = path.split('/').map(foldedSegment);
   if (segments.includes(null)) return null;
   const reading = canonicalPath(segments.join('/'));
@@ -166,7 +174,11 @@ function foldedSegment(segment: string): string | null {
   if (!NON_ASCII.test(segment))
     return segment.replace(LETTERS_OR_ESCAPES, (run) => (run.startsWith('%') ? run : run.toLowerCase()));
   const decoded = decodeURIComponent(segment);
-  const folded = decoded.toUpperCase().toLowerCase();
+  const folded = decoded
+    .replace(/\u0130/g, 'i')
+    .toLowerCase()
+    .toUpperCase()
+    .toLowerCase();
   if (folded === decoded) return segment;
   if (delimiters(folded) !== delimiters(decoded)) return null;
   return subDelimitersDecoded(encodeURIComponent(folded));

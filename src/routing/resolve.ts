@@ -28,6 +28,8 @@ export interface Resolver {
    * prefixes compared folded (src/routing/origin-readings.ts, `caseFolded`), or null.
    */
   caseInsensitive(host: string, path: string): Resolution | null;
+  /** True when folding changes none of the host key's prefixes (caseInsensitive is then resolve on a folded path). */
+  foldsAlike(hostKey: string): boolean;
   /** The index key that serves a host (exact, else `*.parent`), or null when no route does. */
   hostKey(host: string): string | null;
 }
@@ -51,7 +53,7 @@ export function createResolver(source: CompiledTable | RouteTable): Resolver {
           return [route.path, route];
         }),
       );
-      host = { paths, longest: longestKey(paths), folded: null };
+      host = { paths, longest: longestKey(paths), depth: deepest(paths), folded: null };
       // Prefixes that folding leaves alone (most) need no second map.
       if ([...paths.keys()].every((path) => caseFolded(path) === path)) host.folded = host;
       byHost.set(key, host);
@@ -78,12 +80,18 @@ export function createResolver(source: CompiledTable | RouteTable): Resolver {
     },
     caseInsensitive(rawHost, path) {
       const found = lookup(normalizeHost(rawHost));
-      const folded = caseFolded(path);
-      if (!found || folded === null) return null;
+      if (!found) return null;
       const host = pathsOf(found.key, found.indexes);
       host.folded ??= foldedPaths(host.paths);
+      // Only the segments a prefix can span decide the route: a long path is folded no further.
+      const folded = caseFolded(firstSegments(path, host.folded.depth));
+      if (folded === null) return null;
       const route = longestPrefix(host.folded.paths, folded, host.folded.longest);
       return route ? { route, hostKey: found.key } : null;
+    },
+    foldsAlike(key) {
+      const host = byHost.get(key);
+      return host !== undefined && host.folded === host;
     },
     hostKey: (rawHost) => lookup(normalizeHost(rawHost))?.key ?? null,
   };
@@ -92,13 +100,35 @@ export function createResolver(source: CompiledTable | RouteTable): Resolver {
 /** A host's routes by folded prefix (`check` refuses two prefixes that fold alike). */
 function foldedPaths(paths: Map<string, CompiledRoute>): Prefixes {
   const folded = new Map([...paths].map(([path, route]) => [caseFolded(path) ?? path, route]));
-  return { paths: folded, longest: longestKey(folded) };
+  return { paths: folded, longest: longestKey(folded), depth: deepest(folded) };
 }
 
-/** Routes by path prefix, and the length of the longest prefix. */
+/** The most segments a prefix has (`/` has none). */
+function deepest(paths: Map<string, CompiledRoute>): number {
+  let depth = 0;
+  for (const key of paths.keys()) depth = Math.max(depth, key === '/' ? 0 : key.split('/').length - 1);
+  return depth;
+}
+
+/**
+ * The path cut after its first `count` segments, and one more piece: a prefix of `count` segments
+ * matches it exactly when it matches the path.
+ * @example firstSegments('/a/b/c/d', 2) // '/a/b/c'
+ */
+export function firstSegments(path: string, count: number): string {
+  let at = 0;
+  for (let i = 0; i <= count; i++) {
+    at = path.indexOf('/', at + 1);
+    if (at === -1) return path;
+  }
+  return path.slice(0, at);
+}
+
+/** Routes by path prefix, the length of the longest prefix, and the most segments one has. */
 interface Prefixes {
   paths: Map<string, CompiledRoute>;
   longest: number;
+  depth: number;
 }
 
 /** One host's routes. */

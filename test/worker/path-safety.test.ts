@@ -34,6 +34,7 @@ const router = routerFor([
   tagged('bang', '/%21bang'),
   // A prefix whose case is its own.
   tagged('upper', '/API'),
+  tagged('street', '/stra%C3%9Fe'),
 ]);
 
 /** Sends `path` and returns which route served it and what the origin received. */
@@ -181,9 +182,14 @@ describe('path attacks through the URL parser', () => {
       '/PUBLIC/x',
       '/S/x',
       '/@SCOPE',
-      // Folded as an origin that upper-cases: dotless ı is I, long ſ is S.
+      // Folded as an origin that upper-cases: dotless ı is I, long ſ is S; as Java's
+      // equalsIgnoreCase: İ is i; as JavaScript's lower-casing: ẞ is ß.
       '/adm%C4%B1n',
       '/@%C5%BFcope/x',
+      '/adm%C4%B0n/x',
+      '/ADM%C4%B0N',
+      '/stra%E1%BA%9Ee/x',
+      '/STRA%E1%BA%9EE',
       // Combined with the other readings: fullwidth, Windows' trailing dot, `;` cut.
       '/ＡＤＭＩＮ/x',
       '/ADMIN./x',
@@ -203,6 +209,7 @@ describe('path attacks through the URL parser', () => {
       upstream: '/public/ReadMe.TXT',
     });
     expect(await served('/API/Users')).toEqual({ status: 200, route: 'upper', upstream: '/API/Users' });
+    expect(await served('/straße/x')).toEqual({ status: 200, route: 'street', upstream: '/stra%C3%9Fe/x' });
     expect(await served('/Administrators')).toEqual({
       status: 200,
       route: 'root',

@@ -1,16 +1,11 @@
 /**
  * What identifies a route in the table: its id, hosts and path prefix, checked against every
- * route before it (duplicate ids, the same host and path twice, hosts or paths on one host that
- * differ only by case).
+ * route before it (duplicate ids, the same host and path twice, hosts that differ only by case;
+ * prefixes that differ only by case are compared over the whole table: case-shadows.ts).
  * The prefix is made canonical exactly as request paths are (src/routing/canonical-path.ts).
  */
 import { canonicalPath } from '../../../src/routing/canonical-path.ts';
-import {
-  caseFolded,
-  normalized,
-  subDelimitersDecoded,
-  windowsTrimmed,
-} from '../../../src/routing/origin-readings.ts';
+import { normalized, subDelimitersDecoded, windowsTrimmed } from '../../../src/routing/origin-readings.ts';
 import type { CompiledRoute } from '../../../src/table/types.ts';
 import type { RawRoute } from '../config.ts';
 import { defaultsOf } from '../schema-rules.ts';
@@ -28,16 +23,9 @@ export interface Claims {
   hostPaths: Map<string, string>;
   /** Lower-cased host -> the spelling first seen. */
   spellings: Map<string, string>;
-  /** `host folded-path` -> the route id and path first seen. */
-  foldedPaths: Map<string, { id: string; path: string }>;
 }
 
-export const newClaims = (): Claims => ({
-  ids: new Map(),
-  hostPaths: new Map(),
-  spellings: new Map(),
-  foldedPaths: new Map(),
-});
+export const newClaims = (): Claims => ({ ids: new Map(), hostPaths: new Map(), spellings: new Map() });
 
 /** @example compileIdentity(route, 0, ctx, claims).path // '/api' for path: /api/ */
 export function compileIdentity(
@@ -74,7 +62,6 @@ export function compileIdentity(
     if (other !== undefined)
       ctx.report(['hosts', h], `host ${host} with path ${path} is already routed by "${other}"`);
     else claims.hostPaths.set(`${host} ${path}`, route.id);
-    claimFolded(host, path, route.id, claims, (m) => ctx.report(['path'], m));
     hosts.push(host);
   }
   return {
@@ -84,26 +71,6 @@ export function compileIdentity(
     stripPrefix: route.strip_prefix ?? DEFAULTS.strip_prefix,
     pathParameters: route.path_parameters ?? DEFAULTS.path_parameters,
   };
-}
-
-/**
- * Two prefixes on one host that differ only by case are one path to an origin that ignores case
- * (Express by default, ASP.NET, IIS): requests for either would be refused as the other's.
- */
-function claimFolded(
-  host: string,
-  path: string,
-  id: string,
-  claims: Claims,
-  onError: (message: string) => void,
-): void {
-  const key = `${host} ${caseFolded(path) ?? path}`;
-  const first = claims.foldedPaths.get(key);
-  if (first === undefined) claims.foldedPaths.set(key, { id, path });
-  else if (first.path !== path)
-    onError(
-      `path ${path} differs from ${first.path} (route "${first.id}", host ${host}) only by case; origins that ignore case (Express by default, ASP.NET, IIS) read them as one path`,
-    );
 }
 
 /** Normalises a route path to '/' or '/a/b' and rejects what could never match safely. */
