@@ -92,21 +92,19 @@ function pathProblem(resolver: Resolver, match: Resolution, x: Exchange): string
   if (!route.pathParameters && hasParameters(x.path))
     return 'The path holds a ; (path parameters are not enabled on this route)';
   for (const reading of otherReadings(x.path)) {
-    if (
-      reading === null ||
-      resolver.resolve(x.host, reading)?.route !== route ||
-      resolver.caseInsensitive(x.host, reading)?.route !== route
-    )
-      return ELSEWHERE;
+    if (reading === null || resolver.resolve(x.host, reading)?.route !== route) return READS_ELSEWHERE;
+    if (resolver.caseInsensitive(x.host, reading)?.route !== route) return CASE_ELSEWHERE;
   }
   // Nothing to fold, and no prefix that folding changes: the folded lookup is the one just made.
   if (!mayFoldCase(x.path) && resolver.foldsAlike(match.hostKey)) return null;
-  if (resolver.caseInsensitive(x.host, x.path)?.route !== route) return ELSEWHERE;
+  if (resolver.caseInsensitive(x.host, x.path)?.route !== route) return CASE_ELSEWHERE;
   return null;
 }
 
-const ELSEWHERE =
-  'The path reads as another route or an unsafe path to origins that decode it, normalise Unicode, cut ; parameters, drop trailing dots or ignore case';
+const READS_ELSEWHERE =
+  'The path reads as another route or an unsafe path to origins that decode it, normalise Unicode, cut ; parameters or drop trailing dots';
+const CASE_ELSEWHERE =
+  'The path reads as another route to origins that ignore case (Express by default, ASP.NET, IIS)';
 
 /** Runs a route's chain; a thrown ConfigValueError is a config_error, anything else a bug. */
 async function run(chain: RouteChain, x: Routed): Promise<Answer> {

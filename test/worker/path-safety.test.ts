@@ -200,6 +200,10 @@ describe('path attacks through the URL parser', () => {
     ]) {
       await refused(path);
     }
+    const answer = await router.fetch('https://paths.test/ADMIN/x');
+    expect(((await answer.json()) as { message: string }).message).toBe(
+      'The path reads as another route to origins that ignore case (Express by default, ASP.NET, IIS)',
+    );
     // Folding that keeps the route changes nothing: served as sent, case kept.
     expect(await served('/x/ADMIN')).toEqual({ status: 200, route: 'root', upstream: '/x/ADMIN' });
     expect(await served('/Public')).toEqual({ status: 400, route: null });
