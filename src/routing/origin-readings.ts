@@ -77,7 +77,10 @@ export function normalized(path: string): string | null {
   if (!NON_ASCII.test(path)) return path;
   const segments = path.split('/').map(normalizedSegment);
   if (segments.includes(null)) return null;
-  const reading = canonicalPath(segments.join('/'));
+  const joined = segments.join('/');
+  // Unchanged (`/public/日本`): already canonical, and no second pass over a long path.
+  if (joined === path) return path;
+  const reading = canonicalPath(joined);
   return reading.ok ? reading.path : null;
 }
 
@@ -166,7 +169,9 @@ export function caseFolded(path: string): string | null {
   if (!mayFoldCase(path)) return path;
   const segments = path.split('/').map(foldedSegment);
   if (segments.includes(null)) return null;
-  const reading = canonicalPath(segments.join('/'));
+  const joined = segments.join('/');
+  if (joined === path) return path;
+  const reading = canonicalPath(joined);
   return reading.ok ? reading.path : null;
 }
 
