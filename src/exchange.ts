@@ -33,6 +33,11 @@ export interface Exchange {
   body: ReadableStream | null;
   /** Aborts the upstream fetch when the upload is cut (set by the body-limit stage), or null. */
   uploadCut: AbortSignal | null;
+  /**
+   * True when the answer may be stored and served to every client (set by the cache stage on a
+   * miss): the upstream request then leaves out what a shared copy must not depend on.
+   */
+  forSharedCache: boolean;
   env: Env;
   ctx: ExecutionContext;
 }
@@ -69,6 +74,7 @@ export function createExchange(request: Request, env: Env, ctx: ExecutionContext
     clientIp: request.headers.get('cf-connecting-ip') ?? '',
     body: request.body,
     uploadCut: null,
+    forSharedCache: false,
     env,
     ctx,
   };

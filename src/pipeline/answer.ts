@@ -45,6 +45,11 @@ export interface UpstreamReport {
   answeredBy: { origin: CompiledOrigin; index: number } | null;
   /** The last status an origin answered with, or null when none answered. */
   originStatus: number | null;
+  /**
+   * The headers the answering origin sent, before the route's rules changed them (the cache
+   * decides on these: a rule must not make an origin's private answer storable), or null.
+   */
+  originHeaders: Headers | null;
 }
 
 export interface Answer {

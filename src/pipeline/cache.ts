@@ -61,8 +61,13 @@ export const cache: StageFactory = (route, platform) => {
     if (!key) return withResult(await next(x), 'BYPASS');
     const hit = await lookup(platform.cache(), key, x.method);
     if (hit) return withResult({ response: hit, route, router: null, upstream: null, cache: 'HIT' }, 'HIT');
-    const answer = await next(x);
-    if (x.method === 'GET' && !answer.router && storable(answer.response, policy, route.cors !== null)) {
+    const answer = await next({ ...x, forSharedCache: true });
+    const origin = answer.upstream?.originHeaders ?? null;
+    if (
+      x.method === 'GET' &&
+      !answer.router &&
+      storable(answer.response, policy, route.cors !== null, origin)
+    ) {
       return withResult(
         { ...answer, response: store(platform.cache(), key, answer.response, policy, x) },
         'MISS',
@@ -109,25 +114,44 @@ export const NEVER_STORED: Readonly<Record<number, string>> = {
 };
 
 /**
- * True when a response may be stored: an allowed status, no Set-Cookie, no private or
- * no-store (any case) in Cache-Control or a CDN's own control header, never one of NEVER_STORED
- * (one client's answers), and a `Vary` the key can honour. The Cache API keys on the URL alone
- * (and does not honour Vary), so a response that varies on a request header (`Cookie`,
- * `Accept-Language`, `*`...) would be served to every client: only `Accept-Encoding` (fetch
- * decodes bodies) may be listed, and `Origin` on a route with a `cors` policy, which replaces
- * those headers after the cache. On a route without one, the origin does its own CORS and a
- * stored copy would hand one site's Access-Control-Allow-Origin to another.
+ * True when a response may be stored: an allowed status, never one of NEVER_STORED (one
+ * client's answers), and headers that allow it (`sharable`) both as the origin sent them
+ * (`originHeaders`, when the answer came from an origin) and as the route's rules left them: a
+ * rule that sets Cache-Control for browsers or removes Set-Cookie or Vary must not make an
+ * origin's private answer storable.
  * @example storable(new Response('ok'), { ttl: 60, statuses: [200] }, false) // true
  */
-export function storable(response: Response, policy: CompiledCache, routeOwnsCors: boolean): boolean {
-  const headers = response.headers;
+export function storable(
+  response: Response,
+  policy: CompiledCache,
+  routeOwnsCors: boolean,
+  originHeaders: Headers | null = null,
+): boolean {
+  return (
+    NEVER_STORED[response.status] === undefined &&
+    policy.statuses.includes(response.status) &&
+    sharable(response.headers, routeOwnsCors) &&
+    (originHeaders === null || sharable(originHeaders, routeOwnsCors))
+  );
+}
+
+/**
+ * Headers that let a response be shared: no Set-Cookie, no private or no-store (any case) in
+ * Cache-Control or a CDN's own control header, and a `Vary` the key can honour. The Cache API
+ * keys on the URL alone (and does not honour Vary), so a response that varies on a request
+ * header (`Cookie`, `Accept-Language`, `*`...) would be served to every client: only
+ * `Accept-Encoding` (fetch decodes bodies) may be listed, and `Origin` on a route with a `cors`
+ * policy, which replaces those headers after the cache and sends a request that may be stored
+ * without its Origin (src/pipeline/request-headers.ts), so the body cannot depend on it. On a
+ * route without one, the origin does its own CORS and a stored copy would hand one site's
+ * Access-Control-Allow-Origin to another.
+ */
+function sharable(headers: Headers, routeOwnsCors: boolean): boolean {
   const vary = (headers.get('vary') ?? '').split(',').map((v) => v.trim().toLowerCase());
   const unkeyed = vary.filter(
     (v) => v !== '' && v !== 'accept-encoding' && !(routeOwnsCors && v === 'origin'),
   );
   return (
-    NEVER_STORED[response.status] === undefined &&
-    policy.statuses.includes(response.status) &&
     !headers.has('set-cookie') &&
     !STORE_CONTROLS.some((name) => forbidsStore(headers.get(name))) &&
     unkeyed.length === 0

@@ -1,9 +1,9 @@
 /**
  * The request headers sent upstream: the client's, minus hop-by-hop, minus every name with a
  * character other than a letter, digit or dash, minus anything a client could use to claim an
- * address, a host or a URL an origin may trust (every `X-Forwarded-*` and `CF-*` by prefix, and
- * the other spellings proxies use), plus the router's own X-Forwarded-* and request id, plus the
- * route's rules.
+ * address, a scheme, a host, a URL or a client certificate an origin may trust (every
+ * `X-Forwarded-*` and `CF-*` by prefix, and the other spellings proxies use), plus the router's
+ * own X-Forwarded-* and request id, plus the route's rules.
  */
 import type { Env, Routed } from '../exchange.ts';
 import type { CompiledHeaderRules } from '../table/types.ts';
@@ -12,12 +12,22 @@ import { namedMethods } from './method-overrides.ts';
 import { neverRelayed } from './methods.ts';
 import { renderTemplate } from './template.ts';
 
-/** Dropped by prefix: forwarding headers, and Cloudflare's own (not the origin's business). */
-const DROPPED_PREFIXES = ['x-forwarded-', 'cf-'];
+/**
+ * Dropped by prefix: forwarding headers, Cloudflare's own (not the origin's business), and the
+ * client-certificate claims TLS-terminating proxies send (`X-SSL-Client-Verify: SUCCESS`).
+ */
+const DROPPED_PREFIXES = ['x-forwarded-', 'cf-', 'x-ssl-', 'ssl-client-'];
 
-/** Dropped by name: other spellings of a client address, a host or a rewritten URL. */
+/**
+ * Dropped by name: what proxies tell origins about the connection, in the other spellings origins
+ * trust. A client must not be able to claim any of it.
+ */
 const DROPPED = new Set([
+  // The client's address.
   'forwarded',
+  'x-forwarded',
+  'forwarded-for',
+  'x-original-forwarded-for',
   'x-real-ip',
   'true-client-ip',
   'client-ip',
@@ -26,12 +36,30 @@ const DROPPED = new Set([
   'x-originating-ip',
   'x-remote-ip',
   'x-remote-addr',
+  'x-proxyuser-ip',
   'fastly-client-ip',
+  'fly-client-ip',
+  'x-appengine-user-ip',
+  'x-azure-clientip',
   'x-envoy-external-address',
+  // The scheme (Tornado reads X-Scheme before X-Forwarded-Proto; Jetty X-Proxied-Https).
+  'x-scheme',
+  'x-url-scheme',
+  'front-end-https',
+  'x-proxied-https',
+  // A rewritten URL or host.
   'x-original-url',
+  'x-original-uri',
   'x-rewrite-url',
   'x-host',
   'x-original-host',
+  // A client certificate (Jetty, IIS ARR, nginx conventions).
+  'proxy-ssl-id',
+  'proxy-auth-cert',
+  'x-client-cert',
+  'x-client-verify',
+  'x-arr-clientcert',
+  'x-arr-ssl',
   'cdn-loop',
   // The operator's debug token (src/pipeline/debug.ts) is for the router, never the origin.
   'x-router-debug',
@@ -143,6 +171,9 @@ export function upstreamHeaders(x: Routed, websocket: boolean): Headers {
   // 6.3): the body is not that length (src/pipeline/declared-length.ts).
   if (chunked) headers.delete('content-length');
   sendAsCounted(headers, source, x.route);
+  // A route with `cors` answers CORS itself and may store this answer for every Origin (with the
+  // origin's `Vary: Origin`): the origin must not see the Origin, or its body could depend on it.
+  if (x.forSharedCache && x.route.cors !== null) headers.delete('origin');
   if (x.clientIp) headers.set('x-forwarded-for', x.clientIp);
   headers.set('x-forwarded-proto', x.scheme);
   headers.set('x-forwarded-host', x.authority);

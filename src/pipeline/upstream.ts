@@ -47,7 +47,13 @@ export async function fetchUpstream(
     return refused(x, 504, 'gateway_timeout', `The request body did not arrive within ${route.timeoutMs} ms`);
   const last = route.origins.length > 1 && replay !== undefined ? route.origins.length - 1 : 0;
   const upload = hasBody && replay === undefined ? x.uploadCut : null;
-  const report: UpstreamReport = { url: first, tries: 0, answeredBy: null, originStatus: null };
+  const report: UpstreamReport = {
+    url: first,
+    tries: 0,
+    answeredBy: null,
+    originStatus: null,
+    originHeaders: null,
+  };
 
   for (let i = 0; i <= last; i++) {
     const remaining = deadline - Date.now();
@@ -77,6 +83,7 @@ export async function fetchUpstream(
       }
       const origin = route.origins[i] as CompiledOrigin;
       report.answeredBy = { origin, index: i };
+      report.originHeaders = response.headers;
       return { ok: true, response, origin, report, abort };
     } catch {
       // Workers cannot tell a refused connection from one lost after the request was sent, so a

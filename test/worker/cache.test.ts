@@ -36,6 +36,24 @@ const router = routerFor([
     cache: { ttl: 60 },
     cors: { origins: ['https://one.example.com', 'https://two.example.com'], expose: ['X-Origin-Name'] },
   },
+  {
+    id: 'browser-rule',
+    hosts: ['cache-rules.test'],
+    path: '/browser',
+    strip_prefix: true,
+    origin: originUrl(),
+    cache: { ttl: 60 },
+    headers: { response: { set: { 'Cache-Control': 'public, max-age=60' } } },
+  },
+  {
+    id: 'strip-rule',
+    hosts: ['cache-rules.test'],
+    path: '/strip',
+    strip_prefix: true,
+    origin: originUrl(),
+    cache: { ttl: 60 },
+    headers: { response: { remove: ['Set-Cookie', 'Vary'] } },
+  },
   { id: 'none', hosts: ['cache-none.test'], origin: originUrl() },
   { id: 'dead', hosts: ['cache-dead.test'], origin: originUrl('dead'), cache: { ttl: 60 } },
 ]);
@@ -226,6 +244,31 @@ describe('edge cache: what is never stored', () => {
     expect(await originCount(name)).toBe(2);
   });
 
+  it("judges the origin's answer, not the route's rules: a rule for browsers never makes a private answer storable", async () => {
+    const cases: Array<[string, string]> = [
+      ['browser', 'h=Cache-Control:private'],
+      ['browser', 'h=Set-Cookie:sid=alice'],
+      ['strip', 'h=Set-Cookie:sid=alice'],
+      ['strip', 'h=Vary:Cookie'],
+      ['strip', 'h=Cache-Control:no-store'],
+    ];
+    for (const [path, query] of cases) {
+      const name = key(`rules-${path}-${query.length}-${query.slice(2, 6)}`);
+      const url = `https://cache-rules.test/${path}/count/${name}?${query}`;
+      expect(await xcache(url, { headers: { cookie: 'session=alice' } }), `${path} ${query}`).toBe('MISS');
+      expect(await xcache(url), `${path} ${query}`).toBe('MISS');
+      expect(await originCount(name), `${path} ${query}`).toBe(2);
+    }
+    // A public answer is still stored under such a rule, and the client sees the rule's header.
+    const name = key('rules-public');
+    const url = `https://cache-rules.test/browser/count/${name}`;
+    expect(await xcache(url)).toBe('MISS');
+    const hit = await send(url);
+    expect(hit.response.headers.get('x-cache')).toBe('HIT');
+    expect(hit.response.headers.get('cache-control')).toBe('public, max-age=60');
+    expect(await originCount(name)).toBe(1);
+  });
+
   it('stores the statuses the route lists, and only those; never 206, even listed', async () => {
     const notFound = `https://cache-a.test/st/count/${key('st-404')}?status=404`;
     expect(await xcache(notFound)).toBe('MISS');
@@ -355,6 +398,24 @@ describe('edge cache and CORS', () => {
     expect(hit.headers.get('access-control-allow-origin')).toBe('https://one.example.com');
     expect(hit.headers.get('access-control-allow-credentials')).toBeNull();
     expect(hit.headers.get('access-control-expose-headers')).toBe('X-Origin-Name');
+  });
+
+  it('sends a request that may be stored without its Origin, so no body made for one site reaches another', async () => {
+    const name = key('cors-no-origin');
+    const url = `https://cache-cors.test/echo/${name}?h=Vary:Origin`;
+    const evil = await router.fetch(url, { headers: { origin: 'https://evil.test' } });
+    expect(evil.headers.get('x-cache')).toBe('MISS');
+    expect(((await evil.json()) as Echo).headers.origin).toBeUndefined();
+    const hit = await router.fetch(url, { headers: { origin: 'https://one.example.com' } });
+    expect(hit.headers.get('x-cache')).toBe('HIT');
+    expect(hit.headers.get('access-control-allow-origin')).toBe('https://one.example.com');
+    expect(((await hit.json()) as Echo).headers.origin).toBeUndefined();
+    // A request that bypasses the cache is the client's own: its Origin goes upstream.
+    const own = await router.fetch(url, {
+      headers: { origin: 'https://one.example.com', authorization: 'Bearer t' },
+    });
+    expect(own.headers.get('x-cache')).toBe('BYPASS');
+    expect(((await own.json()) as Echo).headers.origin).toBe('https://one.example.com');
   });
 
   it('stores an Origin-varying response on a route that owns its CORS', async () => {

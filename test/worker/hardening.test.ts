@@ -71,7 +71,7 @@ describe('Connection tokens that name no header', () => {
 });
 
 describe('forwarding headers an origin may trust', () => {
-  it('are dropped by prefix (X-Forwarded-*, CF-*) and by name before the router sets its own', async () => {
+  it('are dropped by prefix (X-Forwarded-*, CF-*, X-SSL-*, SSL-Client-*) and by name (address, scheme, URL, host, client certificate) before the router sets its own', async () => {
     const claimed = {
       'X-Forwarded-For': '1.2.3.4',
       'X-Forwarded-Ssl': 'on',
@@ -94,6 +94,29 @@ describe('forwarding headers an origin may trust', () => {
       'X-Real-IP': '1.2.3.4',
       'True-Client-IP': '1.2.3.4',
       Forwarded: 'for=1.2.3.4',
+      'X-Forwarded': 'for=1.2.3.4',
+      'Forwarded-For': '1.2.3.4',
+      'X-Original-Forwarded-For': '1.2.3.4',
+      'X-ProxyUser-IP': '1.2.3.4',
+      'Fly-Client-IP': '1.2.3.4',
+      'X-AppEngine-User-IP': '1.2.3.4',
+      'X-Azure-ClientIP': '1.2.3.4',
+      // Scheme claims: Tornado reads X-Scheme before X-Forwarded-Proto.
+      'X-Scheme': 'evil',
+      'X-Url-Scheme': 'evil',
+      'Front-End-Https': 'evil',
+      'X-Proxied-Https': 'evil',
+      'X-Original-URI': '/admin',
+      // Client-certificate claims a TLS-terminating proxy would make.
+      'X-SSL-Client-Verify': 'evil',
+      'X-SSL-Client-Cert': 'evil',
+      'SSL-Client-Verify': 'evil',
+      'X-Client-Cert': 'evil',
+      'X-Client-Verify': 'evil',
+      'X-ARR-ClientCert': 'evil',
+      'X-ARR-SSL': 'evil',
+      'Proxy-SSL-Id': 'evil',
+      'Proxy-Auth-Cert': 'evil',
       'CF-Connecting-IP': '203.0.113.9',
     };
     const received = await echo('https://hd.test/echo', { headers: claimed });
