@@ -83,6 +83,7 @@ export default defineConfig({
                   RL_NETWORKS: { namespace_id: '1003', simple: { limit: 2, period: 60 } },
                   RL_BOTH: { namespace_id: '1004', simple: { limit: 3, period: 60 } },
                   RL_BOTH_2: { namespace_id: '1005', simple: { limit: 2, period: 60 } },
+                  RL_TOKENS: { namespace_id: '1006', simple: { limit: 2, period: 60 } },
                 },
               },
             })),

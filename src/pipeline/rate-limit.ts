@@ -30,10 +30,32 @@ async function limitChecks(route: CompiledRoute, x: Exchange): Promise<LimitChec
   );
 }
 
-/** What one limit counts for this request: a header value (trimmed), else the client's network. */
+/** Headers whose value starts with an auth scheme, which servers read in any case. */
+const CREDENTIALS = new Set(['authorization', 'proxy-authorization']);
+
+/**
+ * A header value as a limit counts it: trimmed, with runs of spaces and tabs as one space, and
+ * on a credentials header the scheme lower-cased. Servers read `Bearer T`, `bearer  T` and
+ * `BEARER\tT` as one token: counted apart, each spelling would get a budget of its own. (The
+ * request goes upstream as the client spelled it: an origin may compare the scheme as written.)
+ * Null when absent.
+ * @example countedHeader(new Headers({ authorization: ' BEARER \t abc ' }), 'authorization') // 'bearer abc'
+ */
+function countedHeader(headers: Headers, name: string): string | null {
+  const value = headers
+    .get(name)
+    ?.trim()
+    .replace(/[ \t]+/g, ' ');
+  if (!value) return null;
+  if (!CREDENTIALS.has(name)) return value;
+  const space = value.indexOf(' ');
+  return space === -1 ? value : `${value.slice(0, space).toLowerCase()}${value.slice(space)}`;
+}
+
+/** What one limit counts for this request: a header value, else the client's network. */
 async function subject(limit: CompiledRateLimit, x: Exchange): Promise<string> {
   if (limit.key.kind === 'header') {
-    const value = x.request.headers.get(limit.key.name)?.trim();
+    const value = countedHeader(x.request.headers, limit.key.name);
     // A request without the header is counted by its address, so leaving it out gains nothing.
     if (value) return `h:${value.length > 128 ? await digest(value) : value}`;
   }

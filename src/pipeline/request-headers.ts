@@ -130,7 +130,8 @@ export function applyHeaderRules(headers: Headers, rules: CompiledHeaderRules, e
 }
 
 /**
- * A rate limit's key header goes upstream as one line holding the value the limit counted. Sent
+ * A rate limit's key header goes upstream as one line holding the value the limit counted (as
+ * the client spelled it; src/pipeline/rate-limit.ts counts spellings of one token alike). Sent
  * the client's header lines as they came (`X-Api-Key: K` and `X-Api-Key: other`), the limit
  * counts `K, other`, a new key each time, while an origin that reads the first line (Go, Java)
  * reads `K`: a per-key limit it never enforced.

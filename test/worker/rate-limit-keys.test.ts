@@ -1,8 +1,9 @@
 /**
  * What a rate limit counts, on miniflare's real Rate Limiting simulation: IPv6 clients per /64
  * network (one client holds a whole /64 and could rotate through it), IPv4 per address, header
- * values trimmed, and a list of limits a request must all pass. vitest.config.ts declares
- * RL_NETWORKS (2 per 60 s), RL_BOTH (3 per 60 s) and RL_BOTH_2 (2 per 60 s). Every test uses
+ * values trimmed (and an Authorization token counted alike in every spelling servers accept), and
+ * a list of limits a request must all pass. vitest.config.ts declares RL_NETWORKS (2 per 60 s),
+ * RL_BOTH (3 per 60 s), RL_BOTH_2 (2 per 60 s) and RL_TOKENS (2 per 60 s). Every test uses
  * networks and keys of its own, so tests and reruns never share a counter.
  */
 import { describe, expect, it } from 'vitest';
@@ -19,6 +20,12 @@ const router = routerFor([
       { limit: 3, period: 60, key: 'ip' },
       { limit: 2, period: 60, key: 'header:X-Api-Key' },
     ],
+  },
+  {
+    id: 'tokens',
+    hosts: ['tokens.test'],
+    origin: originUrl(),
+    rate_limit: { limit: 2, period: 60, key: 'header:Authorization' },
   },
 ]);
 
@@ -67,6 +74,26 @@ describe('rate-limit keys', () => {
     }
     expect(statuses).toEqual([200, 200, 429]);
   });
+
+  itInOneWindow(
+    'counts one Authorization token as one key in every spelling servers accept (scheme case, spaces)',
+    60,
+    async () => {
+      const token = crypto.randomUUID();
+      const statuses = [];
+      for (const value of [`Bearer ${token}`, `bearer  ${token}`, `BEARER\t${token}`]) {
+        statuses.push(await status('tokens.test', `${freshNetwork()}::1`, { authorization: value }));
+      }
+      expect(statuses).toEqual([200, 200, 429]);
+      // Another token has its own budget, and the origin gets the header as the client spelled it.
+      const other = `bEaReR ${crypto.randomUUID()}`;
+      const response = await router.fetch('https://tokens.test/echo/t', {
+        headers: { 'cf-connecting-ip': `${freshNetwork()}::1`, authorization: other },
+      });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as Echo).headers.authorization).toBe(other);
+    },
+  );
 
   itInOneWindow('applies every limit of a list: per key, and per address whatever the key', 60, async () => {
     // Four keys from one /64: the address limit (3) trips on the fourth request.
