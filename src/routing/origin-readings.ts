@@ -138,9 +138,12 @@ const dotsWithSpace = (segment: string): boolean =>
 export function windowsTrimmed(path: string): string | null {
   if (!path.includes('.') && !path.includes('%20') && !path.includes(':$')) return path;
   const segments = path.split('/');
-  if (segments.some(dotsWithSpace)) return null;
-  const trimmed = segments
-    .map((segment) => segment.replace(NTFS_STREAM, '').replace(TRAILING_DOTS_AND_SPACES, ''))
+  const streamless = segments.map((segment) => segment.replace(NTFS_STREAM, ''));
+  // `..::$DATA` may be `..` to Windows: as ambiguous as `.. `.
+  const streamDots = streamless.some((segment, i) => segment !== segments[i] && /^\.+$/.test(segment));
+  if (streamDots || streamless.some(dotsWithSpace)) return null;
+  const trimmed = streamless
+    .map((segment) => segment.replace(TRAILING_DOTS_AND_SPACES, ''))
     .join('/')
     .replace(/\/{2,}/g, '/');
   return trimmed === path ? path : trimmed;

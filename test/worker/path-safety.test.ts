@@ -227,6 +227,9 @@ describe('path attacks through the URL parser', () => {
       '/admin:$i30:$index_allocation/x',
       '/admin::$DATA',
       '/public/../admin::$data',
+      // A dot segment once the stream name is gone: refused whatever it reads as.
+      '/public/..::$DATA/admin',
+      '/public/.::$DATA',
     ]) {
       await refused(path);
     }
