@@ -47,7 +47,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
   if (!loaded) return 1;
   const token = io.env.ROUTER_DEBUG_TOKEN || undefined;
   const report = await runSmoke(
-    { file: loaded.file, cases: loaded.cases, ...flags, token, version: values['expect-version'] },
+    {
+      file: loaded.file,
+      cases: loaded.cases,
+      table: loaded.table,
+      ...flags,
+      token,
+      version: values['expect-version'],
+    },
     io,
   );
   return report.failed === 0 ? 0 : 1;

@@ -6,6 +6,7 @@
  */
 
 import { normalizeHost } from '../../src/routing/host.ts';
+import type { CompiledTable } from '../../src/table/types.ts';
 import type { Io } from '../cli/io.ts';
 import type { RouteTestCase } from '../cli/route-test-file.ts';
 import { runSmoke } from '../smoke/run.ts';
@@ -15,6 +16,8 @@ export const VERSION_OVERRIDE_HEADER = 'Cloudflare-Workers-Version-Overrides';
 export interface SmokeSetup {
   file: string;
   cases: RouteTestCase[];
+  /** The table the cases were read against (failures hide what it holds, as check does). */
+  table?: CompiledTable;
   workerName: string;
   /** The debug token (ROUTER_DEBUG_TOKEN), when the deploy has it. */
   token?: string;
@@ -44,6 +47,7 @@ export async function smokeHosts(
     {
       file: setup.file,
       cases: setup.cases,
+      table: setup.table,
       base: setup.base,
       hostHeader: setup.base !== undefined,
       token: setup.token,

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { CompiledTable } from '../../src/table/types.ts';
 import type { Io } from '../cli/io.ts';
 import { casesFor, type RouteTestCase, readRouteTests } from '../cli/route-test-file.ts';
 import { testFileFor } from '../cli/route-test-run.ts';
@@ -22,7 +23,7 @@ export function loadSmokeCases(
   testsFile: string | undefined,
   io: Io,
   env?: string,
-): { file: string; cases: RouteTestCase[] } | null {
+): { file: string; cases: RouteTestCase[]; table: CompiledTable } | null {
   const routesPath = resolve(io.cwd, routesFile);
   if (!existsSync(routesPath)) {
     io.err(`${routesFile}: no such file`);
@@ -45,5 +46,5 @@ export function loadSmokeCases(
     io.err(`${file}: has errors; no case run`);
     return null;
   }
-  return { file, cases };
+  return { file, cases, table: analysis.table };
 }

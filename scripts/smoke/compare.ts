@@ -4,15 +4,21 @@
  *
  * - `route`, `upstream`: the debug headers (`x-router-route`, `x-router-upstream`), present only
  *   when the request carried the debug token; without it they cannot be checked.
- * - `status: proxied`: the answer came from the origin, not from the router. With the debug
- *   token, the router reports its own error code (`x-router-error`); without it, a router error
- *   is recognised by its JSON body, whose `request_id` is the answer's `x-request-id`.
+ * - `status: proxied`: the answer came from the origin through the router. With the debug
+ *   token, the router names the upstream (`x-router-upstream`) and its own error code
+ *   (`x-router-error`); without it, the answer must carry the router's `x-request-id`, and a
+ *   router error is recognised by its JSON body, whose `request_id` is that id. An answer the
+ *   router did not make (the edge's 400 or 530, a Worker that throws) is never "proxied".
+ * - With the token sent, an answer without the debug headers fails whatever the case expects:
+ *   it did not come from this router (or the token is not the Worker's).
  * - `status: N`, `location`, `headers`: the answer's status and headers. `x-cache: MISS` means
  *   "cacheable" in a route test (the simulator's cache is always cold), so a warm edge cache
  *   answering `HIT` satisfies it.
  * - `error`: the router's error code.
  */
 
+import type { CompiledRoute } from '../../src/table/types.ts';
+import { showAnswerHeader } from '../cli/redact.ts';
 import type { RouteTestExpect } from '../cli/route-test-file.ts';
 import type { Mismatch } from '../cli/route-test-run.ts';
 import { show } from '../cli/route-test-run.ts';
@@ -33,15 +39,22 @@ export interface Verdict {
 export function compareAnswer(
   expect: RouteTestExpect,
   answer: HttpAnswer,
-  options: { debug: boolean; version?: string },
+  options: { debug: boolean; version?: string; route?: CompiledRoute | null },
 ): Verdict {
   const mismatches: Mismatch[] = [];
   const unchecked: string[] = [];
   const debug = options.debug && answer.headers.has('x-router-route');
+  if (options.debug && !debug) {
+    const actual = `${answer.status} without them`;
+    mismatches.push({ field: 'answer', expected: "the router's debug headers (the token was sent)", actual });
+  }
   const routerError = routerErrorOf(answer, debug);
   const compare = (field: string, expected: string | number | null, actual: string | number | null) => {
     if (expected !== actual) mismatches.push({ field, expected: show(expected), actual: show(actual) });
   };
+  // Printed as check prints a route test's failure: what routes.yaml holds stays hidden.
+  const shown = (name: string, value: string | null) =>
+    value === null ? '(absent)' : JSON.stringify(showAnswerHeader(options.route ?? null, name, value));
 
   if (expect.route !== undefined) {
     if (!debug) unchecked.push('route');
@@ -61,18 +74,19 @@ export function compareAnswer(
     if (!debug) unchecked.push('upstream');
     else compare('upstream', expect.upstream, answer.headers.get('x-router-upstream'));
   }
-  if (expect.location !== undefined) compare('location', expect.location, answer.headers.get('location'));
+  const location = answer.headers.get('location');
+  if (expect.location !== undefined && expect.location !== location)
+    mismatches.push({
+      field: 'location',
+      expected: shown('location', expect.location),
+      actual: shown('location', location),
+    });
   if (expect.error !== undefined) compare('error', expect.error, routerError?.code ?? null);
   for (const [name, value] of Object.entries(expect.headers ?? {})) {
     const actual = answer.headers.get(name);
     const warmCacheHit = name === 'x-cache' && value === 'MISS' && actual === 'HIT';
-    if (value !== actual && !warmCacheHit) {
-      mismatches.push({
-        field: name,
-        expected: value === null ? '(absent)' : JSON.stringify(value),
-        actual: actual === null ? '(absent)' : JSON.stringify(actual),
-      });
-    }
+    if (value !== actual && !warmCacheHit)
+      mismatches.push({ field: name, expected: shown(name, value), actual: shown(name, actual) });
   }
   if (options.version !== undefined && debug) {
     compare('version', options.version, answer.headers.get('x-router-version'));
@@ -80,10 +94,13 @@ export function compareAnswer(
   return { mismatches, unchecked, routerError };
 }
 
-/** 'proxied' when the origin answered; the status when the router did (redirect, preflight). */
+/**
+ * 'proxied' when the origin answered through the router; the status when the router answered
+ * itself (redirect, preflight) or did not make the answer at all (no `x-request-id`).
+ */
 function proxiedOrStatus(answer: HttpAnswer, debug: boolean): number | 'proxied' {
   if (debug) return answer.headers.has('x-router-upstream') ? 'proxied' : answer.status;
-  return 'proxied';
+  return answer.headers.has('x-request-id') ? 'proxied' : answer.status;
 }
 
 /** The router's own JSON error, told apart from an origin's by the debug header or its request id. */

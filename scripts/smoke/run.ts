@@ -4,6 +4,9 @@
  * `npm run smoke` and by the deploy, which smoke-tests a new version before it takes traffic.
  */
 import { DEBUG_HEADER } from '../../src/pipeline/debug.ts';
+import { canonicalPath } from '../../src/routing/canonical-path.ts';
+import { createResolver, type Resolver } from '../../src/routing/resolve.ts';
+import type { CompiledRoute, CompiledTable } from '../../src/table/types.ts';
 import type { Io } from '../cli/io.ts';
 import type { RouteTestCase } from '../cli/route-test-file.ts';
 import { formatCaseFailure, type Mismatch } from '../cli/route-test-run.ts';
@@ -14,6 +17,8 @@ export interface SmokeOptions {
   /** The test file as it is named in reports. */
   file: string;
   cases: RouteTestCase[];
+  /** The table the cases were read against: a failure hides what its routes hold, as check does. */
+  table?: CompiledTable;
   /** Send every request here (scheme, host, port) instead of to the case's own URL. */
   base?: URL;
   /** With `base`: send the case's host as the Host header (a local `wrangler dev` routes on it). */
@@ -44,6 +49,7 @@ export interface SmokeReport {
  */
 export async function runSmoke(options: SmokeOptions, io: Io): Promise<SmokeReport> {
   const report: SmokeReport = { passed: 0, failed: 0, skipped: 0, unchecked: 0 };
+  const resolver = options.table ? createResolver(options.table) : null;
   for (const testCase of options.cases) {
     const reason = options.skip?.(testCase) ?? null;
     if (reason !== null) {
@@ -51,7 +57,7 @@ export async function runSmoke(options: SmokeOptions, io: Io): Promise<SmokeRepo
       io.err(`${options.file}:${testCase.line}:${testCase.col}  skip  ${testCase.name} (${reason})`);
       continue;
     }
-    const { mismatches, note, unchecked } = await runCase(testCase, options);
+    const { mismatches, note, unchecked } = await runCase(testCase, options, resolver);
     if (unchecked) report.unchecked++;
     if (mismatches.length === 0) {
       report.passed++;
@@ -67,6 +73,7 @@ export async function runSmoke(options: SmokeOptions, io: Io): Promise<SmokeRepo
 async function runCase(
   testCase: RouteTestCase,
   options: SmokeOptions,
+  resolver: Resolver | null,
 ): Promise<{ mismatches: Mismatch[]; note: string | null; unchecked: boolean }> {
   const url = new URL(testCase.request.url);
   const target = options.base ?? url;
@@ -74,8 +81,9 @@ async function runCase(
     ...(testCase.request.headers as Array<[string, string]>),
     ...(options.headers ?? []),
   ];
-  if (options.base && options.hostHeader) headers.push(['host', split(testCase.request.url).authority]);
-  if (options.token) headers.push([DEBUG_HEADER, options.token]);
+  // Sent to the case's own URL, or with --host-header: the case's host, as written.
+  if (!options.base || options.hostHeader) headers.push(['host', split(testCase.request.url).authority]);
+  if (options.token && mayCarryToken(target)) headers.push([DEBUG_HEADER, options.token]);
   try {
     const answer = await send({
       target,
@@ -85,8 +93,9 @@ async function runCase(
       timeoutMs: options.timeoutMs ?? 15_000,
     });
     const verdict = compareAnswer(testCase.expect, answer, {
-      debug: options.token !== undefined,
+      debug: headers.some(([name]) => name === DEBUG_HEADER),
       version: options.version,
+      route: resolver ? routeOf(resolver, testCase.request.url) : null,
     });
     const note = verdict.routerError
       ? `the router answered ${verdict.routerError.code}: ${verdict.routerError.message}`
@@ -99,6 +108,23 @@ async function runCase(
       unchecked: false,
     };
   }
+}
+
+/**
+ * The debug token never travels in clear text beyond this machine: it goes over https, or to a
+ * loopback address (a local `wrangler dev`, the deploy's stand-ins).
+ * @example mayCarryToken(new URL('http://api.example.com/')) // false
+ */
+export function mayCarryToken(target: URL): boolean {
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  return target.protocol === 'https:' || host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** The route a case's URL resolves to, as check resolves it (null when it reaches none). */
+function routeOf(resolver: Resolver, url: string): CompiledRoute | null {
+  const parsed = new URL(url);
+  const path = canonicalPath(parsed.pathname);
+  return path.ok ? (resolver.resolve(parsed.hostname, path.path)?.route ?? null) : null;
 }
 
 /**
@@ -131,8 +157,11 @@ function summary(options: SmokeOptions, report: SmokeReport): string {
     `${options.file}: ${verdict} against ${where}${report.skipped ? `; ${report.skipped} skipped` : ''}`,
   ];
   if (report.unchecked > 0) {
+    const why = options.token
+      ? 'the debug token is only sent over https (or to this machine)'
+      : "set ROUTER_DEBUG_TOKEN to the Worker's debug token";
     lines.push(
-      `warning: route and upstream expectations of ${report.unchecked} case${report.unchecked === 1 ? '' : 's'} not checked: set ROUTER_DEBUG_TOKEN to the Worker's debug token`,
+      `warning: route and upstream expectations of ${report.unchecked} case${report.unchecked === 1 ? '' : 's'} not checked: ${why}`,
     );
   }
   return lines.join('\n');

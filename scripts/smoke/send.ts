@@ -33,6 +33,8 @@ export function send(options: SendOptions): Promise<HttpAnswer> {
   const { target } = options;
   const secure = target.protocol === 'https:';
   const host = options.headers.find(([name]) => name.toLowerCase() === 'host')?.[1];
+  // Headers given as a list, Node adds no Host of its own: without one no server routes the request.
+  const headers = host === undefined ? [['host', target.host], ...options.headers] : options.headers;
   return new Promise((done, fail) => {
     const req = (secure ? httpsRequest : httpRequest)(
       {
@@ -41,7 +43,7 @@ export function send(options: SendOptions): Promise<HttpAnswer> {
         port: Number(target.port) || (secure ? 443 : 80),
         path: options.path,
         method: options.method,
-        headers: options.headers.flat(),
+        headers: headers.flat(),
         // TLS names the host the case is about, not the address it is sent to.
         servername: secure ? (host ?? target.hostname).replace(/:\d+$/, '').replace(/\.$/, '') : undefined,
         timeout: options.timeoutMs,
