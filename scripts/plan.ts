@@ -75,8 +75,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const plans: Plan[] = [];
   for (const env of envs) {
     const head = side(file, headText, env, names.head, io);
-    // A file that did not exist at the base (the first commit) compares as an empty table.
-    const base = baseText === null ? EMPTY_SIDE : side(`${ref}:${file}`, baseText, env, names.base, io);
+    // A file that did not exist at the base (the first commit), or an environment it did not
+    // declare (one this change adds), compares as an empty table.
+    const base = newAtBase(baseText, env)
+      ? EMPTY_SIDE
+      : side(`${ref}:${file}`, baseText as string, env, names.base, io);
     if (!head || !base) return 1;
     plans.push({
       ...diffPlan(ref, base, head, code),
@@ -86,6 +89,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   io.out(values.json ? JSON.stringify(plans.length === 1 ? plans[0] : plans, null, 2) : markdown(plans));
   return plans.every((plan) => plan.changeCount === 0) ? 0 : 2;
+}
+
+/** True when the base has no such file, or declares environments but not `env`. */
+function newAtBase(baseText: string | null, env: string | undefined): boolean {
+  if (baseText === null) return true;
+  const declared = declaredEnvironments(baseText);
+  return env !== undefined && declared.length > 0 && !declared.includes(env);
 }
 
 /** One plan as it is; several, each under its environment's heading. */

@@ -17,7 +17,9 @@ export const WORKER_INPUTS = [
   'package-lock.json',
   'tsconfig.json',
   'scripts/compiler',
+  'scripts/build.ts',
   'scripts/cli/deploy-config.ts',
+  'scripts/cli/target-worker.ts',
 ];
 
 /** Build output is not an input: it is what the deploy regenerates. */

@@ -51,6 +51,12 @@ export interface Plan {
     /** Field by field, then the route's effective policy after the change. */
     changed: Array<{ id: string; fields: FieldChange[]; policy: PolicyRow[] }>;
   };
+  /**
+   * The Worker the deploy goes to, when its name changes (wrangler.toml's `name`, an
+   * environment's `worker:`): the deploy creates that Worker, which takes the custom domains
+   * over from the old one, and the old one keeps running.
+   */
+  worker: { before: string; after: string } | null;
   /** Custom domains and zone routes the deploy attaches or detaches. */
   domains: { attached: DeployRoute[]; detached: DeployRoute[] };
   /**
@@ -138,6 +144,7 @@ export function diffPlan(
       removed: removed.map((id) => ({ ...summarize(routesBefore.get(id) as RawRoute), policy: [] })),
       changed,
     },
+    worker: renamed(before.workerName ?? '', after.workerName ?? ''),
     domains: {
       attached: minus(targetsAfter.routes, targetsBefore.routes),
       detached: minus(targetsBefore.routes, targetsAfter.routes),
@@ -174,6 +181,7 @@ export function diffPlan(
     changeCount: 0,
   };
   plan.changeCount =
+    (plan.worker ? 1 : 0) +
     plan.routes.added.length +
     plan.routes.removed.length +
     plan.routes.changed.length +
@@ -189,6 +197,11 @@ export function diffPlan(
     plan.secrets.removed.length +
     plan.code.files.length;
   return plan;
+}
+
+/** A change of Worker name; none when a side has none (a first deploy, a file with no wrangler.toml). */
+function renamed(before: string, after: string): Plan['worker'] {
+  return before && after && before !== after ? { before, after } : null;
 }
 
 /** A zone route whose names sit two or more labels below the zone. */

@@ -59,6 +59,7 @@ export function renderPlanMarkdown(plan: Plan): string {
     return `${out.join('\n').trimEnd()}\n`;
   }
   const parts = [
+    plan.worker && 'another Worker',
     routes.added.length && `${count(routes.added.length, 'route')} added`,
     routes.removed.length && `${count(routes.removed.length, 'route')} removed`,
     routes.changed.length && `${count(routes.changed.length, 'route')} changed`,
@@ -68,6 +69,15 @@ export function renderPlanMarkdown(plan: Plan): string {
   ].filter(Boolean);
   out.push(`**${count(plan.changeCount, 'change')}**${parts.length ? `: ${parts.join(', ')}` : ''}.`, '');
 
+  if (plan.worker) {
+    out.push(
+      '#### Worker',
+      '',
+      '> [!WARNING]',
+      `> The deploy goes to the Worker ${code(plan.worker.after)}, not ${code(plan.worker.before)}: it creates that Worker (set its secrets first, or the secrets gate stops the deploy), which takes the custom domains over; ${code(plan.worker.before)} keeps running until it is deleted.`,
+      '',
+    );
+  }
   if (routes.added.length + routes.removed.length > 0) {
     out.push(
       '#### Routes',

@@ -146,4 +146,35 @@ describe('environments', () => {
     expect(json.environment).toBe('staging');
     expect(json.domains.attached.map((d) => d.pattern)).toEqual(['docs.staging.example.com']);
   });
+
+  it("plan shows a Worker's new name as a change, and plans an environment the base lacks from empty", async () => {
+    const repo = join(tmp, 'repo-rename');
+    mkdirSync(repo);
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.email', 'test@example.com');
+    git('config', 'user.name', 'test');
+    copyFileSync(join(root, 'wrangler.toml'), join(repo, 'wrangler.toml'));
+    copyFileSync(ROUTES, join(repo, 'routes.yaml'));
+    git('add', '.');
+    git('commit', '-q', '-m', 'base');
+    const text = readFileSync(ROUTES, 'utf8')
+      .replace('  staging:\n', '  staging:\n    worker: staging-router\n')
+      .replace(
+        '  production: {}\n',
+        '  production: {}\n  preview:\n    hosts: { example.com: preview.example.com, example.org: preview.example.net }\n',
+      );
+    writeFileSync(join(repo, 'routes.yaml'), text);
+    const staging = await run('plan.ts', ['main', '--env', 'staging'], { cwd: repo });
+    expect(staging.status, staging.stderr).toBe(2);
+    expect(staging.stdout).toContain('#### Worker');
+    expect(staging.stdout).toMatch(/The deploy goes to the Worker `staging-router`, not `\S+-staging`/);
+    const preview = await run('plan.ts', ['main', '--json', '--env', 'preview'], { cwd: repo });
+    expect(preview.status, preview.stderr).toBe(2);
+    const plan = JSON.parse(preview.stdout) as Plan;
+    expect(plan.routes.added.map((r) => r.id)).toEqual(['admin', 'api', 'tenants']);
+    expect(plan.worker).toBeNull();
+    // Production is as it was.
+    expect((await run('plan.ts', ['main', '--env', 'production'], { cwd: repo })).status).toBe(0);
+  });
 });
