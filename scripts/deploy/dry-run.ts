@@ -35,6 +35,7 @@ export function printDryRun(plan: DryRunPlan, io: Io): void {
     `dry run: nothing below is sent to Cloudflare (target ${target.label}, Worker ${target.workerName})`,
     `==> live state: read the current deployment, the secret names, custom domains and zone routes of ${target.workerName}`,
     `==> secrets gate: ${plan.secrets.length ? `${plan.secrets.join(', ')} must have a value in the Worker` : 'no secrets declared'}; otherwise stop before uploading`,
+    '    domains gate: a custom domain another Worker holds stops the deploy before uploading',
     `==> upload: wrangler versions upload --config ${config} --tag ${commit.tag} --message "${commit.message}"`,
     '    (first deploy, when the Worker does not exist: wrangler deploy, which creates it with its domains and routes)',
     `==> smoke: wrangler versions deploy CURRENT@100 NEW@0, then the cases of ${smoke.file} whose host is already attached (of ${hosts.join(', ') || 'none'}), with ${VERSION_OVERRIDE_HEADER}: ${target.workerName}="NEW"`,

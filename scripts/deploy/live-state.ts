@@ -4,6 +4,7 @@
  * failure), its secret names, and its custom domains and zone routes. The plan is computed from
  * git; this is the state it cannot see, so the deploy works from it.
  */
+import type { DeployRoute } from '../cli/deploy-config.ts';
 import { type Cloudflare, isWorkerMissing } from './cloudflare.ts';
 import type { DeployTarget } from './target.ts';
 
@@ -94,6 +95,33 @@ export async function readTriggers(api: Cloudflare, target: DeployTarget): Promi
       .map(({ id, pattern, zone_name }) => ({ id, pattern, zone_name }))
       .sort((a, b) => a.pattern.localeCompare(b.pattern)),
   };
+}
+
+/**
+ * The wanted custom domains that another Worker holds now (List Domains, by hostname). Attaching
+ * one takes it over, and a failed deploy's restore would then detach it, deleting its DNS record:
+ * the other Worker's site would be gone. The deploy refuses before changing anything.
+ * @example await foreignDomains(api, target, wanted, live.triggers) // [{ hostname: 'www.example.com', service: 'legacy-site' }]
+ */
+export async function foreignDomains(
+  api: Cloudflare,
+  target: DeployTarget,
+  wanted: DeployRoute[],
+  live: Triggers,
+): Promise<Array<{ hostname: string; service: string }>> {
+  const ours = new Set(live.customDomains.map((d) => d.hostname));
+  const hosts = wanted.filter((r) => 'custom_domain' in r && !ours.has(r.pattern)).map((r) => r.pattern);
+  const found = await Promise.all(
+    hosts.map((host) =>
+      api.get<Array<{ hostname: string; service: string }>>(
+        `/accounts/${target.accountId}/workers/domains?hostname=${encodeURIComponent(host)}`,
+      ),
+    ),
+  );
+  return found
+    .flat()
+    .filter((d) => d.service !== target.workerName)
+    .map(({ hostname, service }) => ({ hostname, service }));
 }
 
 /**

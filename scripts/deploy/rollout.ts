@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import type { DeployRoute } from '../cli/deploy-config.ts';
 import type { Io } from '../cli/io.ts';
 import type { Cloudflare } from './cloudflare.ts';
-import { type LiveState, readLiveState, servesHost, type Triggers } from './live-state.ts';
+import { foreignDomains, type LiveState, readLiveState, servesHost, type Triggers } from './live-state.ts';
 import { type Commit, makeRecord, writeRecord } from './record.ts';
 import { secretsGate } from './secrets-gate.ts';
 import { caseHost, type SmokeSetup, smokeHosts, untilPasses } from './smoke-step.ts';
@@ -72,6 +72,7 @@ export async function rollout(options: RolloutOptions): Promise<number> {
   }
   const wanted =
     (JSON.parse(readFileSync(target.configPath, 'utf8')) as { routes?: DeployRoute[] }).routes ?? [];
+  if (!(await domainsGate(options, wanted, before))) return ROLLED_BACK;
   const progress: Progress = { before, wanted, version: null, trafficChanged: false, triggersChanged: false };
   try {
     progress.version = await upload(options, before, progress);
@@ -93,6 +94,24 @@ export async function rollout(options: RolloutOptions): Promise<number> {
     io.err(`deploy stopped: ${(error as Error).message}`);
     return restore(options, progress);
   }
+}
+
+/**
+ * Refuses, before anything changes, a custom domain another Worker holds: taken over, a failed
+ * deploy's restore would detach it and delete its DNS record (live-state.ts, foreignDomains).
+ */
+async function domainsGate(
+  options: RolloutOptions,
+  wanted: DeployRoute[],
+  before: LiveState,
+): Promise<boolean> {
+  const foreign = await foreignDomains(options.api, options.target, wanted, before.triggers);
+  for (const { hostname, service } of foreign) {
+    options.io.err(
+      `domains gate: ${hostname} is a custom domain of the Worker ${service}; nothing was uploaded. Detach it there first (the dashboard, or wrangler on that Worker's project), then deploy again`,
+    );
+  }
+  return foreign.length === 0;
 }
 
 function step(io: Io, name: string, text: string): void {

@@ -1,15 +1,18 @@
 /**
- * A version whose every request fails before the router can answer (here: a build setting that
- * breaks crypto.randomUUID, so the Worker throws and the edge answers 500) must not pass its
- * smoke test: with the debug token set, an answer without the router's debug headers is a
- * failure, and production stays on the version before.
+ * Deploys that must stop before production changes:
+ *
+ * - a version whose every request fails before the router can answer (here: a build setting that
+ *   breaks crypto.randomUUID, so the Worker throws and the edge answers 500) fails its smoke
+ *   test: with the debug token set, an answer without the router's debug headers is a failure;
+ * - a custom domain another Worker holds is refused before anything is uploaded: taken over, a
+ *   failed deploy's restore would detach it and delete its DNS record.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TOKEN, useDeployStandIn } from './deploy-harness.ts';
 
-const { project, deploy, worker, live, versionIds } = useDeployStandIn();
+const { project, stand, deploy, worker, live, versionIds } = useDeployStandIn();
 
 describe('a broken version against the Cloudflare stand-in', { timeout: 240_000 }, () => {
   it('fails its smoke test and is rolled back, production untouched', async () => {
@@ -36,5 +39,27 @@ describe('a broken version against the Cloudflare stand-in', { timeout: 240_000 
     } finally {
       writeFileSync(toml, working);
     }
+  });
+
+  it('refuses a custom domain another Worker holds, before anything is uploaded', async () => {
+    const zone = stand.api.state.zoneNamed('example.com');
+    stand.api.state.domains.push({
+      id: 'legacy0000000000000000000000000',
+      hostname: 'www.example.com',
+      service: 'legacy-site',
+      environment: 'production',
+      zone_id: zone?.id ?? '',
+      zone_name: 'example.com',
+    });
+    const versions = versionIds();
+    const result = await deploy(['api.example.com', 'www.example.com']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      'domains gate: www.example.com is a custom domain of the Worker legacy-site; nothing was uploaded',
+    );
+    expect(versionIds()).toEqual(versions);
+    expect(stand.api.state.domains.find((d) => d.hostname === 'www.example.com')?.service).toBe(
+      'legacy-site',
+    );
   });
 });
