@@ -35,12 +35,19 @@ export async function guardedBody(
 ): Promise<ReadableStream<Uint8Array> | Uint8Array | null> {
   const body = response.body;
   if (!body || idleMs <= 0) return body;
-  const length = smallLength(response, method);
-  return length === null ? idleGuard(body, idleMs, abort) : readSmall(body, length, idleMs, abort);
+  const length = knownLength(response, method);
+  return length !== null && length <= SMALL_BODY
+    ? readSmall(body, length, idleMs, abort)
+    : idleGuard(body, idleMs, abort, length);
 }
 
-/** The declared length when the body may be read whole, else null. */
-function smallLength(response: Response, method: string): number | null {
+/**
+ * The length of the body as read (declared, not content-encoded), else null. The client's body
+ * keeps it: a body the router passes on with a length of its own goes out with that
+ * Content-Length, so a cut one ends short of it, which every client detects (a chunked one may
+ * end with its final chunk all the same).
+ */
+function knownLength(response: Response, method: string): number | null {
   // HEAD: the length describes a body that never comes.
   if (method === 'HEAD') return null;
   const declared = response.headers.get('content-length');
@@ -49,7 +56,7 @@ function smallLength(response: Response, method: string): number | null {
   const encoding = response.headers.get('content-encoding');
   if (encoding !== null && encoding.toLowerCase() !== 'identity') return null;
   const length = Number(declared);
-  return Number.isSafeInteger(length) && length > 0 && length <= SMALL_BODY ? length : null;
+  return Number.isSafeInteger(length) && length > 0 ? length : null;
 }
 
 /**
@@ -79,39 +86,39 @@ async function readSmall(
     }
   } catch (error) {
     clock.stop();
-    return cutStream(bytes.subarray(0, filled), error);
+    return cutStream(bytes.subarray(0, filled), length, error);
   }
   clock.stop();
   return bytes;
 }
 
-/** A stream of the bytes that came, then `error`: what a client sees of a body cut midway. */
-function cutStream(bytes: Uint8Array, error: unknown): ReadableStream<Uint8Array> {
-  let sent = bytes.byteLength === 0;
-  return new ReadableStream<Uint8Array>(
-    {
-      // Errored on the next pull, not at once: erroring a stream drops what is queued in it.
-      pull(controller) {
-        if (sent) return controller.error(error);
-        sent = true;
-        controller.enqueue(bytes);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+/**
+ * A stream of the bytes that came, then `error`, with the declared `length`: what a client sees
+ * of a body cut midway (fewer bytes than its Content-Length).
+ */
+function cutStream(bytes: Uint8Array, length: number, error: unknown): ReadableStream<Uint8Array> {
+  const { readable, writable } = new FixedLengthStream(length);
+  const writer = writable.getWriter();
+  // Aborted once the bytes are read, not at once: aborting drops what is queued.
+  (bytes.byteLength > 0 ? writer.write(bytes) : Promise.resolve())
+    .then(() => writer.abort(error))
+    .catch(() => undefined);
+  return readable;
 }
 
 /**
- * Passes a body through to the client unchanged; when the origin has sent nothing for `idleMs`,
- * aborts the upstream fetch and fails the client's stream.
+ * Passes a body through to the client unchanged (with its `length`, when known); when the origin
+ * has sent nothing for `idleMs`, aborts the upstream fetch and fails the client's stream.
  * @example new Response(idleGuard(response.body, 60_000, abort), response)
  */
 export function idleGuard(
   body: ReadableStream<Uint8Array>,
   idleMs: number,
   abort: AbortController,
+  length: number | null = null,
 ): ReadableStream<Uint8Array> {
-  const { readable, writable } = new IdentityTransformStream();
+  const { readable, writable } =
+    length === null ? new IdentityTransformStream() : new FixedLengthStream(length);
   const writer = writable.getWriter();
   const reader = byteReader(body);
   const clock = idleClock(idleMs, (reason) => {

@@ -54,13 +54,16 @@ function forward(platform: Platform): Next {
       route.idleTimeoutMs > 0
         ? await guardedBody(response, x.method, route.idleTimeoutMs, abort)
         : response.body;
-    return {
-      response: downstreamResponse(response, x, origin, body),
-      route,
-      router: null,
-      upstream: report,
-      cache: 'BYPASS',
-    };
+    let downstream: Response;
+    try {
+      downstream = downstreamResponse(response, x, origin, body);
+    } catch {
+      // Whatever else in an origin's answer the runtime refuses to relay is the origin's fault.
+      abort.abort();
+      const message = 'The origin answered with a response that cannot be relayed';
+      return { ...jsonError(x, 'upstream', 502, 'bad_gateway', message), upstream: report };
+    }
+    return { response: downstream, route, router: null, upstream: report, cache: 'BYPASS' };
   };
 }
 

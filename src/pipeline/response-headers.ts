@@ -11,6 +11,9 @@ import { isCorsHeader } from './cors.ts';
 import { hopByHop } from './hop-by-hop.ts';
 import { applyHeaderRules } from './request-headers.ts';
 
+/** A reason phrase as RFC 9112 allows it: tabs, spaces and visible ASCII. */
+const REASON_PHRASE = /^[\t\x20-\x7e]*$/;
+
 /**
  * @example const response = downstreamResponse(originResponse, x, origin, body)
  */
@@ -21,8 +24,12 @@ export function downstreamResponse(
   body: ReadableStream | Uint8Array | null,
 ): Response {
   // The origin's response as the init: status, status text and one copy of its headers (a
-  // Headers object copied first would be copied again by the constructor).
-  const response = new Response(body, upstream);
+  // Headers object copied first would be copied again by the constructor). A reason phrase the
+  // runtime would refuse (a control character) is dropped: clients ignore it anyway.
+  const init = REASON_PHRASE.test(upstream.statusText)
+    ? upstream
+    : { status: upstream.status, headers: upstream.headers };
+  const response = new Response(body, init);
   const headers = response.headers;
   // One walk over the origin's names deletes only what is there (each Headers call crosses into
   // the runtime: a delete per listed name cost more than the walk).

@@ -15,6 +15,7 @@
  *   /ws                  WebSocket echo (websocket-echo.ts)
  *   /stall-on/NAME       never answers on the origin named NAME, echo 200 elsewhere
  *   /stall-mid-body?ms=N sends headers and 1 kB, pauses N ms, then the last 1 kB
+ *   /odd-reason?byte=HH  answers 200 with that byte in its reason phrase
  *   /close-before-headers, /close-mid-body, /never, /bad-status-line: misbehaviours
  */
 import { createHash } from 'node:crypto';
@@ -87,6 +88,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, counts: Map<str
   if (path === '/never') return; // holds the connection open, never answers
   if (path === '/bad-status-line') {
     req.socket.end('HTTP/1.1 ABC Nonsense\r\ncontent-length: 2\r\n\r\nok');
+    return;
+  }
+  if (path === '/odd-reason') {
+    // A reason phrase holding the byte ?byte=HH (a control character, say).
+    const byte = String.fromCharCode(Number.parseInt(url.searchParams.get('byte') ?? '01', 16));
+    req.socket.end(
+      Buffer.from(`HTTP/1.1 200 O${byte}K\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok`, 'latin1'),
+    );
     return;
   }
   if (path === `/stall-on/${name}`) return; // holds the connection open, never answers

@@ -37,6 +37,19 @@ describe('an origin that misbehaves before its headers', () => {
     await expectJsonError(await router.fetch('https://plain.test/bad-status-line'), 502, 'bad_gateway');
   });
 
+  it('puts a control character in its reason phrase: relayed without the phrase, never a 500', async () => {
+    for (const byte of ['01', '0b', '1f', '7f']) {
+      const response = await router.fetch(`https://plain.test/odd-reason?byte=${byte}`);
+      expect(response.status, byte).toBe(200);
+      expect(response.statusText, byte).toMatch(/^[ -~]*$/);
+      expect(await response.text(), byte).toBe('ok');
+    }
+    // A plain phrase is kept.
+    const plain = await router.fetch('https://plain.test/status/201');
+    await plain.body?.cancel();
+    expect(plain.statusText).toBe('Created');
+  });
+
   it('never answers: 504 JSON at the route timeout', async () => {
     const started = Date.now();
     await expectJsonError(await router.fetch('https://plain.test/never'), 504, 'gateway_timeout');

@@ -4,6 +4,7 @@
  * `idle_timeout`, so a body that stalls after its headers is cut instead of holding the client.
  */
 import { describe, expect, it } from 'vitest';
+import { sinkState as readSink } from '../origin/sink.ts';
 import { type Echo, originUrl, readAll, routerFor } from './harness.ts';
 
 const pair = [originUrl('primary'), originUrl('backup')];
@@ -48,6 +49,20 @@ describe('idle_timeout', () => {
   it('lets a shorter pause through: the body arrives whole (the control)', async () => {
     const response = await router.fetch('https://idle.test/stall-mid-body?ms=200');
     expect(await readAll(response)).toEqual({ bytes: 2048, failed: false });
+  });
+
+  it('keeps the length of a body it cuts: passed on, the cut shows as fewer bytes than declared, never a complete body', async () => {
+    // The router's body, relayed as an upload to the origin's sink: a body without a length goes
+    // chunked, and a failed chunked upload ends with its final chunk all the same.
+    for (const path of ['/close-mid-body?size=1000000', '/stall-mid-body?ms=3000']) {
+      const response = await router.fetch(`https://idle.test${path}`);
+      const key = crypto.randomUUID();
+      await fetch(`${originUrl()}/sink/${key}`, { method: 'POST', body: response.body })
+        .then((r) => r.arrayBuffer())
+        .catch(() => undefined);
+      const sink = await readSink(originUrl(), key);
+      expect(sink.complete, path).toBe(false);
+    }
   });
 
   it('is off unless set: a route without it streams a body with a long pause natively, whole', async () => {
