@@ -10,7 +10,7 @@ import type { Exchange, Routed } from '../exchange.ts';
 import { exactUrl } from '../routing/upstream.ts';
 import type { CompiledCache, CompiledRoute } from '../table/types.ts';
 import type { Answer, CacheResult } from './answer.ts';
-import { storeIntact } from './intact-store.ts';
+import { MAX_COLLECTED, readLength, storeIntact } from './intact-store.ts';
 import { carriesMethodOverride } from './request-headers.ts';
 import type { StageFactory } from './stage.ts';
 
@@ -66,7 +66,8 @@ export const cache: StageFactory = (route, platform) => {
     if (
       x.method === 'GET' &&
       !answer.router &&
-      storable(answer.response, policy, route.cors !== null, origin)
+      storable(answer.response, policy, route.cors !== null, origin) &&
+      (readLength(answer.response.headers) ?? 0) <= MAX_COLLECTED
     ) {
       return withResult(
         { ...answer, response: store(platform.cache(), key, answer.response, policy, x) },

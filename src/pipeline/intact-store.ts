@@ -4,14 +4,15 @@
  * An origin can die mid-body after its headers went out. The client then sees its stream fail,
  * but the cache must not keep the part that came: workerd's `cache.put` of a body stream that
  * fails can still store what arrived (miniflare does, even through a FixedLengthStream when the
- * body is a tee branch). So a copy up to MAX_COLLECTED is collected first and stored only when it
- * ended without error at its declared length; a larger copy is streamed into the cache, watched,
- * and deleted again when it turns out cut (a short window in which a cut copy could be served;
- * the README says so).
+ * body is a tee branch). So the copy is collected first, up to MAX_COLLECTED, and stored only when
+ * it ended without error at its declared length. A larger body is never stored (the cache stage
+ * does not copy one): its copy would have to stream into the cache, and the tee that splits the
+ * body buffers without bound for the slower reader, so a client reading slowly made the router
+ * hold a whole large body in memory.
  */
 
-/** Largest copy collected in memory before it is stored. */
-const MAX_COLLECTED = 8 * 1024 * 1024;
+/** Largest copy collected in memory, and the largest body stored. */
+export const MAX_COLLECTED = 8 * 1024 * 1024;
 
 /**
  * Puts `body` under `key` when it arrives whole; never rejects (a failed copy is not kept).
@@ -29,26 +30,25 @@ export async function storeIntact(
       await cache.put(key, new Response(null, { status, headers }));
       return;
     }
-    const declared = Number(headers.get('content-length') ?? Number.NaN);
-    // fetch() decodes gzip/br bodies, so the Content-Length of an encoded body is not what is read.
-    const encoded = (headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity';
-    const length = Number.isSafeInteger(declared) && declared >= 0 && !encoded ? declared : undefined;
-
-    if (length === undefined || length <= MAX_COLLECTED) {
-      const whole = await collect(body, MAX_COLLECTED);
-      if (!whole || (length !== undefined && whole.byteLength !== length)) return;
-      await cache.put(key, new Response(whole, { status, headers }));
-      return;
-    }
-    let intact = false;
-    const watched = watch(body, length, () => {
-      intact = true;
-    });
-    await cache.put(key, new Response(watched, { status, headers })).catch(() => undefined);
-    if (!intact) await cache.delete(key);
+    const length = readLength(headers);
+    // A body of unknown length (chunked, or encoded) is given up past MAX_COLLECTED.
+    const whole = await collect(body, MAX_COLLECTED);
+    if (!whole || (length !== null && whole.byteLength !== length)) return;
+    await cache.put(key, new Response(whole, { status, headers }));
   } catch {
     // The cache refused the copy: nothing is stored.
   }
+}
+
+/**
+ * The length a body is read at: its Content-Length, unless it is content-encoded (fetch decodes
+ * gzip and br bodies, so an encoded length is not what is read); null when unknown.
+ * @example readLength(new Headers({ 'content-length': '12' })) // 12
+ */
+export function readLength(headers: Headers): number | null {
+  const declared = Number(headers.get('content-length') ?? Number.NaN);
+  const encoded = (headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity';
+  return Number.isSafeInteger(declared) && declared >= 0 && !encoded ? declared : null;
 }
 
 /** The whole stream as bytes, or undefined when it fails or runs past `max`. */
@@ -75,29 +75,4 @@ async function collect(body: ReadableStream<Uint8Array>, max: number): Promise<U
     offset += chunk.byteLength;
   }
   return out;
-}
-
-/** Passes `body` through and calls `whole` only if it ends cleanly after exactly `length` bytes. */
-function watch(
-  body: ReadableStream<Uint8Array>,
-  length: number,
-  whole: () => void,
-): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  let seen = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await reader.read();
-      if (next.done) {
-        if (seen === length) whole();
-        controller.close();
-        return;
-      }
-      seen += next.value.byteLength;
-      controller.enqueue(next.value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
 }

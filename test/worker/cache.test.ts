@@ -269,6 +269,22 @@ describe('edge cache: what is never stored', () => {
     expect(await originCount(name)).toBe(1);
   });
 
+  it('never stores a body over 8 MiB, and one up to it whole', async () => {
+    // A copy that large would be held in memory for a client that reads slowly.
+    const big = `https://cache-a.test/bytes?n=${8 * 1024 * 1024 + 1}&k=${key('big')}`;
+    for (const expected of ['MISS', 'MISS']) {
+      const { response, body } = await send(big);
+      expect(response.headers.get('x-cache')).toBe(expected);
+      expect(body.length).toBeGreaterThan(8 * 1024 * 1024);
+    }
+    expect(await stored(big)).toBeUndefined();
+    const fits = `https://cache-a.test/bytes?n=${8 * 1024 * 1024}&k=${key('fits')}`;
+    expect(await xcache(fits)).toBe('MISS');
+    const hit = await router.fetch(fits);
+    expect(hit.headers.get('x-cache')).toBe('HIT');
+    expect((await hit.arrayBuffer()).byteLength).toBe(8 * 1024 * 1024);
+  });
+
   it('stores the statuses the route lists, and only those; never 206, even listed', async () => {
     const notFound = `https://cache-a.test/st/count/${key('st-404')}?status=404`;
     expect(await xcache(notFound)).toBe('MISS');
