@@ -11,9 +11,11 @@
  * - a missing secret stops the deploy before anything is uploaded;
  * - removing the last custom domain really detaches it (wrangler alone would not);
  * - a new host failing its smoke test is detached before the previous version is restored
- * (a rollback that fails half-way: test/cli/deploy-restore.test.ts).
+ * (a rollback that fails half-way: test/cli/deploy-restore.test.ts);
+ * - a version that throws on every request fails its smoke test (no debug headers);
+ * - a custom domain another Worker holds stops the deploy before anything is uploaded.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { changes, SHA, TOKEN, useDeployStandIn, WORKER } from './deploy-harness.ts';
@@ -189,5 +191,47 @@ describe('npm run deploy against the Cloudflare stand-in', { timeout: 240_000 },
     expect(domains()).toEqual([]);
     expect(stand.api.state.routes.map((r) => r.pattern)).toEqual(['*.shop.example.com/*']);
     expect(result.stderr).toContain(`rolled back: version ${current?.version_id} serves 100 %`);
+  });
+
+  it('a version that throws on every request fails its smoke test: no debug headers, no rollout', async () => {
+    // A build setting that breaks crypto.randomUUID: the Worker throws, the edge answers 500.
+    const before = live();
+    const toml = join(project, 'wrangler.toml');
+    const working = readFileSync(toml, 'utf8');
+    const broken = 'workers_dev = false\ndefine = { "crypto.randomUUID" = "undefined" }\n';
+    writeFileSync(toml, working.replace('workers_dev = false\n', broken));
+    try {
+      const result = await deploy(['*.shop.example.com']);
+      expect(result.status, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(
+        /answer +expected the router's debug headers \(the token was sent\) +actual 500 without them/,
+      );
+      expect(live()).toEqual(before);
+    } finally {
+      writeFileSync(toml, working);
+    }
+  });
+
+  it('a custom domain another Worker holds stops the deploy before anything is uploaded', async () => {
+    const zone = stand.api.state.zoneNamed('example.com');
+    stand.api.state.domains.push({
+      id: 'legacy0000000000000000000000000',
+      hostname: 'www.example.com',
+      service: 'legacy-site',
+      environment: 'production',
+      zone_id: zone?.id ?? '',
+      zone_name: 'example.com',
+    });
+    const versions = versionIds();
+    const result = await deploy(['*.shop.example.com', 'www.example.com']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      'domains gate: www.example.com is a custom domain of the Worker legacy-site; nothing was uploaded',
+    );
+    expect(versionIds()).toEqual(versions);
+    // Taken over, a failed deploy's restore would have detached it, deleting its DNS record.
+    expect(stand.api.state.domains.find((d) => d.hostname === 'www.example.com')?.service).toBe(
+      'legacy-site',
+    );
   });
 });
