@@ -70,7 +70,7 @@ describe('smoke on the wire', () => {
     expect(result.text).toMatch(/status +expected "proxied" +actual 400/);
   });
 
-  it('with the token sent, fails an answer without the debug headers whatever the case expects', async () => {
+  it('with the token sent, fails an answer without the debug headers whatever the case expects (a Worker that throws: the edge answers 500)', async () => {
     answer = { status: 500, headers: { 'x-request-id': 'r2' } };
     seen.length = 0;
     const result = await smoke({ cases: [testCase(`${base.origin}/ping`, { status: 500 })], token: TOKEN });
