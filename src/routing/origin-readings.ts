@@ -74,8 +74,15 @@ const DELIMITERS = /[/\\;?#%\u0000-\u001f\u007f]/g;
  * @example normalized('/%EF%BD%81dmin') // '/admin'
  */
 export function normalized(path: string): string | null {
-  if (!NON_ASCII.test(path)) return path;
-  const segments = path.split('/').map(normalizedSegment);
+  return NON_ASCII.test(path) ? segmentwise(path, normalizedSegment) : path;
+}
+
+/**
+ * The path with each segment read by `read`, canonical again; null when a segment reads as
+ * null or the result is not a safe path.
+ */
+function segmentwise(path: string, read: (segment: string) => string | null): string | null {
+  const segments = path.split('/').map(read);
   if (segments.includes(null)) return null;
   const joined = segments.join('/');
   // Unchanged (`/public/日本`): already canonical, and no second pass over a long path.
@@ -169,13 +176,7 @@ const LETTERS_OR_ESCAPES = /%[0-9A-F]{2}|[A-Z]+/g;
  * @example caseFolded('/ADMIN/Panel') // '/admin/panel'
  */
 export function caseFolded(path: string): string | null {
-  if (!mayFoldCase(path)) return path;
-  const segments = path.split('/').map(foldedSegment);
-  if (segments.includes(null)) return null;
-  const joined = segments.join('/');
-  if (joined === path) return path;
-  const reading = canonicalPath(joined);
-  return reading.ok ? reading.path : null;
+  return mayFoldCase(path) ? segmentwise(path, foldedSegment) : path;
 }
 
 function foldedSegment(segment: string): string | null {

@@ -22,6 +22,21 @@ async function built(env: string): Promise<Record<string, unknown>> {
   return JSON.parse(readFileSync(join(out, 'wrangler.json'), 'utf8')) as Record<string, unknown>;
 }
 
+/** A git repository under tmp with the fixture routes.yaml and wrangler.toml committed on main. */
+function committedRepo(name: string): string {
+  const repo = join(tmp, name);
+  mkdirSync(repo);
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 'test@example.com');
+  git('config', 'user.name', 'test');
+  copyFileSync(join(root, 'wrangler.toml'), join(repo, 'wrangler.toml'));
+  copyFileSync(ROUTES, join(repo, 'routes.yaml'));
+  git('add', '.');
+  git('commit', '-q', '-m', 'base');
+  return repo;
+}
+
 describe('environments', () => {
   it('check compiles every environment and runs the route tests marked for each', async () => {
     const result = await run('check.ts', [ROUTES]);
@@ -122,16 +137,7 @@ describe('environments', () => {
   });
 
   it('plan shows one plan per environment, each with its own hosts', async () => {
-    const repo = join(tmp, 'repo');
-    mkdirSync(repo);
-    const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.email', 'test@example.com');
-    git('config', 'user.name', 'test');
-    copyFileSync(join(root, 'wrangler.toml'), join(repo, 'wrangler.toml'));
-    copyFileSync(ROUTES, join(repo, 'routes.yaml'));
-    git('add', '.');
-    git('commit', '-q', '-m', 'base');
+    const repo = committedRepo('repo');
     const added = '  - id: docs\n    hosts: [docs.example.com]\n    origin: https://docs.example.net\n';
     writeFileSync(join(repo, 'routes.yaml'), `${readFileSync(ROUTES, 'utf8')}${added}`);
     const result = await run('plan.ts', ['main'], { cwd: repo });
@@ -148,16 +154,7 @@ describe('environments', () => {
   });
 
   it("plan shows a Worker's new name as a change, and plans an environment the base lacks from empty", async () => {
-    const repo = join(tmp, 'repo-rename');
-    mkdirSync(repo);
-    const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.email', 'test@example.com');
-    git('config', 'user.name', 'test');
-    copyFileSync(join(root, 'wrangler.toml'), join(repo, 'wrangler.toml'));
-    copyFileSync(ROUTES, join(repo, 'routes.yaml'));
-    git('add', '.');
-    git('commit', '-q', '-m', 'base');
+    const repo = committedRepo('repo-rename');
     const text = readFileSync(ROUTES, 'utf8')
       .replace('  staging:\n', '  staging:\n    worker: staging-router\n')
       .replace(
