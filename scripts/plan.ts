@@ -16,7 +16,11 @@ import { type CodeChanges, workerCodeChanges } from './cli/plan-code.ts';
 import { diffPlan, EMPTY_SIDE, type Plan, type PlanSide } from './cli/plan-diff.ts';
 import { renderPlanMarkdown } from './cli/plan-markdown.ts';
 import { analyze } from './compiler/analyze.ts';
-import { declaredEnvironments, workerName as nameInEnvironment } from './compiler/environments.ts';
+import {
+  DEFAULT_ENVIRONMENT,
+  declaredEnvironments,
+  workerName as nameInEnvironment,
+} from './compiler/environments.ts';
 import { printAnalysis } from './compiler/report.ts';
 
 const USAGE = 'usage: npm run plan -- BASE_REF [--env NAME] [--json] [--routes FILE]';
@@ -91,11 +95,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
   return plans.every((plan) => plan.changeCount === 0) ? 0 : 2;
 }
 
-/** True when the base has no such file, or declares environments but not `env`. */
+/**
+ * True when the base has no such file, or no such environment: it declares others, or none (its
+ * one Worker is then production's, and a new staging is not a rename of it).
+ */
 function newAtBase(baseText: string | null, env: string | undefined): boolean {
   if (baseText === null) return true;
+  if (env === undefined) return false;
   const declared = declaredEnvironments(baseText);
-  return env !== undefined && declared.length > 0 && !declared.includes(env);
+  return declared.length > 0 ? !declared.includes(env) : env !== DEFAULT_ENVIRONMENT;
 }
 
 /** One plan as it is; several, each under its environment's heading. */

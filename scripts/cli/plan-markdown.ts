@@ -74,7 +74,7 @@ export function renderPlanMarkdown(plan: Plan): string {
       '#### Worker',
       '',
       '> [!WARNING]',
-      `> The deploy goes to the Worker ${code(plan.worker.after)}, not ${code(plan.worker.before)}: it creates that Worker (set its secrets first, or the secrets gate stops the deploy), which takes the custom domains over; ${code(plan.worker.before)} keeps running until it is deleted.`,
+      `> The deploy goes to the Worker ${code(plan.worker.after)}, not ${code(plan.worker.before)}: it creates that Worker (set its secrets first, or the secrets gate stops the deploy). Detach the custom domains from ${code(plan.worker.before)} first: the deploy refuses to take over a domain another Worker holds (the domains gate). ${code(plan.worker.before)} keeps running until it is deleted.`,
       '',
     );
   }

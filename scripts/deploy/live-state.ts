@@ -112,16 +112,15 @@ export async function foreignDomains(
   const ours = new Set(live.customDomains.map((d) => d.hostname));
   const hosts = wanted.filter((r) => 'custom_domain' in r && !ours.has(r.pattern)).map((r) => r.pattern);
   const found = await Promise.all(
-    hosts.map((host) =>
-      api.get<Array<{ hostname: string; service: string }>>(
+    hosts.map(async (host) => {
+      const listed = await api.get<Array<{ hostname: string; service: string }>>(
         `/accounts/${target.accountId}/workers/domains?hostname=${encodeURIComponent(host)}`,
-      ),
-    ),
+      );
+      // The filter is the API's: only that very name counts.
+      return listed.filter((d) => d.hostname.toLowerCase() === host && d.service !== target.workerName);
+    }),
   );
-  return found
-    .flat()
-    .filter((d) => d.service !== target.workerName)
-    .map(({ hostname, service }) => ({ hostname, service }));
+  return found.flat().map(({ hostname, service }) => ({ hostname, service }));
 }
 
 /**

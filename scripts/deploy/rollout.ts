@@ -105,7 +105,14 @@ async function domainsGate(
   wanted: DeployRoute[],
   before: LiveState,
 ): Promise<boolean> {
-  const foreign = await foreignDomains(options.api, options.target, wanted, before.triggers);
+  let foreign: Awaited<ReturnType<typeof foreignDomains>>;
+  try {
+    foreign = await foreignDomains(options.api, options.target, wanted, before.triggers);
+  } catch (error) {
+    const why = (error as Error).message;
+    options.io.err(`domains gate: the custom domains could not be listed (${why}); nothing was uploaded`);
+    return false;
+  }
   for (const { hostname, service } of foreign) {
     options.io.err(
       `domains gate: ${hostname} is a custom domain of the Worker ${service}; nothing was uploaded. Detach it there first (the dashboard, or wrangler on that Worker's project), then deploy again`,

@@ -82,7 +82,9 @@ async function runCase(
     ...(options.headers ?? []),
   ];
   // Sent to the case's own URL, or with --host-header: the case's host, as written.
-  if (!options.base || options.hostHeader) headers.push(['host', split(testCase.request.url).authority]);
+  const hasHost = headers.some(([name]) => name.toLowerCase() === 'host');
+  if (!hasHost && (!options.base || options.hostHeader))
+    headers.push(['host', split(testCase.request.url).authority]);
   if (options.token && mayCarryToken(target)) headers.push([DEBUG_HEADER, options.token]);
   try {
     const answer = await send({

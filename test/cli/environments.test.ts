@@ -174,4 +174,23 @@ describe('environments', () => {
     // Production is as it was.
     expect((await run('plan.ts', ['main', '--env', 'production'], { cwd: repo })).status).toBe(0);
   });
+
+  it("plans the first environments a file declares: staging from empty, not as a rename of the base's Worker", async () => {
+    const repo = committedRepo('repo-first-environments');
+    const withEnvironments = readFileSync(join(repo, 'routes.yaml'), 'utf8');
+    // The base: the same routes, before any environment was declared.
+    const routesOnly = withEnvironments.slice(withEnvironments.indexOf('\nroutes:') + 1);
+    writeFileSync(join(repo, 'routes.yaml'), `version: 1\nvars: { REGION: eu }\n${routesOnly}`);
+    spawnSync('git', ['commit', '-q', '-am', 'no environments'], { cwd: repo });
+    writeFileSync(join(repo, 'routes.yaml'), withEnvironments);
+    const staging = await run('plan.ts', ['main', '--json', '--env', 'staging'], { cwd: repo });
+    expect(staging.status, staging.stderr).toBe(2);
+    const plan = JSON.parse(staging.stdout) as Plan;
+    expect(plan.worker).toBeNull();
+    expect(plan.routes.added.map((r) => r.id)).toEqual(['admin', 'api', 'tenants']);
+    expect(plan.domains.detached).toEqual([]);
+    // Production compares with the base's one Worker: nothing changes there.
+    const production = await run('plan.ts', ['main', '--env', 'production'], { cwd: repo });
+    expect(production.status, production.stderr + production.stdout).toBe(0);
+  });
 });
