@@ -10,7 +10,8 @@ import type { Exchange, Routed } from '../exchange.ts';
 import { exactUrl } from '../routing/upstream.ts';
 import type { CompiledCache, CompiledRoute } from '../table/types.ts';
 import type { Answer, CacheResult } from './answer.ts';
-import { MAX_COLLECTED, readLength, storeIntact } from './intact-store.ts';
+import { readLength } from './declared-length.ts';
+import { MAX_COLLECTED, storeIntact } from './intact-store.ts';
 import { carriesMethodOverride } from './request-headers.ts';
 import type { StageFactory } from './stage.ts';
 
@@ -66,8 +67,7 @@ export const cache: StageFactory = (route, platform) => {
     if (
       x.method === 'GET' &&
       !answer.router &&
-      storable(answer.response, policy, route.cors !== null, origin) &&
-      (readLength(answer.response.headers) ?? 0) <= MAX_COLLECTED
+      storable(answer.response, policy, route.cors !== null, origin)
     ) {
       return withResult(
         { ...answer, response: store(platform.cache(), key, answer.response, policy, x) },
@@ -116,7 +116,8 @@ export const NEVER_STORED: Readonly<Record<number, string>> = {
 
 /**
  * True when a response may be stored: an allowed status, never one of NEVER_STORED (one
- * client's answers), and headers that allow it (`sharable`) both as the origin sent them
+ * client's answers), a body no larger than a copy collected whole (src/pipeline/intact-store.ts),
+ * and headers that allow it (`sharable`) both as the origin sent them
  * (`originHeaders`, when the answer came from an origin) and as the route's rules left them: a
  * rule that sets Cache-Control for browsers or removes Set-Cookie or Vary must not make an
  * origin's private answer storable.
@@ -131,6 +132,7 @@ export function storable(
   return (
     NEVER_STORED[response.status] === undefined &&
     policy.statuses.includes(response.status) &&
+    (readLength(response.headers) ?? 0) <= MAX_COLLECTED &&
     sharable(response.headers, routeOwnsCors) &&
     (originHeaders === null || sharable(originHeaders, routeOwnsCors))
   );

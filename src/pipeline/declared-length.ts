@@ -1,5 +1,6 @@
 /**
- * The body length a request declares, when the router may rely on it.
+ * The body lengths the router may rely on: the one a request declares, and the one a response
+ * body is read at.
  *
  * Only a Content-Length of digits alone, on a request without Transfer-Encoding. With both, RFC
  * 9112 6.3 says Transfer-Encoding wins: the Content-Length is to be ignored (and removed before
@@ -11,4 +12,15 @@ export function declaredLength(headers: Headers): number | null {
   if (headers.has('transfer-encoding')) return null;
   const value = headers.get('content-length');
   return value !== null && /^\d+$/.test(value) ? Number(value) : null;
+}
+
+/**
+ * The length a response body is read at: its Content-Length, unless it is content-encoded (fetch
+ * decodes gzip and br bodies, so an encoded length is not what is read); null when unknown.
+ * @example readLength(new Headers({ 'content-length': '12' })) // 12
+ */
+export function readLength(headers: Headers): number | null {
+  const declared = Number(headers.get('content-length') ?? Number.NaN);
+  const encoded = (headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity';
+  return Number.isSafeInteger(declared) && declared >= 0 && !encoded ? declared : null;
 }

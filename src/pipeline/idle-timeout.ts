@@ -18,6 +18,7 @@
  *   that the client reads, with one timer per response, re-armed only when it fires.
  */
 import { byteReader } from './byte-reader.ts';
+import { readLength } from './declared-length.ts';
 
 /** Largest body read whole before it is answered. */
 export const SMALL_BODY = 64 * 1024;
@@ -49,14 +50,8 @@ export async function guardedBody(
  */
 function knownLength(response: Response, method: string): number | null {
   // HEAD: the length describes a body that never comes.
-  if (method === 'HEAD') return null;
-  const declared = response.headers.get('content-length');
-  if (declared === null) return null;
-  // fetch() decodes gzip and br, so the length of an encoded body is not what is read.
-  const encoding = response.headers.get('content-encoding');
-  if (encoding !== null && encoding.toLowerCase() !== 'identity') return null;
-  const length = Number(declared);
-  return Number.isSafeInteger(length) && length > 0 ? length : null;
+  const length = method === 'HEAD' ? null : readLength(response.headers);
+  return length !== null && length > 0 ? length : null;
 }
 
 /**

@@ -11,6 +11,8 @@
  * hold a whole large body in memory.
  */
 
+import { readLength } from './declared-length.ts';
+
 /** Largest copy collected in memory, and the largest body stored. */
 export const MAX_COLLECTED = 8 * 1024 * 1024;
 
@@ -38,17 +40,6 @@ export async function storeIntact(
   } catch {
     // The cache refused the copy: nothing is stored.
   }
-}
-
-/**
- * The length a body is read at: its Content-Length, unless it is content-encoded (fetch decodes
- * gzip and br bodies, so an encoded length is not what is read); null when unknown.
- * @example readLength(new Headers({ 'content-length': '12' })) // 12
- */
-export function readLength(headers: Headers): number | null {
-  const declared = Number(headers.get('content-length') ?? Number.NaN);
-  const encoded = (headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity';
-  return Number.isSafeInteger(declared) && declared >= 0 && !encoded ? declared : null;
 }
 
 /** The whole stream as bytes, or undefined when it fails or runs past `max`. */

@@ -91,14 +91,16 @@ function pathProblem(resolver: Resolver, match: Resolution, x: Exchange): string
   const route = match.route;
   if (!route.pathParameters && hasParameters(x.path))
     return 'The path holds a ; (path parameters are not enabled on this route)';
+  // Nothing to fold, and no prefix that folding changes: the folded lookup is the exact one,
+  // already made (most requests pay one regex test).
+  const foldsAlike = resolver.foldsAlike(match.hostKey);
+  const caseElsewhere = (path: string) =>
+    (mayFoldCase(path) || !foldsAlike) && resolver.caseInsensitive(x.host, path)?.route !== route;
   for (const reading of otherReadings(x.path)) {
     if (reading === null || resolver.resolve(x.host, reading)?.route !== route) return READS_ELSEWHERE;
-    if (resolver.caseInsensitive(x.host, reading)?.route !== route) return CASE_ELSEWHERE;
+    if (caseElsewhere(reading)) return CASE_ELSEWHERE;
   }
-  // Nothing to fold, and no prefix that folding changes: the folded lookup is the one just made.
-  if (!mayFoldCase(x.path) && resolver.foldsAlike(match.hostKey)) return null;
-  if (resolver.caseInsensitive(x.host, x.path)?.route !== route) return CASE_ELSEWHERE;
-  return null;
+  return caseElsewhere(x.path) ? CASE_ELSEWHERE : null;
 }
 
 const READS_ELSEWHERE =
