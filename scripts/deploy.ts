@@ -148,4 +148,4 @@ function readSettings(values: Values) {
   return { steps, stepWaitMs: stepWait.value, attachTimeoutMs: attach.value, smokeBase };
 }
 
-runIfMain(import.meta.url, main);
+runIfMain(import.meta.url, main, { cancellable: true });

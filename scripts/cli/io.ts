@@ -5,6 +5,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { cancelOnSignals } from './cancel.ts';
 
 export interface Io {
   /** Writes one line (or block) of the command's output to stdout. */
@@ -14,6 +15,11 @@ export interface Io {
   env: Record<string, string | undefined>;
   /** The folder relative paths are read from. */
   cwd: string;
+  /**
+   * Aborted when the command is cancelled (SIGINT, SIGTERM), for a command that stops at safe
+   * points and puts back what it changed (scripts/cli/cancel.ts). Absent: nothing cancels it.
+   */
+  signal?: AbortSignal;
 }
 
 /** A command: arguments in, exit code out. */
@@ -34,17 +40,26 @@ export function processIo(): Io {
 
 /**
  * Runs `command` with the process's arguments and Io when the module is the entry point
- * (`tsx scripts/check.ts`), and does nothing when a test imports it.
+ * (`tsx scripts/check.ts`), and does nothing when a test imports it. A `cancellable` command gets
+ * SIGINT and SIGTERM as `io.signal` instead of being killed by them.
  * @example runIfMain(import.meta.url, main);
  */
-export function runIfMain(moduleUrl: string, command: Command): void {
+export function runIfMain(
+  moduleUrl: string,
+  command: Command,
+  options: { cancellable?: boolean } = {},
+): void {
   const entry = process.argv[1];
   if (!entry || realpath(entry) !== realpath(fileURLToPath(moduleUrl))) return;
-  Promise.resolve(command(process.argv.slice(2), processIo())).then(
+  const io = processIo();
+  const cancellation = options.cancellable ? cancelOnSignals(io.err) : null;
+  Promise.resolve(command(process.argv.slice(2), { ...io, signal: cancellation?.signal })).then(
     (code) => {
+      cancellation?.dispose();
       process.exitCode = code;
     },
     (error: unknown) => {
+      cancellation?.dispose();
       process.stderr.write(`${(error as Error).message ?? String(error)}\n`);
       process.exitCode = 1;
     },

@@ -9,9 +9,12 @@
  * New hosts are attached only once the new version serves 100 %, so a new host never reaches the
  * old version (which has no route for it); removed hosts are detached in the same step. Any
  * failure stops the rollout and restores what was live: the previous triggers first (so no new
- * host is left pointing at the old version), then the previous version at 100 %.
+ * host is left pointing at the old version), then the previous version at 100 %. So does a
+ * cancel (SIGINT, SIGTERM: `io.signal`): the step under way finishes, a hold between traffic
+ * steps is cut short, and what changed is put back.
  */
 import { readFileSync } from 'node:fs';
+import { hold } from '../cli/cancel.ts';
 import type { DeployRoute } from '../cli/deploy-config.ts';
 import type { Io } from '../cli/io.ts';
 import type { Cloudflare } from './cloudflare.ts';
@@ -55,6 +58,11 @@ export const ROLLBACK_FAILED = 2;
 
 class StepFailed extends Error {}
 
+/** Stops the rollout at a safe point once it is cancelled; the catch in rollout() puts things back. */
+function stopIfCancelled(io: Io): void {
+  if (io.signal?.aborted) throw new StepFailed(`cancelled (${String(io.signal.reason)})`);
+}
+
 /**
  * Rolls the built version out to the target; returns the exit code.
  * @example process.exitCode = await rollout({ target, api, io, commit, secrets, smoke, steps: [100], ... })
@@ -75,10 +83,13 @@ export async function rollout(options: RolloutOptions): Promise<number> {
   if (!(await domainsGate(options, wanted, before))) return ROLLED_BACK;
   const progress: Progress = { before, wanted, version: null, trafficChanged: false, triggersChanged: false };
   try {
+    stopIfCancelled(io);
     progress.version = await upload(options, before, progress);
+    stopIfCancelled(io);
     if (before.current) await stageAndSmoke(options, progress);
     await moveTraffic(options, progress);
     const live = await switchTriggers(options, progress);
+    // Cancelled after the last check passed: the deploy is complete, and it stays.
     writeRecord(
       options.recordFile,
       makeRecord(target, options.commit, progress.version, before.current, live),
@@ -186,12 +197,14 @@ async function stageAndSmoke(options: RolloutOptions, progress: Progress): Promi
     ],
     `stage ${options.commit.message}`,
   );
+  stopIfCancelled(options.io);
   const passed = await smokeHosts(
     options.smoke,
     { reaches: (host) => servesHost(before.triggers, host), version, why: laterOrNever(progress) },
     options.io,
   );
   if (!passed) throw new StepFailed('the smoke test failed on the new version; it never served traffic');
+  stopIfCancelled(options.io);
 }
 
 /** Traffic to the new version, step by step; each step before 100 % waits, then smoke-tests again. */
@@ -212,8 +225,10 @@ async function moveTraffic(options: RolloutOptions, progress: Progress): Promise
           ];
     await versionsDeploy(options, split, `${percent} % ${options.commit.message}`);
     if (percent === 100) break;
+    stopIfCancelled(io);
     io.err(`    holding ${Math.round(options.stepWaitMs / 1000)} s before the next step`);
-    await new Promise((resolve) => setTimeout(resolve, options.stepWaitMs));
+    await hold(options.stepWaitMs, io.signal);
+    stopIfCancelled(io);
     const passed = await smokeHosts(
       options.smoke,
       { reaches: (host) => servesHost(progress.before.triggers, host), version, why: laterOrNever(progress) },
@@ -234,6 +249,7 @@ async function switchTriggers(options: RolloutOptions, progress: Progress): Prom
   ];
   step(io, 'domains and routes', what.join(', ') || 'no change');
   if (what.length === 0) return progress.before.triggers;
+  stopIfCancelled(io);
   progress.triggersChanged = true;
   const live = await applyTriggers(wanted, { api, target, io });
   const added = (host: string) => servesHost(live, host) && !servesHost(progress.before.triggers, host);
@@ -255,6 +271,7 @@ async function switchTriggers(options: RolloutOptions, progress: Progress): Prom
       options.attachTimeoutMs,
       io,
     );
+    stopIfCancelled(io);
     if (!passed) throw new StepFailed('the smoke test failed on the newly attached hosts');
   }
   return live;

@@ -7,6 +7,7 @@
 
 import { normalizeHost } from '../../src/routing/host.ts';
 import type { CompiledTable } from '../../src/table/types.ts';
+import { hold } from '../cli/cancel.ts';
 import type { Io } from '../cli/io.ts';
 import type { RouteTestCase } from '../cli/route-test-file.ts';
 import { runSmoke } from '../smoke/run.ts';
@@ -78,13 +79,13 @@ export async function untilPasses(
     const lines: string[] = [];
     const quiet: Io = { ...io, err: (text) => lines.push(text), out: (text) => lines.push(text) };
     const passed = await run(quiet);
-    if (passed || Date.now() >= deadline) {
+    if (passed || Date.now() >= deadline || io.signal?.aborted) {
       for (const line of lines) io.err(line);
       return passed;
     }
     io.err(
       `    attempt ${attempt} failed; trying again (until ${Math.ceil((deadline - Date.now()) / 1000)} s from now)`,
     );
-    await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, Math.max(0, deadline - Date.now()))));
+    await hold(Math.min(10_000, Math.max(0, deadline - Date.now())), io.signal);
   }
 }

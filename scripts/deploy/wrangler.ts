@@ -82,6 +82,9 @@ export async function spawnWrangler(
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A group of its own: Ctrl-C reaches the deploy, which lets this step finish (a traffic change
+    // cut half-way leaves nothing known to put back) and then stops (scripts/cli/cancel.ts).
+    detached: true,
   });
   let output = '';
   const collect = (chunk: Buffer) => {

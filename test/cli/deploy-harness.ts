@@ -13,7 +13,7 @@ import { type Origin, startOrigin } from '../origin/server.ts';
 import { type ApiStandIn, startApiStandIn } from '../stand-ins/cloudflare-api.ts';
 import { type EdgeStandIn, startEdgeStandIn } from '../stand-ins/cloudflare-edge.ts';
 import type { ApiCall } from '../stand-ins/cloudflare-state.ts';
-import { run } from './run-cli.ts';
+import { run, spawnCliWatched } from './run-cli.ts';
 
 export const ACCOUNT = 'acc-stand-in';
 export const WORKER = 'router-under-test';
@@ -29,6 +29,8 @@ export interface Scenario {
   steps?: string;
   /** A fault: the stand-in answers 500 to each API call this returns true for. */
   failCall?: (call: ApiCall) => boolean;
+  /** `--step-wait` (default 0s). */
+  stepWait?: string;
 }
 
 /** Starts the stand-ins before the file's tests and stops them after; returns the helpers. */
@@ -110,14 +112,44 @@ export function useDeployStandIn() {
     WRANGLER_LOG_PATH: join(project, 'wrangler-logs'),
   });
 
-  async function deploy(hosts: string[], options: Scenario = {}) {
+  /** Writes the scenario's files; returns the deploy's arguments. */
+  function prepare(hosts: string[], options: Scenario): string[] {
     writeFileSync(join(project, 'routes.yaml'), table(hosts, options));
     writeFileSync(join(project, 'routes.test.yaml'), cases(hosts, options));
     s.api.state.calls = options.failCall ? failing(options.failCall) : [];
-    const args = ['--smoke-base', s.edge.url, '--step-wait', '0s', '--attach-timeout', '0s'];
+    const args = [
+      '--smoke-base',
+      s.edge.url,
+      '--step-wait',
+      options.stepWait ?? '0s',
+      '--attach-timeout',
+      '0s',
+    ];
     args.push('--message', 'test deploy', '--steps', options.steps ?? '100');
     args.push('--out', join(project, 'build'), '--record', join(project, 'record.json'));
+    return args;
+  }
+
+  /** `npm run deploy` in this process (scripts/deploy.ts's main). */
+  function deploy(hosts: string[], options: Scenario = {}) {
+    const args = prepare(hosts, options);
     return run('deploy.ts', args, { cwd: project, env: ciEnv(options.token === false ? '' : TOKEN) });
+  }
+
+  /**
+   * The deploy in a process of its own, as CI runs it, sent each signal when a line holding its
+   * text appears on stderr (a cancelled GitHub Actions job: SIGINT, then SIGTERM 7.5 s later).
+   */
+  function deployProcess(hosts: string[], options: Scenario, signals: Array<[string, NodeJS.Signals]>) {
+    const args = prepare(hosts, options);
+    return spawnCliWatched(
+      'deploy.ts',
+      args,
+      { cwd: project, env: ciEnv(options.token === false ? '' : TOKEN) },
+      (line, child) => {
+        for (const [text, signal] of signals) if (line.includes(text)) child.kill(signal);
+      },
+    );
   }
 
   const worker = () => s.api.state.workers.get(WORKER);
@@ -128,6 +160,7 @@ export function useDeployStandIn() {
     cases,
     ciEnv,
     deploy,
+    deployProcess,
     worker,
     live: () => worker()?.deployments[0]?.versions,
     versionIds: () => worker()?.versions.map((v) => v.id) ?? [],

@@ -12,7 +12,8 @@
  * - removing the last custom domain really detaches it (wrangler alone would not);
  * - a new host failing its smoke test is detached before the previous version is restored
  * (a rollback that fails half-way: test/cli/deploy-restore.test.ts);
- * - a custom domain another Worker holds stops the deploy before anything is uploaded.
+ * - a custom domain another Worker holds stops the deploy before anything is uploaded;
+ * - a deploy cancelled between traffic steps (SIGINT, SIGTERM) puts the previous version back.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import { describe, expect, it } from 'vitest';
 import { changes, SHA, TOKEN, useDeployStandIn, WORKER } from './deploy-harness.ts';
 import { run } from './run-cli.ts';
 
-const { project, stand, ciEnv, deploy, worker, live, versionIds, domains, trafficSplits } =
+const { project, stand, ciEnv, deploy, deployProcess, worker, live, versionIds, domains, trafficSplits } =
   useDeployStandIn();
 
 describe('npm run deploy against the Cloudflare stand-in', { timeout: 240_000 }, () => {
@@ -213,5 +214,33 @@ describe('npm run deploy against the Cloudflare stand-in', { timeout: 240_000 },
     expect(stand.api.state.domains.find((d) => d.hostname === 'www.example.com')?.service).toBe(
       'legacy-site',
     );
+  });
+
+  it('a deploy cancelled while it holds between traffic steps puts the previous version back at once', async () => {
+    const [current] = live() ?? [];
+    // As GitHub Actions cancels a step: SIGINT, then SIGTERM (here as soon as the rollback starts,
+    // which must not cut it short). Held ten minutes at 50 %, the deploy must not sit it out.
+    const result = await deployProcess(['*.shop.example.com'], { steps: '50,100', stepWait: '10m' }, [
+      ['holding 600 s before the next step', 'SIGINT'],
+      ['==> rollback', 'SIGTERM'],
+    ]);
+    expect(result.status, result.stderr).toBe(1);
+    expect(result.stderr).toContain('SIGINT: stopping at the next safe point');
+    expect(result.stderr).toContain('deploy stopped: cancelled (SIGINT)');
+    expect(result.stderr).toContain('SIGTERM: ignored while putting back what changed');
+    const cancelled = versionIds().at(-1);
+    expect(trafficSplits()).toEqual([
+      [
+        { version_id: current?.version_id, percentage: 100 },
+        { version_id: cancelled, percentage: 0 },
+      ],
+      [
+        { version_id: cancelled, percentage: 50 },
+        { version_id: current?.version_id, percentage: 50 },
+      ],
+      [{ version_id: current?.version_id, percentage: 100 }],
+    ]);
+    expect(live()).toEqual([{ version_id: current?.version_id, percentage: 100 }]);
+    expect(result.stderr).toContain(`rolled back: version ${current?.version_id} serves 100 %`);
   });
 });

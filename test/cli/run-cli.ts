@@ -4,8 +4,9 @@
  * case each command keeps. Both use a clean environment: no GitHub Actions annotations, no
  * colour, no Wrangler telemetry.
  */
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Command } from '../../scripts/cli/io.ts';
 import { type CommandResult, runCommand } from './in-process.ts';
 
@@ -41,6 +42,38 @@ export async function run(script: string, args: string[], options: RunOptions = 
     cwd: options.cwd ?? root,
     env: { WRANGLER_SEND_METRICS: 'false', ...options.env },
   });
+}
+
+/**
+ * Runs `node --import tsx scripts/NAME ARGS` in its own process, as spawnCli does, without blocking
+ * this one (a stand-in it talks to keeps answering); `watch` sees each line of its stderr as it
+ * comes, with the child (to send it a signal).
+ * @example await spawnCliWatched('deploy.ts', args, { cwd }, (line, child) => child.kill('SIGINT'))
+ */
+export async function spawnCliWatched(
+  script: string,
+  args: string[],
+  options: RunOptions,
+  watch: (line: string, child: ChildProcess) => void,
+): Promise<{ status: number | null; stderr: string }> {
+  const { GITHUB_ACTIONS: _, ...base } = process.env;
+  // From the repository, whatever folder the command runs in.
+  const tsx = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  const child = spawn(process.execPath, ['--import', tsx, join(root, 'scripts', script), ...args], {
+    cwd: options.cwd ?? root,
+    env: { ...base, NO_COLOR: '1', WRANGLER_SEND_METRICS: 'false', ...options.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  let partial = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) watch(line, child);
+  });
+  const status = await new Promise<number | null>((done) => child.once('close', done));
+  return { status, stderr };
 }
 
 /**

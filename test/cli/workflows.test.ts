@@ -259,7 +259,9 @@ describe('workflows', () => {
     expect(job?.permissions).toEqual({ contents: 'read', deployments: 'write' });
     expect(job?.steps.find((s) => s.uses?.startsWith('actions/checkout@'))?.with?.ref).toBe(gh('inputs.sha'));
     const step = job?.steps.find((s) => s.id === 'deploy');
-    expect(step?.run).toBe('npm run deploy -- --env "$ENVIRONMENT" --steps "$STEPS"');
+    // `npm run deploy`'s command, exec'd: a cancelled job's signals reach the deploy itself.
+    const deployScript = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.deploy;
+    expect(step?.run).toBe(`exec ${deployScript} --env "$ENVIRONMENT" --steps "$STEPS"`);
     expect(step?.env).toMatchObject({
       CLOUDFLARE_API_TOKEN: gh('secrets.CLOUDFLARE_API_TOKEN'),
       CLOUDFLARE_ACCOUNT_ID: gh('secrets.CLOUDFLARE_ACCOUNT_ID'),
