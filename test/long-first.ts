@@ -11,7 +11,6 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const LONG = [
   'test/cli/deploy.test.ts',
   'test/cli/demo.test.ts',
-  'test/cli/deploy-restore.test.ts',
   'test/cli/entry-points.test.ts',
   'test/cli/workflows.test.ts',
   'test/cli/dev.test.ts',
