@@ -62,8 +62,20 @@ export function failing(rows: RouteStats[], threshold: Threshold, minRequests: n
 export function verdict(tripped: RouteStats[], threshold: Threshold): string {
   const names = tripped.map((row) => {
     const label = row.version !== undefined ? `${row.route} @ ${row.version}` : row.route;
-    const percent = ((row.status5xx / row.requests) * 100).toFixed(1);
-    return `${label} (${percent}% of ${row.requests} requests)`;
+    return `${label} (${abovePercent(row, threshold)}% of ${row.requests} requests)`;
   });
   return `5xx rate above ${threshold.text} on ${names.join(', ')}`;
+}
+
+/**
+ * A tripped row's 5xx rate in percent, with as many decimals as it takes to read above the
+ * threshold: 504 in 10,000 is 5.04%, which one decimal would show as 5.0% "above 5%".
+ */
+function abovePercent(row: RouteStats, threshold: Threshold): string {
+  const percent = (row.status5xx / row.requests) * 100;
+  for (let digits = 1; digits < 8; digits++) {
+    const shown = percent.toFixed(digits);
+    if (Number(shown) * threshold.scale > threshold.numerator) return shown;
+  }
+  return String(percent);
 }

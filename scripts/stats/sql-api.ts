@@ -51,7 +51,9 @@ export async function runSql(api: SqlApi, sql: string): Promise<SqlRow[]> {
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message ?? (error as Error).message;
-    throw new Error(`cannot reach the Analytics Engine SQL API at ${api.url}: ${why}`);
+    // The address without the account id, which is never printed (the alert posts this line).
+    const where = api.url.replace(/\/accounts\/[^/]+\//, '/accounts/(account)/');
+    throw new Error(`cannot reach the Analytics Engine SQL API at ${where}: ${why}`);
   }
   const text = await response.text();
   if (!response.ok) {

@@ -326,6 +326,13 @@ describe('--fail-above: the alert rule', () => {
     expect(stderr).toBe('5xx rate above 5% on api (6.0% of 100 requests)\n');
   });
 
+  it('the rate it names reads above the threshold: 504 in 10,000 is 5.04%, not 5.0%', async () => {
+    withRoutes(summary('api', { requests: 10_000, '5xx': 504 }), summary('www', { requests: 100, '5xx': 7 }));
+    const { status, stderr } = await stats(['--since', '15m', '--fail-above', '5%']);
+    expect(status).toBe(2);
+    expect(stderr).toBe('5xx rate above 5% on api (5.04% of 10000 requests), www (7.0% of 100 requests)\n');
+  });
+
   it('decimal thresholds compare exactly: 5 in 100 is above 4.999% but not 5.000%', async () => {
     withRoutes(summary('api', { requests: 100, '5xx': 5 }));
     expect((await stats(['--fail-above', '4.999%'])).status).toBe(2);
@@ -409,15 +416,16 @@ describe('errors a user can meet', () => {
     }
   });
 
-  it('an API that cannot be reached: exit 1, naming the address', async () => {
+  it('an API that cannot be reached: exit 1, naming the address but not the account', async () => {
     const port = await freePort();
     const { status, stderr } = await stats([], {
       CLOUDFLARE_API_BASE_URL: `http://127.0.0.1:${port}/client/v4`,
     });
     expect(status).toBe(1);
     expect(stderr).toContain(
-      `cannot reach the Analytics Engine SQL API at http://127.0.0.1:${port}/client/v4/accounts/${ACCOUNT}/analytics_engine/sql: ECONNREFUSED`,
+      `cannot reach the Analytics Engine SQL API at http://127.0.0.1:${port}/client/v4/accounts/(account)/analytics_engine/sql: ECONNREFUSED`,
     );
+    expect(stderr).not.toContain(ACCOUNT);
   });
 });
 
