@@ -2,8 +2,8 @@
  * `npm run logs -- [--route ID] [--status 5xx|404|...] [--host H] [--request-id ID] [--file FILE]`:
  * the deployed Worker's own log lines, live, one JSON line per request, filtered. It runs
  * `wrangler tail --format json` on the Worker (credentials as for `wrangler tail`: a login or
- * CLOUDFLARE_API_TOKEN) and keeps only the router's lines. `--request-id` stops at that request's
- * line. `--file FILE` (or `-` for stdin) reads a saved `wrangler tail --format json` capture
+ * CLOUDFLARE_API_TOKEN) and keeps only the router's lines; a tail is live, so it shows requests
+ * made while it runs. `--request-id` stops at that request's line. `--file FILE` (or `-` for stdin) reads a saved `wrangler tail --format json` capture
  * instead of tailing.
  *
  * Exit 0; 1 on a bad flag, when wrangler fails, or when `--request-id` was not found.
@@ -62,6 +62,12 @@ export async function printRouterLines(
 
 /** Runs wrangler tail and filters what it prints; resolves with the exit code. */
 async function tail(worker: TargetWorker, filter: LogFilter, io: Io): Promise<number> {
+  // A tail is live: what happened before it started is in the dashboard's Workers Logs.
+  io.err(
+    filter.requestId === undefined
+      ? `logs: tailing ${worker.name} live; earlier requests are in the dashboard's Workers Logs`
+      : `logs: waiting for request ${filter.requestId} on ${worker.name}: send (or repeat) it now; an earlier request's line is in the dashboard's Workers Logs`,
+  );
   const child = spawn(process.execPath, [...wranglerArgs(), ...tailArguments(worker, filter)], {
     cwd: io.cwd,
     env: io.env,

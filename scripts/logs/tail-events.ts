@@ -25,7 +25,10 @@ export interface RouterLine {
 
 /**
  * Splits a stream of text into the JSON values written one after another, whatever the line
- * breaks. Text between values that is not JSON (a warning line) is skipped.
+ * breaks. Text between values that is not JSON (a warning line) is skipped: a value starts only
+ * at a `{` with nothing but blanks before it on its line, and a `{` at the very start of a line
+ * inside a value starts a new one (wrangler prints each event from the start of a line, its
+ * nested objects indented), so a stray `{` in other text cannot swallow the events after it.
  * @example for await (const event of jsonValues(child.stdout)) ...
  */
 export async function* jsonValues(chunks: AsyncIterable<string | Buffer>): AsyncGenerator<unknown> {
@@ -34,24 +37,36 @@ export async function* jsonValues(chunks: AsyncIterable<string | Buffer>): Async
   let inString = false;
   let escaped = false;
   let start = -1;
+  // Only blanks so far on this line, and whether the last character was a line break.
+  let blankLine = true;
+  let lineStart = true;
   for await (const chunk of chunks) {
     const from = buffer.length;
     buffer += String(chunk);
     for (let i = from; i < buffer.length; i++) {
-      const c = buffer[i];
-      if (inString) {
+      const c = buffer[i] as string;
+      const atLineStart = lineStart;
+      lineStart = c === '\n';
+      if (inString && c === '\n') {
+        // JSON strings hold no raw line break: this was not a value.
+        inString = false;
+        depth = 0;
+      } else if (inString) {
         if (escaped) escaped = false;
         else if (c === '\\') escaped = true;
         else if (c === '"') inString = false;
       } else if (c === '"' && depth > 0) inString = true;
-      else if (c === '{') {
-        if (depth++ === 0) start = i;
-      } else if (c === '}' && depth > 0 && --depth === 0) {
+      else if (c === '{' && (depth === 0 ? blankLine : atLineStart)) {
+        depth = 1;
+        start = i;
+      } else if (c === '{' && depth > 0) depth++;
+      else if (c === '}' && depth > 0 && --depth === 0) {
         const value = parseJson(buffer.slice(start, i + 1));
         if (value !== undefined) yield value;
         buffer = buffer.slice(i + 1);
         i = -1;
       }
+      blankLine = c === '\n' || (blankLine && (c === ' ' || c === '\t' || c === '\r'));
     }
     if (depth === 0) buffer = '';
   }

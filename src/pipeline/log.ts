@@ -1,6 +1,8 @@
 /**
  * One JSON log line per request (Workers Logs indexes its fields). Never a query string, a
- * header value or a secret: only what the router decided, read from the final Answer.
+ * header value or a secret the router holds: only what the router decided, read from the final
+ * Answer, and the path it routed (docs/request-handling.md says what that means for paths that
+ * carry a token).
  */
 import type { Exchange } from '../exchange.ts';
 import type { Answer } from './answer.ts';

@@ -69,6 +69,18 @@ describe('reading wrangler tail --format json', () => {
     expect(await collect(jsonValues(noisy()))).toHaveLength(7);
   });
 
+  it('a { or " in that text does not swallow the events after it', async () => {
+    const events = recorded.split(/\n(?=\{)/);
+    async function* noisy() {
+      yield `${events[0]}\n`;
+      yield '▲ [WARNING] The binding {METRICS is unused\n';
+      yield `${events[1]}\n`;
+      yield '{"unfinished line\n';
+      yield `${events.slice(2).join('\n')}\n`;
+    }
+    expect(await collect(jsonValues(noisy()))).toEqual(await collect(jsonValues(pieces(recorded.length))));
+  });
+
   it("keeps only the router's own lines: not other logs, not exceptions", async () => {
     const events = await collect(jsonValues(pieces(recorded.length)));
     const lines = events.flatMap(routerLines);
