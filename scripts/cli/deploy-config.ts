@@ -23,7 +23,7 @@ import { parse as parseToml } from 'smol-toml';
 import { METRICS_BINDING, VERSION_BINDING } from '../../src/pipeline/metrics.ts';
 import type { CompiledTable } from '../../src/table/types.ts';
 import { renderEntryModule, srcImportFrom } from '../compiler/emit.ts';
-import { workerName } from '../compiler/environments.ts';
+import { metricsDataset, workerName } from '../compiler/environments.ts';
 import { zoneOf } from '../compiler/zone.ts';
 import { writeRootRedirect } from './wrangler-redirect.ts';
 
@@ -59,17 +59,6 @@ export function namespaceId(worker: string, key: string): string {
   }
   // Kept clear of small hand-picked ids (1001, ...) and inside a signed 32-bit integer.
   return String(1_000_000 + (hash % 2_000_000_000));
-}
-
-/**
- * The Analytics Engine dataset a Worker writes its metrics to, named after the Worker: every
- * character outside `a-z 0-9 _` becomes `_` (so the name is a plain SQL identifier), and a
- * leading digit gets a `_` in front. `npm run stats` queries the same name.
- * @example metricsDataset('edge-router') // 'edge_router'
- */
-export function metricsDataset(workerName: string): string {
-  const name = workerName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
-  return /^[a-z_]/.test(name) ? name : `_${name}`;
 }
 
 /**

@@ -101,12 +101,21 @@ export function checkWorkerNames(
   base?: string,
 ): void {
   const owners = new Map<string, string>();
+  const datasets = new Map<string, { environment: string; worker: string }>();
   for (const name of environmentNames(config)) {
     const set = config.environments?.[name]?.worker;
     const worker = base === undefined ? set : workerName(base, name, set);
     if (worker === undefined) continue;
     const owner = owners.get(worker);
-    if (owner === undefined) owners.set(worker, name);
+    const dataset = datasets.get(metricsDataset(worker));
+    if (owner === undefined && dataset === undefined) {
+      owners.set(worker, name);
+      datasets.set(metricsDataset(worker), { environment: name, worker });
+    } else if (owner === undefined && dataset !== undefined)
+      report(
+        set !== undefined ? ['environments', name, 'worker'] : ['environments', name],
+        `environments.${name}: its Worker ${worker} would write its metrics to the dataset ${metricsDataset(worker)}, as ${dataset.environment}'s Worker ${dataset.worker} does, and stats and the alert would mix the two: pick a name that differs in more than - and _`,
+      );
     else if (set !== undefined)
       report(
         ['environments', name, 'worker'],
@@ -118,6 +127,18 @@ export function checkWorkerNames(
         `environments.${name}: its Worker would be ${worker} (wrangler.toml's name${name === DEFAULT_ENVIRONMENT ? '' : ` + "-${name}"`}), which is also ${owner}'s, and deploying one would replace the other: set environments.${name}.worker`,
       );
   }
+}
+
+/**
+ * The Analytics Engine dataset a Worker writes its metrics to, named after the Worker: every
+ * character outside `a-z 0-9 _` becomes `_` (so the name is a plain SQL identifier), and a
+ * leading digit gets a `_` in front. `npm run stats` queries the same name, and checkWorkerNames
+ * refuses two environments whose names meet in one dataset (`edge-router`, `edge_router`).
+ * @example metricsDataset('edge-router') // 'edge_router'
+ */
+export function metricsDataset(workerName: string): string {
+  const name = workerName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  return /^[a-z_]/.test(name) ? name : `_${name}`;
 }
 
 /**

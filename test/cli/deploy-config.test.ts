@@ -10,12 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  deployConfig,
-  metricsDataset,
-  namespaceId,
-  readWranglerToml,
-} from '../../scripts/cli/deploy-config.ts';
+import { deployConfig, namespaceId, readWranglerToml } from '../../scripts/cli/deploy-config.ts';
+import { metricsDataset } from '../../scripts/compiler/environments.ts';
 import { analyze } from '../../scripts/compiler/analyze.ts';
 import { zoneOf } from '../../scripts/compiler/zone.ts';
 import { wranglerArgs } from '../../scripts/serve/local-router.ts';

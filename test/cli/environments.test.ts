@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../scripts/cli/plan-diff.ts';
+import { analyze } from '../../scripts/compiler/analyze.ts';
 import { fixture, root, run } from './run-cli.ts';
 
 const ROUTES = fixture('environments/routes.yaml');
@@ -117,6 +118,26 @@ describe('environments', () => {
       expect(missing.status, command).toBe(1);
       expect(missing.stderr).toContain('missing.toml');
     }
+  });
+
+  it('two Workers whose metrics would meet in one dataset are refused (edge_router, edge-router)', () => {
+    const text = [
+      'version: 1',
+      'environments:',
+      '  production: {}',
+      '  staging:',
+      '    hosts: { example.com: staging.example.com }',
+      '    worker: edge-router',
+      'routes:',
+      '  - { id: api, hosts: [api.example.com], origin: https://o.example.net }',
+      '',
+    ].join('\n');
+    // wrangler.toml's name may hold a `_`; both names are the dataset edge_router.
+    const { diagnostics } = analyze(text, { workerBase: 'edge_router' });
+    expect(diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`)).toEqual([
+      "6:13 environments.staging: its Worker edge-router would write its metrics to the dataset edge_router, as production's Worker edge_router does, and stats and the alert would mix the two: pick a name that differs in more than - and _",
+    ]);
+    expect(analyze(text, { workerBase: 'edge-router-prod' }).diagnostics).toEqual([]);
   });
 
   it('explain answers for the environment named, and refuses an unknown one', async () => {
