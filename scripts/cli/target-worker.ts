@@ -6,9 +6,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_ENVIRONMENT, declaredEnvironments, workerName } from '../compiler/environments.ts';
+import {
+  DEFAULT_ENVIRONMENT,
+  declaredEnvironments,
+  metricsDataset,
+  workerName,
+} from '../compiler/environments.ts';
 import { loadSource } from '../compiler/source.ts';
-import { metricsDataset } from '../compiler/environments.ts';
 import { readWranglerToml } from './deploy-config.ts';
 
 export interface TargetWorker {
