@@ -1,13 +1,16 @@
 /**
  * Cancelling a command that must not stop half-way (a deploy between two traffic steps). The
- * first SIGINT or SIGTERM aborts a signal the command reads at its safe points; it then puts back
+ * first SIGINT, SIGTERM or SIGHUP aborts a signal the command reads at its safe points; it then puts back
  * what it changed and exits. Later signals are reported and ignored: GitHub Actions cancels a step
  * with SIGINT, then SIGTERM 7.5 s later, then kills the process tree 2.5 s after that, and the
  * SIGTERM must not cut the putting back short.
  */
 
-/** The signals a person (Ctrl-C) or CI (a cancelled job, or one past its timeout) sends. */
-const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+/**
+ * The signals a person (Ctrl-C), CI (a cancelled job, or one past its timeout) or a closed
+ * terminal sends.
+ */
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 export interface Cancellation {
   /** Aborted on the first signal; its reason is the signal's name. */
@@ -17,7 +20,7 @@ export interface Cancellation {
 }
 
 /**
- * Turns SIGINT and SIGTERM into an aborted signal for the time a command runs.
+ * Turns SIGINT, SIGTERM and SIGHUP into an aborted signal for the time a command runs.
  * @example const { signal, dispose } = cancelOnSignals((line) => process.stderr.write(`${line}\n`));
  */
 export function cancelOnSignals(write: (line: string) => void): Cancellation {

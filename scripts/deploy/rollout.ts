@@ -10,8 +10,9 @@
  * old version (which has no route for it); removed hosts are detached in the same step. Any
  * failure stops the rollout and restores what was live: the previous triggers first (so no new
  * host is left pointing at the old version), then the previous version at 100 %. So does a
- * cancel (SIGINT, SIGTERM: `io.signal`): the step under way finishes, a hold between traffic
- * steps is cut short, and what changed is put back.
+ * cancel (SIGINT, SIGTERM, SIGHUP: `io.signal`) that comes before the deploy's last change to
+ * production (the domains and routes, or else the last traffic step): the wrangler step under
+ * way finishes, a hold or a smoke test under way is cut short, and what changed is put back.
  */
 import { readFileSync } from 'node:fs';
 import { hold } from '../cli/cancel.ts';
@@ -69,6 +70,10 @@ function stopIfCancelled(io: Io): void {
  */
 export async function rollout(options: RolloutOptions): Promise<number> {
   const { io, target } = options;
+  if (io.signal?.aborted) {
+    io.err(`deploy stopped: cancelled (${String(io.signal.reason)}) before anything changed`);
+    return ROLLED_BACK;
+  }
   step(io, 'live state', `reading what is live for Worker ${target.workerName}`);
   const before = await readLiveState(options.api, target);
   describeLive(before, io);
@@ -89,7 +94,8 @@ export async function rollout(options: RolloutOptions): Promise<number> {
     if (before.current) await stageAndSmoke(options, progress);
     await moveTraffic(options, progress);
     const live = await switchTriggers(options, progress);
-    // Cancelled after the last check passed: the deploy is complete, and it stays.
+    if (io.signal?.aborted)
+      io.err(`the cancel (${String(io.signal.reason)}) came after the last change: the deploy completed`);
     writeRecord(
       options.recordFile,
       makeRecord(target, options.commit, progress.version, before.current, live),
@@ -200,11 +206,16 @@ async function stageAndSmoke(options: RolloutOptions, progress: Progress): Promi
   stopIfCancelled(options.io);
   const passed = await smokeHosts(
     options.smoke,
-    { reaches: (host) => servesHost(before.triggers, host), version, why: laterOrNever(progress) },
+    {
+      reaches: (host) => servesHost(before.triggers, host),
+      version,
+      why: laterOrNever(progress),
+      signal: options.io.signal,
+    },
     options.io,
   );
-  if (!passed) throw new StepFailed('the smoke test failed on the new version; it never served traffic');
   stopIfCancelled(options.io);
+  if (!passed) throw new StepFailed('the smoke test failed on the new version; it never served traffic');
 }
 
 /** Traffic to the new version, step by step; each step before 100 % waits, then smoke-tests again. */
@@ -214,6 +225,7 @@ async function moveTraffic(options: RolloutOptions, progress: Progress): Promise
   const previous = progress.before.current;
   if (!previous) return;
   for (const percent of steps) {
+    stopIfCancelled(io);
     step(io, 'roll out', `version ${version} at ${percent} %`);
     progress.trafficChanged = true;
     const split: Array<[string, number]> =
@@ -231,9 +243,15 @@ async function moveTraffic(options: RolloutOptions, progress: Progress): Promise
     stopIfCancelled(io);
     const passed = await smokeHosts(
       options.smoke,
-      { reaches: (host) => servesHost(progress.before.triggers, host), version, why: laterOrNever(progress) },
+      {
+        reaches: (host) => servesHost(progress.before.triggers, host),
+        version,
+        why: laterOrNever(progress),
+        signal: io.signal,
+      },
       io,
     );
+    stopIfCancelled(io);
     if (!passed) throw new StepFailed(`the smoke test failed at ${percent} %`);
   }
 }
@@ -271,8 +289,14 @@ async function switchTriggers(options: RolloutOptions, progress: Progress): Prom
       options.attachTimeoutMs,
       io,
     );
-    stopIfCancelled(io);
-    if (!passed) throw new StepFailed('the smoke test failed on the newly attached hosts');
+    // After the last change a cancel cuts the retries short, not the attempt under way: hosts
+    // that pass make the deploy complete.
+    if (!passed)
+      throw new StepFailed(
+        io.signal?.aborted
+          ? `cancelled (${String(io.signal.reason)}) before the newly attached hosts passed their smoke test`
+          : 'the smoke test failed on the newly attached hosts',
+      );
   }
   return live;
 }
@@ -295,6 +319,11 @@ function laterOrNever(progress: Progress): (host: string) => string {
 async function restore(options: RolloutOptions, progress: Progress): Promise<number> {
   const { io, api, target } = options;
   const { before } = progress;
+  if (!progress.trafficChanged && !progress.triggersChanged) {
+    const uploaded = progress.version ? `; version ${progress.version} was uploaded and serves nothing` : '';
+    io.err(`stopped before anything served traffic: production is as it was before the deploy${uploaded}`);
+    return ROLLED_BACK;
+  }
   const left: string[] = [];
   if (progress.triggersChanged) {
     step(io, 'rollback', 'restoring the previous domains and routes');
@@ -355,7 +384,9 @@ async function versionsDeploy(
 }
 
 async function wrangler(options: RolloutOptions, args: string[]) {
-  const result = await runWrangler(args, options.target, options.io.env);
+  const result = await runWrangler(args, options.target, options.io.env, {
+    detached: options.io.signal !== undefined,
+  });
   if (result.code !== 0)
     throw new StepFailed(`wrangler ${args.slice(0, 2).join(' ')} failed:\n${tail(result.output)}`);
   return result;

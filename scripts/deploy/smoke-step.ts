@@ -31,16 +31,20 @@ export function caseHost(testCase: RouteTestCase): string {
   return normalizeHost(new URL(testCase.request.url).hostname);
 }
 
+export interface SmokeHostsOptions {
+  reaches: (host: string) => boolean;
+  version?: string;
+  why: (host: string) => string;
+  /** Cuts the smoke test short (a cancelled deploy); what it reports then does not count. */
+  signal?: AbortSignal;
+}
+
 /**
  * Runs the cases whose host `reaches` says reaches the Worker, pinned to `version` when given.
  * Returns true when every case that ran passed.
  * @example await smokeHosts(setup, { reaches: (h) => servesHost(live, h), version: newId }, io)
  */
-export async function smokeHosts(
-  setup: SmokeSetup,
-  options: { reaches: (host: string) => boolean; version?: string; why: (host: string) => string },
-  io: Io,
-): Promise<boolean> {
+export async function smokeHosts(setup: SmokeSetup, options: SmokeHostsOptions, io: Io): Promise<boolean> {
   const pin: Array<[string, string]> = options.version
     ? [[VERSION_OVERRIDE_HEADER, `${setup.workerName}="${options.version}"`]]
     : [];
@@ -54,6 +58,7 @@ export async function smokeHosts(
       token: setup.token,
       headers: pin,
       version: options.version,
+      signal: options.signal,
       skip: (testCase) => {
         const host = caseHost(testCase);
         return options.reaches(host) ? null : options.why(host);
@@ -87,5 +92,9 @@ export async function untilPasses(
       `    attempt ${attempt} failed; trying again (until ${Math.ceil((deadline - Date.now()) / 1000)} s from now)`,
     );
     await hold(Math.min(10_000, Math.max(0, deadline - Date.now())), io.signal);
+    if (io.signal?.aborted) {
+      for (const line of lines) io.err(line);
+      return false;
+    }
   }
 }

@@ -43,6 +43,7 @@ export async function runWrangler(
   args: string[],
   target: DeployTarget,
   env: Record<string, string | undefined>,
+  options: { detached?: boolean } = {},
 ): Promise<WranglerResult> {
   const dir = mkdtempSync(join(tmpdir(), 'deploy-wrangler-'));
   const outputFile = join(dir, 'output.ndjson');
@@ -61,7 +62,7 @@ export async function runWrangler(
     EDGE_ROUTER_DEPLOY: '1',
   });
   try {
-    const { code, output } = await spawnWrangler(args, target.cwd, childEnv);
+    const { code, output } = await spawnWrangler(args, target.cwd, childEnv, options.detached);
     return { code, output, events: readEvents(outputFile) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -70,21 +71,22 @@ export async function runWrangler(
 
 /**
  * Runs the project's wrangler with exactly `env`, collecting its output, without blocking the
- * event loop.
+ * event loop. `detached` (for a cancellable command, scripts/cli/cancel.ts): in a session of its
+ * own, so Ctrl-C reaches the command, which lets this step finish (a traffic change cut half-way
+ * leaves nothing known to put back) and then stops.
  * @example const { code, output } = await spawnWrangler(['deploy'], root, env);
  */
 export async function spawnWrangler(
   args: string[],
   cwd: string,
   env: Record<string, string | undefined>,
+  detached = false,
 ): Promise<{ code: number; output: string }> {
   const child = spawn(process.execPath, [...wranglerArgs(), ...args], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
-    // A group of its own: Ctrl-C reaches the deploy, which lets this step finish (a traffic change
-    // cut half-way leaves nothing known to put back) and then stops (scripts/cli/cancel.ts).
-    detached: true,
+    detached,
   });
   let output = '';
   const collect = (chunk: Buffer) => {

@@ -32,6 +32,8 @@ export interface SmokeOptions {
   /** Which cases to run; the others are reported as skipped with the reason returned. */
   skip?: (testCase: RouteTestCase) => string | null;
   timeoutMs?: number;
+  /** Stops the run: the request under way is aborted and no further case is sent. */
+  signal?: AbortSignal;
 }
 
 export interface SmokeReport {
@@ -51,6 +53,7 @@ export async function runSmoke(options: SmokeOptions, io: Io): Promise<SmokeRepo
   const report: SmokeReport = { passed: 0, failed: 0, skipped: 0, unchecked: 0 };
   const resolver = options.table ? createResolver(options.table) : null;
   for (const testCase of options.cases) {
+    if (options.signal?.aborted) break;
     const reason = options.skip?.(testCase) ?? null;
     if (reason !== null) {
       report.skipped++;
@@ -58,6 +61,8 @@ export async function runSmoke(options: SmokeOptions, io: Io): Promise<SmokeRepo
       continue;
     }
     const { mismatches, note, unchecked } = await runCase(testCase, options, resolver);
+    // Cut short: the case's answer (an abort) says nothing about the version under test.
+    if (options.signal?.aborted) break;
     if (unchecked) report.unchecked++;
     if (mismatches.length === 0) {
       report.passed++;
@@ -93,6 +98,7 @@ async function runCase(
       method: testCase.request.method,
       headers,
       timeoutMs: options.timeoutMs ?? 15_000,
+      signal: options.signal,
     });
     const verdict = compareAnswer(testCase.expect, answer, {
       debug: headers.some(([name]) => name === DEBUG_HEADER),

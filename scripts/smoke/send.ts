@@ -20,6 +20,7 @@ export interface SendOptions {
   method: string;
   headers: Array<[string, string]>;
   timeoutMs: number;
+  signal?: AbortSignal;
 }
 
 /** Bodies are read for error codes only: more than this is cut. */
@@ -47,6 +48,7 @@ export function send(options: SendOptions): Promise<HttpAnswer> {
         // TLS names the host the case is about, not the address it is sent to.
         servername: secure ? (host ?? target.hostname).replace(/:\d+$/, '').replace(/\.$/, '') : undefined,
         timeout: options.timeoutMs,
+        signal: options.signal,
       },
       (res) => {
         const chunks: Buffer[] = [];

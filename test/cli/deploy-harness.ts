@@ -31,8 +31,8 @@ export interface Scenario {
   failCall?: (call: ApiCall) => boolean;
   /** `--step-wait` (default 0s). */
   stepWait?: string;
-  /** A routes.test.yaml without cases: no smoke test (and no stage at 0 %). */
-  noCases?: boolean;
+  /** The path each smoke case requests, on an `api` route with the origin's root as its base. */
+  casePath?: string;
 }
 
 /** Starts the stand-ins before the file's tests and stops them after; returns the helpers. */
@@ -66,7 +66,7 @@ export function useDeployStandIn() {
   function table(hosts: string[], options: Scenario = {}): string {
     const target = options.dead
       ? `http://127.0.0.1:${s.deadPort}`
-      : `http://127.0.0.1:${s.origin.port}/echo/api`;
+      : `http://127.0.0.1:${s.origin.port}${options.casePath ? '' : '/echo/api'}`;
     const apiHosts = hosts.filter((h) => h !== options.downHost);
     return [
       'version: 1',
@@ -88,16 +88,17 @@ export function useDeployStandIn() {
    * all (it does not reach origins); over HTTP, a dead origin answers 502.
    */
   function cases(hosts: string[], options: Scenario = {}): string {
-    const lines = ['version: 1', hosts.length > 0 ? 'cases:' : 'cases: []'];
+    const lines = ['version: 1', 'cases:'];
     for (const host of hosts) {
       const concrete = host.replace('*', 'tenant');
       const down = options.dead || host === options.downHost;
+      const path = options.casePath ?? '/ping';
       const upstream = down
-        ? `http://127.0.0.1:${s.deadPort}/ping`
-        : `http://127.0.0.1:${s.origin.port}/echo/api/ping`;
+        ? `http://127.0.0.1:${s.deadPort}${path}`
+        : `http://127.0.0.1:${s.origin.port}${options.casePath ? '' : '/echo/api'}${path}`;
       lines.push(
         `  - name: ${concrete} is proxied`,
-        `    request: { url: "https://${concrete}/ping" }`,
+        `    request: { url: "https://${concrete}${path}" }`,
         `    expect: { route: ${host === options.downHost ? 'down' : 'api'}, status: proxied, upstream: "${upstream}" }`,
       );
     }
@@ -117,7 +118,7 @@ export function useDeployStandIn() {
   /** Writes the scenario's files; returns the deploy's arguments. */
   function prepare(hosts: string[], options: Scenario): string[] {
     writeFileSync(join(project, 'routes.yaml'), table(hosts, options));
-    writeFileSync(join(project, 'routes.test.yaml'), cases(options.noCases ? [] : hosts, options));
+    writeFileSync(join(project, 'routes.test.yaml'), cases(hosts, options));
     s.api.state.calls = options.failCall ? failing(options.failCall) : [];
     const args = [
       '--smoke-base',
@@ -139,8 +140,8 @@ export function useDeployStandIn() {
   }
 
   /**
-   * The deploy in a process of its own, as CI runs it, sent each signal when a line holding its
-   * text appears on stderr (a cancelled GitHub Actions job: SIGINT, then SIGTERM 7.5 s later).
+   * The deploy in a process group of its own, as a terminal runs it, sent each signal (to the
+   * group, as Ctrl-C is) when a line holding its text appears on stderr.
    */
   function deployProcess(hosts: string[], options: Scenario, signals: Array<[string, NodeJS.Signals]>) {
     const args = prepare(hosts, options);
@@ -148,8 +149,8 @@ export function useDeployStandIn() {
       'deploy.ts',
       args,
       { cwd: project, env: ciEnv(options.token === false ? '' : TOKEN) },
-      (line, child) => {
-        for (const [text, signal] of signals) if (line.includes(text)) child.kill(signal);
+      (line, signal) => {
+        for (const [text, name] of signals) if (line.includes(text)) signal(name);
       },
     );
   }

@@ -13,7 +13,7 @@
  * - a new host failing its smoke test is detached before the previous version is restored;
  * - a restore that fails half-way still restores the version and lists what is left to do;
  * - a custom domain another Worker holds stops the deploy before anything is uploaded;
- * - a deploy cancelled between traffic steps (SIGINT, SIGTERM) puts the previous version back.
+ * - a deploy cancelled during a traffic step (SIGINT, then SIGTERM) puts the previous version back.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -235,14 +235,14 @@ describe('npm run deploy against the Cloudflare stand-in', { timeout: 240_000 },
     );
   });
 
-  it('a deploy cancelled while it holds between traffic steps puts the previous version back at once', async () => {
+  it('a deploy cancelled during a traffic step puts the previous version back, and goes no further', async () => {
     const [current] = live() ?? [];
-    // As GitHub Actions cancels a step: SIGINT, then SIGTERM (here as soon as the rollback starts,
-    // which must not cut it short). Held ten minutes at 50 %, the deploy must not sit it out.
-    // (No smoke cases, so no stage at 0 %: one wrangler run less.)
-    const scenario = { steps: '50,100', stepWait: '10m', noCases: true };
+    // Ctrl-C (SIGINT to the process group) while the smoke test at 50 % waits on a slow answer,
+    // then SIGTERM as soon as the restore starts: the smoke test is cut short, 100 % never comes,
+    // and neither the second signal nor the group's signals cut the restore's wrangler run.
+    const scenario = { steps: '50,100', casePath: '/slow?ms=2500' };
     const result = await deployProcess(['*.shop.example.com'], scenario, [
-      ['holding 600 s before the next step', 'SIGINT'],
+      ['holding 0 s before the next step', 'SIGINT'],
       ['==> rollback', 'SIGTERM'],
     ]);
     expect(result.status, result.stderr).toBe(1);
@@ -251,6 +251,10 @@ describe('npm run deploy against the Cloudflare stand-in', { timeout: 240_000 },
     expect(result.stderr).toContain('SIGTERM: ignored while putting back what changed');
     const cancelled = versionIds().at(-1);
     expect(trafficSplits()).toEqual([
+      [
+        { version_id: current?.version_id, percentage: 100 },
+        { version_id: cancelled, percentage: 0 },
+      ],
       [
         { version_id: cancelled, percentage: 50 },
         { version_id: current?.version_id, percentage: 50 },

