@@ -141,16 +141,21 @@ export function useDeployStandIn() {
 
   /**
    * The deploy in a process group of its own, as a terminal runs it, sent each signal (to the
-   * group, as Ctrl-C is) when a line holding its text appears on stderr.
+   * group, as Ctrl-C is, or to its process alone, as GitHub Actions does) when a line holding its
+   * text appears on stderr.
    */
-  function deployProcess(hosts: string[], options: Scenario, signals: Array<[string, NodeJS.Signals]>) {
+  function deployProcess(
+    hosts: string[],
+    options: Scenario,
+    signals: Array<[string, NodeJS.Signals, 'group' | 'process']>,
+  ) {
     const args = prepare(hosts, options);
     return spawnCliWatched(
       'deploy.ts',
       args,
       { cwd: project, env: ciEnv(options.token === false ? '' : TOKEN) },
       (line, signal) => {
-        for (const [text, name] of signals) if (line.includes(text)) signal(name);
+        for (const [text, name, to] of signals) if (line.includes(text)) signal(name, to);
       },
     );
   }

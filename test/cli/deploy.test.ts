@@ -238,12 +238,12 @@ describe('npm run deploy against the Cloudflare stand-in', { timeout: 240_000 },
   it('a deploy cancelled during a traffic step puts the previous version back, and goes no further', async () => {
     const [current] = live() ?? [];
     // Ctrl-C (SIGINT to the process group) while the smoke test at 50 % waits on a slow answer,
-    // then SIGTERM as soon as the restore starts: the smoke test is cut short, 100 % never comes,
-    // and neither the second signal nor the group's signals cut the restore's wrangler run.
+    // then SIGTERM to the deploy as soon as the restore starts (GitHub's second signal): the smoke
+    // test is cut short, 100 % never comes, and the second signal does not cut the restore.
     const scenario = { steps: '50,100', casePath: '/slow?ms=2500' };
     const result = await deployProcess(['*.shop.example.com'], scenario, [
-      ['holding 0 s before the next step', 'SIGINT'],
-      ['==> rollback', 'SIGTERM'],
+      ['holding 0 s before the next step', 'SIGINT', 'group'],
+      ['==> rollback', 'SIGTERM', 'process'],
     ]);
     expect(result.status, result.stderr).toBe(1);
     expect(result.stderr).toContain('SIGINT: stopping at the next safe point');

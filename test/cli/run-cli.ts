@@ -47,15 +47,16 @@ export async function run(script: string, args: string[], options: RunOptions = 
 /**
  * Runs `node --import tsx scripts/NAME ARGS` in a process group of its own, as a terminal does,
  * without blocking this one (a stand-in it talks to keeps answering); `watch` sees each line of
- * its stderr as it comes, with a function that signals the group (as Ctrl-C does). The group is
- * killed after two minutes, so a run that goes wrong leaves nothing behind.
- * @example await spawnCliWatched('deploy.ts', args, { cwd }, (line, signal) => signal('SIGINT'))
+ * its stderr as it comes, with a function that signals the group (as Ctrl-C does) or the command's
+ * process alone (as GitHub Actions does). The group is killed after two minutes, so a run that
+ * goes wrong leaves nothing behind.
+ * @example await spawnCliWatched('deploy.ts', args, { cwd }, (line, signal) => signal('SIGINT', 'group'))
  */
 export async function spawnCliWatched(
   script: string,
   args: string[],
   options: RunOptions,
-  watch: (line: string, signal: (name: NodeJS.Signals) => void) => void,
+  watch: (line: string, signal: (name: NodeJS.Signals, to: 'group' | 'process') => void) => void,
 ): Promise<{ status: number | null; stderr: string }> {
   const { GITHUB_ACTIONS: _, ...base } = process.env;
   // From the repository, whatever folder the command runs in.
@@ -66,9 +67,9 @@ export async function spawnCliWatched(
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });
-  const signal = (name: NodeJS.Signals) => {
+  const signal = (name: NodeJS.Signals, to: 'group' | 'process' = 'group') => {
     try {
-      process.kill(-(child.pid as number), name);
+      process.kill(to === 'group' ? -(child.pid as number) : (child.pid as number), name);
     } catch {
       // The group has exited.
     }
