@@ -20,6 +20,19 @@ export type ZoneAnswer =
 const CLOUDFLARE_OWNED = ['workers.dev', 'pages.dev'];
 
 /**
+ * True when anyone can register a name directly under `hostname`: a public suffix of the Public
+ * Suffix List, ICANN's (`com`, `co.uk`) or a private one (`github.io`, `workers.dev`). A CORS
+ * wildcard over one (`https://*.github.io`) admits strangers' sites.
+ * @example isPublicSuffix('github.io') // true
+ * @example isPublicSuffix('example.com') // false
+ */
+export function isPublicSuffix(hostname: string): boolean {
+  if (CLOUDFLARE_OWNED.includes(hostname)) return true;
+  const info = parse(hostname, { allowPrivateDomains: true });
+  return !info.isIp && (info.isIcann === true || info.isPrivate === true) && info.domain === null;
+}
+
+/**
  * The zone of a hostname (for a wildcard host, pass the part after `*.`).
  * @example zoneOf('api.example.co.uk') // { kind: 'zone', zone: 'example.co.uk' }
  * @example zoneOf('co.uk') // { kind: 'public-suffix', ... }

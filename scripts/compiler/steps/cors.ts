@@ -6,6 +6,7 @@ import type { CompiledCors, CompiledRoute } from '../../../src/table/types.ts';
 import type { RawCors, RawRoute } from '../config.ts';
 import { defaultsOf } from '../schema-rules.ts';
 import { parseCorsOrigin, valueOrReport } from '../values.ts';
+import { isPublicSuffix } from '../zone.ts';
 import { ALL_METHODS, type StepContext } from './context.ts';
 
 const CORS_DEFAULTS = defaultsOf('cors') as Required<Omit<RawCors, 'origins' | 'methods'>>;
@@ -36,8 +37,15 @@ export function compileCors(
     const pattern = valueOrReport(parseCorsOrigin(text), (m) => ctx.report(['cors', 'origins', i], m));
     if (pattern?.kind === 'any') compiled.any = true;
     if (pattern?.kind === 'exact') compiled.exact.push(pattern.origin);
-    if (pattern?.kind === 'wildcard')
+    if (pattern?.kind === 'wildcard') {
       compiled.wildcards.push({ scheme: pattern.scheme, suffix: pattern.suffix });
+      const domain = pattern.suffix.slice(1).replace(/:\d+$/, '');
+      if (compiled.credentials && isPublicSuffix(domain))
+        ctx.report(
+          ['cors', 'origins', i],
+          `CORS origin "${text}" with credentials: true admits every site under ${domain}, where anyone can register one (a public suffix): list the allowed origins instead`,
+        );
+    }
   }
   if (compiled.any && compiled.credentials) {
     ctx.report(
