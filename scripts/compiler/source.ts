@@ -236,7 +236,11 @@ function keyMatches(key: unknown, step: string | number): boolean {
   return isCollection(key) && flowText(key) === String(step);
 }
 
-/** A collection written in flow style, as the YAML library names a complex key in the data. */
+/**
+ * A collection written in flow style, as the YAML library names a complex key in the data; ''
+ * for a key the library cannot write on its own (one holding an alias, whose anchor the copy
+ * lacks): such a key names nothing a rule looks for, and it must not stop the check.
+ */
 function flowText(key: Node): string {
   const copy = key.clone() as Node;
   // visit reaches the key itself too.
@@ -245,7 +249,11 @@ function flowText(key: Node): string {
       node.flow = true;
     },
   });
-  return new Document(copy).toString().trimEnd();
+  try {
+    return new Document(copy).toString().trimEnd();
+  } catch {
+    return '';
+  }
 }
 
 function yamlMessage(code: string, message: string): string {
