@@ -8,6 +8,7 @@
  * a guarded API is common, and sometimes meant.
  */
 import { inCidr } from '../../src/pipeline/ip.ts';
+import { normalizeHost } from '../../src/routing/host.ts';
 import { createResolver, type Resolver } from '../../src/routing/resolve.ts';
 import type { CompiledCidr, CompiledOrigin, CompiledRoute, CompiledTable } from '../../src/table/types.ts';
 import type { Reporter } from './compile.ts';
@@ -147,7 +148,7 @@ function detourTo(
 /** An origin server: host (lower-case, no trailing dot) and a port other than the scheme's. */
 function serverOf(origin: string): string {
   const url = new URL(origin);
-  const host = url.hostname.replace(/\.$/, '');
+  const host = normalizeHost(url.hostname);
   return url.port ? `${host}:${url.port}` : host;
 }
 

@@ -7,6 +7,7 @@
  * defaults, runs them in order, and does what concerns the whole table: vars and secrets, the
  * host index, origins that would loop back into the table, and aliases (scripts/compiler/aliases.ts).
  */
+import { normalizeHost } from '../../src/routing/host.ts';
 import type { CompiledRoute, CompiledTable } from '../../src/table/types.ts';
 import { findAliases } from './aliases.ts';
 import { findCaseShadows } from './case-shadows.ts';
@@ -141,7 +142,8 @@ function indexHosts(table: CompiledTable): void {
 function findLoops(table: CompiledTable, report: Reporter): void {
   for (const [index, route] of table.routes.entries()) {
     for (const [i, origin] of route.origins.entries()) {
-      const hostname = new URL(origin.origin).hostname.replace(/\.$/, '');
+      // As the router reads a request's host: every trailing dot dropped (src/routing/host.ts).
+      const hostname = normalizeHost(new URL(origin.origin).hostname);
       const parent = hostname.slice(hostname.indexOf('.') + 1);
       if (
         Object.hasOwn(table.exact, hostname) ||

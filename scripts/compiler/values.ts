@@ -132,6 +132,10 @@ export function quotableUrl(text: string): string {
   return hideUserinfo(text).replace(/([?#])[\s\S]*$/, '$1(hidden)');
 }
 
+/** `scheme://host[:port][/base]` as written: no blank, control character or backslash anywhere. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
+const WRITTEN_ORIGIN = /^https?:\/\/[^\x00-\x20\\/?#]+(?:\/[^\x00-\x20\\]*)?$/i;
+
 /**
  * Parses an origin URL `scheme://host[:port][/base]`.
  * @example parseOriginUrl('https://api.example.net/v2/') // basePath '/v2'
@@ -151,6 +155,12 @@ export function parseOriginUrl(written: string): Parsed<OriginUrl> {
   if (url.username || url.password) return fail(`origin "${text}" must not contain credentials (user:pass@)`);
   if (url.search || text.includes('?')) return fail(`origin "${text}" must not contain a query string`);
   if (url.hash || text.includes('#')) return fail(`origin "${text}" must not contain a fragment`);
+  // The URL parser also takes `https:host`, `https:/host`, backslashes and stripped blanks; the
+  // environments' origin mappings read the text as written, so the two must agree.
+  if (!WRITTEN_ORIGIN.test(written))
+    return fail(
+      `origin "${text}" must be written scheme://host[:port][/base], as ${url.origin}${url.pathname.replace(/\/+$/, '')}`,
+    );
   return ok({
     scheme: url.protocol === 'https:' ? 'https' : 'http',
     origin: url.origin,
