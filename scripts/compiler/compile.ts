@@ -52,6 +52,7 @@ export function compileConfig(config: RawConfig, report?: Reporter): CompiledTab
     const ctx: StepContext = {
       report: (path, message, severity) => reportTo(['routes', index, ...path], message, severity),
       declared,
+      secrets: new Set(secrets),
     };
     return compileRoute(raw, index, mergeDefaults(config.defaults, raw), ctx, claims);
   });

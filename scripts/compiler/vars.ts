@@ -3,6 +3,7 @@
  * wrangler). Both become names in the Worker's env, beside the bindings the build declares, so
  * a name may not be one a binding takes.
  */
+import { DEBUG_SECRET } from '../../src/pipeline/debug.ts';
 import { METRICS_BINDING, VERSION_BINDING } from '../../src/pipeline/metrics.ts';
 import type { CompiledTable } from '../../src/table/types.ts';
 import type { Reporter } from './compile.ts';
@@ -26,6 +27,11 @@ export function compileEnv(config: Pick<RawConfig, 'vars' | 'secrets'>, report: 
   for (const [name, value] of Object.entries(vars)) {
     const taken = bindingName(name);
     if (taken) report(['vars', name], `var ${name} would hide ${taken}: choose another name`);
+    if (name === DEBUG_SECRET)
+      report(
+        ['vars', name],
+        `${name} is the operator's debug token: as a var it would sit in git and in plain [vars]; set it as a secret (npx wrangler secret put ${name})`,
+      );
     const problem =
       value === ''
         ? 'is empty: every request that uses it would fail with 500 config_error (leave the header rule out instead)'

@@ -10,6 +10,8 @@ export interface StepContext {
   report(path: DataPath, message: string, severity?: Severity): void;
   /** Declared vars and secrets. */
   declared: Set<string>;
+  /** The secrets among them: never sent to a client. */
+  secrets: Set<string>;
 }
 
 /** The methods a route may list, in the order `Allow` headers show them. */

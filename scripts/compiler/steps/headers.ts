@@ -25,6 +25,7 @@ export function compileHeaders(
     ctx,
   );
   const responseHeaders = compileRules(route.headers?.response, ['headers', 'response'], new Set(), ctx);
+  refuseSecretsToClients(responseHeaders, ctx);
   if (route.cors) warnReplacedByCors(route.headers?.response, ctx);
   return {
     requestHeaders,
@@ -55,6 +56,19 @@ function compileRules(
     set.push([name.toLowerCase(), template]);
   }
   return { set, remove: (rules?.remove ?? []).map((name) => name.toLowerCase()) };
+}
+
+/** A secret in a response header would go to every client that asks. */
+function refuseSecretsToClients(rules: CompiledHeaderRules, ctx: StepContext): void {
+  for (const [name, template] of rules.set) {
+    for (const part of template) {
+      if (typeof part === 'string' || !ctx.secrets.has(part.env)) continue;
+      ctx.report(
+        ['headers', 'response', 'set', name],
+        `\${env.${part.env}} is a secret: a response header would send it to every client (declare it under vars: if it is not one)`,
+      );
+    }
+  }
 }
 
 /** A route with `cors` answers CORS itself: the Worker replaces what these rules would set. */
