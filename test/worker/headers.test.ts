@@ -198,7 +198,9 @@ describe('route header rules', () => {
     }
   });
 
-  it('fails closed when only a response rule needs the missing secret', async () => {
+  it('fails closed when only a response rule needs a value the Worker lacks', async () => {
+    // A response rule reads vars only (check refuses a secret there); a var removed from the
+    // deployed Worker (in the dashboard, say) is missing all the same.
     const responseOnly = routerFor(
       [
         {
@@ -208,7 +210,8 @@ describe('route header rules', () => {
           headers: { response: { set: { 'X-Signed': envRef('NOT_SET_ANYWHERE') } } },
         },
       ],
-      { secrets: ['NOT_SET_ANYWHERE'] },
+      { vars: { NOT_SET_ANYWHERE: 'v1' } },
+      { NOT_SET_ANYWHERE: undefined },
     );
     const key = `resp-secret-${crypto.randomUUID()}`;
     const response = await responseOnly.fetch(`https://resp.test/count/${key}`);
