@@ -84,7 +84,7 @@ function compileRoute(
     ...compileHeaders(route, ctx),
     ...compileTimeouts(route, ctx),
     ...compileAccess(route, ctx),
-    ...compileRateLimits(route),
+    ...compileRateLimits(route, ctx),
     ...compileUpload(route, ctx),
   };
   if (route.redirect) {

@@ -72,6 +72,19 @@ const DROPPED = new Set([
   'proxy',
 ]);
 
+/**
+ * True for a header a client sets freely that the router drops as a claim (an address, a scheme,
+ * a certificate...): keyed on one, a rate limit would give each new value a new budget. `CF-*`
+ * headers are not among them: Cloudflare sets those itself.
+ * @example isClientClaim('x-forwarded-for') // true
+ */
+export function isClientClaim(name: string): boolean {
+  const lower = name.toLowerCase();
+  return (
+    DROPPED.has(lower) || DROPPED_PREFIXES.some((prefix) => prefix !== 'cf-' && lower.startsWith(prefix))
+  );
+}
+
 /** Method override headers: dropped where the route limits methods, so no other method slips in. */
 const METHOD_OVERRIDES = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
 
