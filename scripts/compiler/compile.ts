@@ -13,6 +13,7 @@ import { findAliases } from './aliases.ts';
 import { findCaseShadows } from './case-shadows.ts';
 import { mergeDefaults, type RawConfig, type RawRoute } from './config.ts';
 import type { Severity } from './diagnostics.ts';
+import { findRedirectLoops } from './redirect-loops.ts';
 import { proxyOnlyFields, requiredAfterDefaults } from './schema-rules.ts';
 import type { DataPath } from './source.ts';
 import { compileAccess } from './steps/access.ts';
@@ -59,6 +60,7 @@ export function compileConfig(config: RawConfig, report?: Reporter): CompiledTab
   const table: CompiledTable = { format: 1, routes, exact: {}, wildcard: {}, vars, secrets };
   indexHosts(table);
   findLoops(table, reportTo);
+  findRedirectLoops(table, reportTo);
   findCaseShadows(table, reportTo);
   findSharedBindings(table, reportTo);
   findAliases(table, reportTo);
