@@ -71,6 +71,11 @@ export function loadSource(written: string): Source {
     ...position(skipIndent(text, error.pos[0])),
   }));
   let fatal = doc.errors.some((error) => error.code !== 'DUPLICATE_KEY');
+  const unread = notUtf8(text);
+  if (unread) {
+    syntaxErrors.push({ severity: 'error', message: unread.message, ...position(unread.offset) });
+    fatal = true;
+  }
   if (!fatal) {
     for (const offset of sameKeysSpelledApart(doc))
       syntaxErrors.push({
@@ -234,6 +239,16 @@ function aliasOffset(doc: ReturnType<typeof parseDocument>, name: string | undef
 function keyMatches(key: unknown, step: string | number): boolean {
   if (isScalar(key)) return String(key.value ?? '') === String(step);
   return isCollection(key) && flowText(key) === String(step);
+}
+
+/**
+ * A file saved as UTF-16 holds NUL bytes, and every character of it would be misread ("top
+ * level: must be object" at best): say what it is instead.
+ */
+function notUtf8(text: string): { message: string; offset: number } | null {
+  const nul = text.indexOf('\0');
+  if (nul === -1) return null;
+  return { message: 'the file holds NUL bytes: save it as UTF-8 (it looks like UTF-16)', offset: nul };
 }
 
 /**

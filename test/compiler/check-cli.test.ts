@@ -3,7 +3,7 @@
  * --out DIR`) from the repository root: exit codes, every error printed at once with a code frame,
  * GitHub annotations under Actions, and deterministic builds that write nothing on errors.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,22 @@ describe('check', () => {
     expect(annotations).toEqual(
       errors.map((d) => `::error file=${MULTI},line=${d.line},col=${d.col}::${d.message}`),
     );
+  });
+
+  it('says a file saved as UTF-16 is not UTF-8, instead of misreading it', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'check-utf16-'));
+    try {
+      const file = join(tmp, 'routes.yaml');
+      const text = readFileSync(join(root, VALID), 'utf8');
+      writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+      const result = await run('check.ts', [file]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(
+        /routes\.yaml:1:\d+ {2}error {2}the file holds NUL bytes: save it as UTF-8/,
+      );
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('exits 0 on a valid file', async () => {
