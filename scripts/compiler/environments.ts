@@ -106,6 +106,11 @@ export function checkWorkerNames(
     const set = config.environments?.[name]?.worker;
     const worker = base === undefined ? set : workerName(base, name, set);
     if (worker === undefined) continue;
+    if (worker.length > 63)
+      report(
+        set !== undefined ? ['environments', name, 'worker'] : ['environments', name],
+        `environments.${name}: its Worker name ${worker} is ${worker.length} characters, over Cloudflare's 63: set environments.${name}.worker`,
+      );
     const owner = owners.get(worker);
     const dataset = datasets.get(metricsDataset(worker));
     if (owner === undefined && dataset === undefined) {

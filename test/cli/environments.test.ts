@@ -140,6 +140,26 @@ describe('environments', () => {
     expect(analyze(text, { workerBase: 'edge-router-prod' }).diagnostics).toEqual([]);
   });
 
+  it("a derived Worker name over Cloudflare's 63 characters is refused", () => {
+    const text = [
+      'version: 1',
+      'environments:',
+      '  production: {}',
+      '  preview-environment-one:',
+      '    hosts: { example.com: preview.example.com }',
+      'routes:',
+      '  - { id: api, hosts: [api.example.com], origin: https://o.example.net }',
+      '',
+    ].join('\n');
+    const base = 'a-very-long-worker-name-for-the-edge-router-project-x';
+    const messages = analyze(text, { workerBase: base }).diagnostics.map(
+      (d) => `${d.line}:${d.col} ${d.message}`,
+    );
+    expect(messages).toEqual([
+      `4:3 environments.preview-environment-one: its Worker name ${base}-preview-environment-one is 77 characters, over Cloudflare's 63: set environments.preview-environment-one.worker`,
+    ]);
+  });
+
   it('explain answers for the environment named, and refuses an unknown one', async () => {
     const staging = await run('explain.ts', [
       'https://api.staging.example.com/x',

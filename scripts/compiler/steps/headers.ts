@@ -10,8 +10,17 @@ import type { DataPath } from '../source.ts';
 import { headerValueProblem, parseTemplate, valueOrReport } from '../values.ts';
 import type { StepContext } from './context.ts';
 
-/** Request headers a route may not set: the Worker cannot choose them, or the router owns them. */
-const RESERVED_REQUEST_HEADERS = new Set(['host', 'cf-connecting-ip', 'x-forwarded-for', 'x-request-id']);
+/**
+ * Request headers a route may not set: the Worker cannot choose them, or the router owns them
+ * (`Expect: 100-continue` made the origin's interim 100 come back as the answer: 502).
+ */
+const RESERVED_REQUEST_HEADERS = new Set([
+  'host',
+  'cf-connecting-ip',
+  'x-forwarded-for',
+  'x-request-id',
+  'expect',
+]);
 
 /** @example compileHeaders(route, ctx).env // ['ORIGIN_API_KEY'] */
 export function compileHeaders(
@@ -41,9 +50,13 @@ function compileRules(
   ctx: StepContext,
 ): CompiledHeaderRules {
   const set: Array<[string, Template]> = [];
+  const spelled = new Map<string, string>();
   for (const [name, value] of Object.entries(rules?.set ?? {})) {
     const report = (message: string) => ctx.report([...at, 'set', name], message);
     if (reserved.has(name.toLowerCase())) report(`${name} is set by the router and cannot be changed here`);
+    const twin = spelled.get(name.toLowerCase());
+    if (twin !== undefined) report(`${name} is ${twin} again (header names ignore case): set it once`);
+    spelled.set(name.toLowerCase(), name);
     const problem = headerValueProblem(value);
     if (problem) report(`the value of ${name} ${problem}`);
     const template = valueOrReport(parseTemplate(value), report);
