@@ -90,10 +90,10 @@ describe('smoke on the wire', () => {
     expect(mayCarryToken(new URL('http://10.0.0.1/'))).toBe(false);
   });
 
-  it('hides in a failure what routes.yaml holds: a header the route sets from a secret', async () => {
+  it('hides in a failure what routes.yaml holds: a header the route sets from a var', async () => {
     const table = compileConfig({
       version: 1,
-      secrets: ['EDGE_KEY'],
+      vars: { EDGE_KEY: 'sk_live_THE_SECRET' },
       routes: [
         {
           id: 'api',
