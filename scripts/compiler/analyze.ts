@@ -207,7 +207,11 @@ function prune(data: unknown, errors: SchemaError[]): Pruned | null {
       const route = routes[second];
       if (!route || field === undefined) routes[second] = null;
       else if (field === 'id' || field === 'hosts') keepIdentity(route, second);
-      else {
+      else if (field === 'headers' || field === 'cors') {
+        // Only the rule or setting at fault goes, so the field's other problems are still found.
+        if (!pruneInside(route, field, [...path.slice(3), ...(key === undefined ? [] : [key])]))
+          delete route[field];
+      } else {
         delete route[field];
         // A target that broke the schema still counts as given: no "needs an origin" on top.
         if (field === 'origin' || field === 'redirect') route.origin ??= [];
@@ -227,6 +231,33 @@ function prune(data: unknown, errors: SchemaError[]): Pruned | null {
   const indexOf = routes.flatMap((route, i) => (route ? [i] : []));
   config.routes = indexOf.map((i) => routes[i]);
   return { config: config as unknown as RawConfig, indexOf };
+}
+
+/** What may go from inside `headers` or `cors` on its own: never `cors.origins`, which is required. */
+const PRUNABLE: Record<'headers' | 'cors', (rest: DataPath) => DataPath | null> = {
+  // headers.request.set.NAME, headers.request.remove, headers.request.UNKNOWN
+  headers: ([direction, kind, name]) =>
+    direction === undefined || kind === undefined
+      ? null
+      : kind === 'set' && name !== undefined
+        ? [direction, kind, name]
+        : [direction, kind],
+  // cors.methods, cors.max_age, cors.UNKNOWN...
+  cors: ([setting]) => (setting === undefined || setting === 'origins' ? null : [setting]),
+};
+
+/** Deletes the part of a route's `headers` or `cors` that `rest` leads to; false when it cannot. */
+function pruneInside(route: Record<string, unknown>, field: 'headers' | 'cors', rest: DataPath): boolean {
+  const target = PRUNABLE[field](rest);
+  if (target === null) return false;
+  const copy = structuredClone(route[field]) as Record<string, unknown>;
+  let parent: unknown = copy;
+  for (const step of target.slice(0, -1))
+    parent = (parent as Record<string, unknown> | undefined)?.[step as string];
+  if (typeof parent !== 'object' || parent === null || Array.isArray(parent)) return false;
+  delete (parent as Record<string, unknown>)[target.at(-1) as string];
+  route[field] = copy;
+  return true;
 }
 
 /**

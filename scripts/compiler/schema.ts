@@ -24,7 +24,9 @@ export function validateSchema(source: Source): SchemaError[] {
   return collapse(validate.errors ?? []).map((error) => {
     const path = toPath(error.instancePath);
     const key =
-      error.keyword === 'additionalProperties' ? String(error.params.additionalProperty) : undefined;
+      error.keyword === 'additionalProperties'
+        ? String(error.params.additionalProperty)
+        : (error.propertyName ?? undefined);
     return { path, key, diagnostic: diagnose(source, path, error) };
   });
 }
@@ -32,7 +34,7 @@ export function validateSchema(source: Source): SchemaError[] {
 /** A schema error: where in the data, and the positioned diagnostic. */
 export interface SchemaError {
   path: DataPath;
-  /** The unknown key, for an additionalProperties error. */
+  /** The key at fault under `path`: an unknown key, or a key whose name breaks the schema. */
   key?: string;
   diagnostic: Diagnostic;
 }
