@@ -3,8 +3,8 @@
  * the deployed Worker's own log lines, live, one JSON line per request, filtered. It runs
  * `wrangler tail --format json` on the Worker (credentials as for `wrangler tail`: a login or
  * CLOUDFLARE_API_TOKEN) and keeps only the router's lines; a tail is live, so it shows requests
- * made while it runs. `--request-id` stops at that request's line. `--file FILE` (or `-` for stdin) reads a saved `wrangler tail --format json` capture
- * instead of tailing.
+ * made while it runs. `--request-id` stops at that request's line. `--file FILE` (or `-` for
+ * stdin) reads a saved `wrangler tail --format json` capture instead of tailing.
  *
  * Exit 0; 1 on a bad flag, when wrangler fails, or when `--request-id` was not found.
  */

@@ -70,7 +70,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     const result = await runWrangler(
       ['versions', 'deploy', `${choice.to}@100`, '--yes', '--message', message, ...where],
       target,
-      io.env,
+      io,
     );
     if (result.code !== 0) {
       io.err(`rollback: wrangler versions deploy failed:\n${tail(result.output)}`);

@@ -1,9 +1,9 @@
 /**
  * Cancelling a command that must not stop half-way (a deploy between two traffic steps). The
- * first SIGINT, SIGTERM or SIGHUP aborts a signal the command reads at its safe points; it then puts back
- * what it changed and exits. Later signals are reported and ignored: GitHub Actions cancels a step
- * with SIGINT, then SIGTERM 7.5 s later, then kills the process tree 2.5 s after that, and the
- * SIGTERM must not cut the putting back short.
+ * first SIGINT, SIGTERM or SIGHUP aborts a signal the command reads at its safe points; it then
+ * puts back what it changed and exits. Later signals are reported and ignored: GitHub Actions
+ * cancels a step with SIGINT, then SIGTERM 7.5 s later, then kills the step's process 2.5 s after
+ * that, and the SIGTERM must not cut the putting back short.
  */
 
 /**

@@ -16,8 +16,8 @@ export interface Io {
   /** The folder relative paths are read from. */
   cwd: string;
   /**
-   * Aborted when the command is cancelled (SIGINT, SIGTERM), for a command that stops at safe
-   * points and puts back what it changed (scripts/cli/cancel.ts). Absent: nothing cancels it.
+   * Aborted when the command is cancelled (SIGINT, SIGTERM, SIGHUP), for a command that stops at
+   * safe points and puts back what it changed (scripts/cli/cancel.ts). Absent: nothing cancels it.
    */
   signal?: AbortSignal;
 }
@@ -41,7 +41,7 @@ export function processIo(): Io {
 /**
  * Runs `command` with the process's arguments and Io when the module is the entry point
  * (`tsx scripts/check.ts`), and does nothing when a test imports it. A `cancellable` command gets
- * SIGINT and SIGTERM as `io.signal` instead of being killed by them.
+ * SIGINT, SIGTERM and SIGHUP as `io.signal` instead of being killed by them.
  * @example runIfMain(import.meta.url, main);
  */
 export function runIfMain(

@@ -106,9 +106,11 @@ export function checkWorkerNames(
     const set = config.environments?.[name]?.worker;
     const worker = base === undefined ? set : workerName(base, name, set);
     if (worker === undefined) continue;
+    // Where a problem with the name is shown: the `worker:` written, else the environment.
+    const at: DataPath = set !== undefined ? ['environments', name, 'worker'] : ['environments', name];
     if (worker.length > 63)
       report(
-        set !== undefined ? ['environments', name, 'worker'] : ['environments', name],
+        at,
         `environments.${name}: its Worker name ${worker} is ${worker.length} characters, over Cloudflare's 63: set environments.${name}.worker`,
       );
     const owner = owners.get(worker);
@@ -118,17 +120,17 @@ export function checkWorkerNames(
       datasets.set(metricsDataset(worker), { environment: name, worker });
     } else if (owner === undefined && dataset !== undefined)
       report(
-        set !== undefined ? ['environments', name, 'worker'] : ['environments', name],
+        at,
         `environments.${name}: its Worker ${worker} would write its metrics to the dataset ${metricsDataset(worker)}, as ${dataset.environment}'s Worker ${dataset.worker} does, and stats and the alert would mix the two: pick a name that differs in more than - and _`,
       );
     else if (set !== undefined)
       report(
-        ['environments', name, 'worker'],
+        at,
         `environments.${name}.worker: ${worker} is also ${owner}'s Worker, and deploying one would replace the other`,
       );
     else
       report(
-        ['environments', name],
+        at,
         `environments.${name}: its Worker would be ${worker} (wrangler.toml's name${name === DEFAULT_ENVIRONMENT ? '' : ` + "-${name}"`}), which is also ${owner}'s, and deploying one would replace the other: set environments.${name}.worker`,
       );
   }

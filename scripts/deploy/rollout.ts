@@ -59,9 +59,15 @@ export const ROLLBACK_FAILED = 2;
 
 class StepFailed extends Error {}
 
+/** `cancelled (SIGINT)` once the rollout is cancelled, else null. */
+function cancelled(io: Io): string | null {
+  return io.signal?.aborted ? `cancelled (${String(io.signal.reason)})` : null;
+}
+
 /** Stops the rollout at a safe point once it is cancelled; the catch in rollout() puts things back. */
 function stopIfCancelled(io: Io): void {
-  if (io.signal?.aborted) throw new StepFailed(`cancelled (${String(io.signal.reason)})`);
+  const why = cancelled(io);
+  if (why) throw new StepFailed(why);
 }
 
 /**
@@ -70,8 +76,8 @@ function stopIfCancelled(io: Io): void {
  */
 export async function rollout(options: RolloutOptions): Promise<number> {
   const { io, target } = options;
-  if (io.signal?.aborted) {
-    io.err(`deploy stopped: cancelled (${String(io.signal.reason)}) before anything changed`);
+  if (cancelled(io)) {
+    io.err(`deploy stopped: ${cancelled(io)} before anything changed`);
     return ROLLED_BACK;
   }
   step(io, 'live state', `reading what is live for Worker ${target.workerName}`);
@@ -293,8 +299,8 @@ async function switchTriggers(options: RolloutOptions, progress: Progress): Prom
     // that pass make the deploy complete.
     if (!passed)
       throw new StepFailed(
-        io.signal?.aborted
-          ? `cancelled (${String(io.signal.reason)}) before the newly attached hosts passed their smoke test`
+        cancelled(io)
+          ? `${cancelled(io)} before the newly attached hosts passed their smoke test`
           : 'the smoke test failed on the newly attached hosts',
       );
   }
@@ -384,9 +390,7 @@ async function versionsDeploy(
 }
 
 async function wrangler(options: RolloutOptions, args: string[]) {
-  const result = await runWrangler(args, options.target, options.io.env, {
-    detached: options.io.signal !== undefined,
-  });
+  const result = await runWrangler(args, options.target, options.io);
   if (result.code !== 0)
     throw new StepFailed(`wrangler ${args.slice(0, 2).join(' ')} failed:\n${tail(result.output)}`);
   return result;

@@ -88,9 +88,7 @@ export async function applyTriggers(
     const generated = JSON.parse(readFileSync(target.configPath, 'utf8')) as Record<string, unknown>;
     writeFileSync(config, `${JSON.stringify({ ...generated, routes: wanted }, null, 2)}\n`);
     try {
-      const result = await runWrangler(['triggers', 'deploy', '--config', config], target, io.env, {
-        detached: io.signal !== undefined,
-      });
+      const result = await runWrangler(['triggers', 'deploy', '--config', config], target, io);
       if (result.code !== 0) throw new Error(`wrangler triggers deploy failed:\n${tail(result.output)}`);
     } finally {
       rmSync(config, { force: true });

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Io } from '../cli/io.ts';
 import { wranglerArgs } from '../serve/local-router.ts';
 import type { DeployTarget } from './target.ts';
 
@@ -37,14 +38,14 @@ const PASSED = [
 /**
  * Runs `wrangler ARGS` for the target and waits for it (asynchronously: a local API stand-in in
  * the same process keeps answering).
- * @example const { code, events } = await runWrangler(['versions', 'upload', '--config', target.configPath], target, io.env);
+ * @example const { code, events } = await runWrangler(['versions', 'upload', '--config', target.configPath], target, io);
  */
 export async function runWrangler(
   args: string[],
   target: DeployTarget,
-  env: Record<string, string | undefined>,
-  options: { detached?: boolean } = {},
+  io: Pick<Io, 'env' | 'signal'>,
 ): Promise<WranglerResult> {
+  const env = io.env;
   const dir = mkdtempSync(join(tmpdir(), 'deploy-wrangler-'));
   const outputFile = join(dir, 'output.ndjson');
   const childEnv: Record<string, string> = {};
@@ -62,7 +63,8 @@ export async function runWrangler(
     EDGE_ROUTER_DEPLOY: '1',
   });
   try {
-    const { code, output } = await spawnWrangler(args, target.cwd, childEnv, options.detached);
+    // A cancellable command lets the wrangler step under way finish (spawnWrangler's `detached`).
+    const { code, output } = await spawnWrangler(args, target.cwd, childEnv, io.signal !== undefined);
     return { code, output, events: readEvents(outputFile) };
   } finally {
     rmSync(dir, { recursive: true, force: true });

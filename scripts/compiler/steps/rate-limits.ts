@@ -13,19 +13,21 @@ export const RATE_LIMIT_PREFIX = 'RL_';
 
 const LIMIT_DEFAULTS = defaultsOf('rateLimit') as { key: string; ipv6_prefix: number };
 
-/** @example compileRateLimits({ id: 'api', rate_limit: { limit: 10, period: 60 } }).rateLimits[0]?.binding // 'RL_API' */
+/** @example compileRateLimits({ id: 'api', rate_limit: { limit: 10, period: 60 } }, ctx).rateLimits[0]?.binding // 'RL_API' */
 export function compileRateLimits(
   route: Pick<RawRoute, 'id' | 'rate_limit'>,
-  ctx?: Pick<StepContext, 'report'>,
+  ctx: Pick<StepContext, 'report'>,
 ): Pick<CompiledRoute, 'rateLimits'> {
   if (!route.rate_limit) return { rateLimits: [] };
   const listed = Array.isArray(route.rate_limit);
-  const list: RawRateLimit[] = Array.isArray(route.rate_limit) ? route.rate_limit : [route.rate_limit];
+  const list: RawRateLimit[] = listed
+    ? (route.rate_limit as RawRateLimit[])
+    : [route.rate_limit as RawRateLimit];
   const rateLimits = list.map((raw, i): CompiledRateLimit => {
     const limit = { ...LIMIT_DEFAULTS, ...raw };
     const header = limit.key.startsWith('header:') ? limit.key.slice('header:'.length) : null;
     if (header !== null && isClientClaim(header))
-      ctx?.report(
+      ctx.report(
         listed ? ['rate_limit', i, 'key'] : ['rate_limit', 'key'],
         `key ${limit.key}: any client sets ${header} to what it likes (the router drops it before the origin), so each new value would get a new budget: use key: ip`,
       );
