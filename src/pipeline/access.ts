@@ -1,7 +1,7 @@
 /**
  * IP access rules on CF-Connecting-IP (set by Cloudflare, not by the client; X-Forwarded-For is
  * never trusted). Deny wins; with an allow list, everything else is refused. An absent or
- * unreadable address fails closed whenever an allow list exists.
+ * unreadable address fails closed under any rule: nothing shows it is outside a deny list.
  */
 import type { CompiledCidr, CompiledRoute } from '../table/types.ts';
 import { jsonError } from './answer.ts';
@@ -23,13 +23,13 @@ export function accessDecision(
   clientIp: string,
 ): AccessDecision {
   const ip = parseIp(clientIp);
+  if (ip === null && (rules.deny.length > 0 || rules.allow.length > 0))
+    return { allowed: false, reason: 'the client address is unknown, so no rule can clear it' };
   const hit = (list: CompiledCidr[]) =>
     ip === null ? undefined : list.find((c) => inCidr(ip, c.words, c.bits));
   const denied = hit(rules.deny);
   if (denied) return { allowed: false, reason: `${clientIp} is in the deny list (${denied.text})` };
   if (rules.allow.length === 0) return { allowed: true, reason: 'not denied' };
-  if (ip === null)
-    return { allowed: false, reason: 'the client address is unknown and an allow list exists' };
   const allowed = hit(rules.allow);
   return allowed
     ? { allowed: true, reason: `${clientIp} is in the allow list (${allowed.text})` }

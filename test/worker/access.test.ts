@@ -102,6 +102,16 @@ describe('access: deny wins', () => {
     expect((await from('198.51.101.1', 'https://open.test/echo/x')).status).toBe(200);
     expect((await from('2001:db8::1', 'https://open.test/echo/x')).status).toBe(200);
   });
+
+  it.each([
+    ['no CF-Connecting-IP', null],
+    ['an empty one', ''],
+    ['one that does not parse', '198.51.100.7, 10.0.0.1'],
+  ])('with a deny list only, fails closed on %s: nothing shows the client is not denied', async (_, ip) => {
+    const key = `deny-unknown-${crypto.randomUUID()}`;
+    await expectForbidden(await from(ip, `https://open.test/count/${key}`));
+    expect(await originCount(key)).toBe(0);
+  });
 });
 
 describe('access: scope', () => {
