@@ -223,14 +223,34 @@ function prune(data: unknown, errors: SchemaError[]): Pruned | null {
     } else if ((top === 'vars' || top === 'secrets') && path.length === 1) {
       config[top] = top === 'vars' ? {} : [];
     } else if (top === 'environments') {
-      if (typeof second === 'string' && environments) delete environments[second];
-      else config.environments = undefined;
+      pruneEnvironment(config, environments, path, key);
     }
   }
   if (config.environments === undefined) delete config.environments;
   const indexOf = routes.flatMap((route, i) => (route ? [i] : []));
   config.routes = indexOf.map((i) => routes[i]);
   return { config: config as unknown as RawConfig, indexOf };
+}
+
+/**
+ * A broken environment is left out, except for a bad `worker` name, which goes on its own: the
+ * name is derived instead, and the environment's mappings are still checked.
+ */
+function pruneEnvironment(
+  config: Record<string, unknown>,
+  environments: Record<string, unknown> | undefined,
+  [, name, field]: DataPath,
+  key: string | undefined,
+): void {
+  if (typeof name !== 'string' || !environments) {
+    config.environments = undefined;
+    return;
+  }
+  const environment = environments[name];
+  if ((field ?? key) === 'worker' && typeof environment === 'object' && environment !== null) {
+    const { worker: _, ...rest } = environment as Record<string, unknown>;
+    environments[name] = rest;
+  } else delete environments[name];
 }
 
 /** What may go from inside `headers` or `cors` on its own: never `cors.origins`, which is required. */
