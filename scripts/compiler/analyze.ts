@@ -253,7 +253,11 @@ function pruneEnvironment(
   } else delete environments[name];
 }
 
-/** What may go from inside `headers` or `cors` on its own: never `cors.origins`, which is required. */
+/**
+ * What may go from inside `headers` or `cors` on its own: a rule, a setting, or one entry of
+ * `cors.origins` (left as a hole, so the others keep their index); never `origins` whole, which
+ * is required.
+ */
 const PRUNABLE: Record<'headers' | 'cors', (rest: DataPath) => DataPath | null> = {
   // headers.request.set.NAME, headers.request.remove, headers.request.UNKNOWN
   headers: ([direction, kind, name]) =>
@@ -262,8 +266,15 @@ const PRUNABLE: Record<'headers' | 'cors', (rest: DataPath) => DataPath | null> 
       : kind === 'set' && name !== undefined
         ? [direction, kind, name]
         : [direction, kind],
-  // cors.methods, cors.max_age, cors.UNKNOWN...
-  cors: ([setting]) => (setting === undefined || setting === 'origins' ? null : [setting]),
+  // cors.methods, cors.max_age, cors.UNKNOWN..., cors.origins[N]
+  cors: ([setting, index]) =>
+    setting === 'origins'
+      ? typeof index === 'number'
+        ? [setting, index]
+        : null
+      : setting === undefined
+        ? null
+        : [setting],
 };
 
 /** Deletes the part of a route's `headers` or `cors` that `rest` leads to; false when it cannot. */
@@ -274,8 +285,10 @@ function pruneInside(route: Record<string, unknown>, field: 'headers' | 'cors', 
   let parent: unknown = copy;
   for (const step of target.slice(0, -1))
     parent = (parent as Record<string, unknown> | undefined)?.[step as string];
-  if (typeof parent !== 'object' || parent === null || Array.isArray(parent)) return false;
-  delete (parent as Record<string, unknown>)[target.at(-1) as string];
+  const last = target.at(-1) as string | number;
+  if (typeof parent !== 'object' || parent === null || Array.isArray(parent) !== (typeof last === 'number'))
+    return false;
+  delete (parent as Record<string | number, unknown>)[last];
   route[field] = copy;
   return true;
 }

@@ -34,6 +34,8 @@ export function compileCors(
     maxAge: String(cors.max_age),
   };
   for (const [i, text] of cors.origins.entries()) {
+    // An entry that broke the schema was left as a hole (analyze.ts), so the others keep their index.
+    if (typeof text !== 'string') continue;
     const pattern = valueOrReport(parseCorsOrigin(text), (m) => ctx.report(['cors', 'origins', i], m));
     if (pattern?.kind === 'any') compiled.any = true;
     if (pattern?.kind === 'exact') compiled.exact.push(pattern.origin);
