@@ -100,7 +100,8 @@ export function loadSource(written: string): Source {
     let depth = 0;
     for (const step of path) {
       if (isMap(node)) {
-        const pair = node.items.find((item) => isPair(item) && keyMatches(item.key, step));
+        // The last of duplicate keys: its value is the one the data holds.
+        const pair = node.items.findLast((item) => isPair(item) && keyMatches(item.key, step));
         if (!pair) break;
         key = pair.key as Node;
         node = pair.value ?? pair.key;
