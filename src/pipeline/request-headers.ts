@@ -13,10 +13,31 @@ import { neverRelayed } from './methods.ts';
 import { renderTemplate } from './template.ts';
 
 /**
- * Dropped by prefix: forwarding headers, Cloudflare's own (not the origin's business), and the
- * client-certificate claims TLS-terminating proxies send (`X-SSL-Client-Verify: SUCCESS`).
+ * Dropped by prefix: forwarding headers, Cloudflare's own (not the origin's business), the
+ * client-certificate claims TLS-terminating proxies send (`X-SSL-Client-Verify: SUCCESS`, RFC
+ * 9440's `Client-Cert`), the headers other proxies and CDNs set for the origin behind them
+ * (Envoy, CloudFront, Azure Front Door, IIS ARR, AWS load balancers' mTLS and sign-in headers),
+ * and the identities sign-in proxies vouch for (oauth2-proxy, Google IAP, Azure App Service). The
+ * router is the first hop: nothing before it set any of them, so each one is a client's claim.
  */
-const DROPPED_PREFIXES = ['x-forwarded-', 'cf-', 'x-ssl-', 'ssl-client-'];
+const DROPPED_PREFIXES = [
+  'x-forwarded-',
+  'cf-',
+  'x-ssl-',
+  'ssl-client-',
+  'client-cert',
+  'x-client-cert',
+  'x-envoy-',
+  'cloudfront-',
+  'x-azure-',
+  'x-arr-',
+  'x-amzn-mtls-',
+  'x-amzn-oidc-',
+  'x-auth-request-',
+  'x-goog-authenticated-',
+  'x-goog-iap-',
+  'x-ms-client-principal',
+];
 
 /**
  * Dropped by name: what proxies tell origins about the connection, in the other spellings origins
@@ -37,30 +58,40 @@ const DROPPED = new Set([
   'x-remote-ip',
   'x-remote-addr',
   'x-proxyuser-ip',
+  'x-real-client-ip',
+  'x-original-remote-addr',
+  'proxy-client-ip',
+  'wl-proxy-client-ip',
   'fastly-client-ip',
   'fly-client-ip',
   'x-appengine-user-ip',
-  'x-azure-clientip',
-  'x-envoy-external-address',
+  'cdn-src-ip',
+  'ali-cdn-real-ip',
   // The scheme (Tornado reads X-Scheme before X-Forwarded-Proto; Jetty X-Proxied-Https).
   'x-scheme',
   'x-url-scheme',
   'front-end-https',
   'x-proxied-https',
+  'wl-proxy-ssl',
   // A rewritten URL or host.
   'x-original-url',
   'x-original-uri',
   'x-rewrite-url',
   'x-host',
   'x-original-host',
+  'x-http-host-override',
   // A client certificate (Jetty, IIS ARR, nginx conventions).
   'proxy-ssl-id',
   'proxy-auth-cert',
-  'x-client-cert',
   'x-client-verify',
-  'x-arr-clientcert',
-  'x-arr-ssl',
+  'x-client-dn',
+  'x-client-s-dn',
+  'x-client-i-dn',
   'cdn-loop',
+  // A signed-in user, as auth proxies tell the application (Grafana's auth proxy, Apache).
+  'x-webauth-user',
+  'remote-user',
+  'x-remote-user',
   // The operator's debug token (src/pipeline/debug.ts) is for the router, never the origin.
   'x-router-debug',
   // The client's 100-continue is answered on its own connection; forwarded, the origin's interim
