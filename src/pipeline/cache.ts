@@ -147,7 +147,8 @@ export function storable(
  * policy, which replaces those headers after the cache and sends a request that may be stored
  * without its Origin (src/pipeline/request-headers.ts), so the body cannot depend on it. On a
  * route without one, the origin does its own CORS and a stored copy would hand one site's
- * Access-Control-Allow-Origin to another.
+ * Access-Control-Allow-Origin to another: so would an Access-Control-Allow-Origin naming one site
+ * sent without `Vary: Origin`, which is not stored there either.
  */
 function sharable(headers: Headers, routeOwnsCors: boolean): boolean {
   const vary = (headers.get('vary') ?? '').split(',').map((v) => v.trim().toLowerCase());
@@ -157,8 +158,15 @@ function sharable(headers: Headers, routeOwnsCors: boolean): boolean {
   return (
     !headers.has('set-cookie') &&
     !STORE_CONTROLS.some((name) => forbidsStore(headers.get(name))) &&
-    unkeyed.length === 0
+    unkeyed.length === 0 &&
+    (routeOwnsCors || !namesOneSite(headers))
   );
+}
+
+/** True when the answer's Access-Control-Allow-Origin names one site (not `*`, not absent). */
+function namesOneSite(headers: Headers): boolean {
+  const allowed = headers.get('access-control-allow-origin');
+  return allowed !== null && allowed.trim() !== '*';
 }
 
 /**

@@ -37,3 +37,27 @@ describe('review: Vary is not ignored by the edge cache', () => {
     expect(french.echo.headers['accept-language'], `x-cache ${french.xcache}`).toBe('fr');
   });
 });
+
+describe('review: an Access-Control-Allow-Origin naming one site, on a route without cors', () => {
+  // The origin does its own CORS there; naming one site, its answer depends on the request's
+  // Origin even without `Vary: Origin`. Stored, it would answer every other site's page with the
+  // first site's name, and their cross-origin calls would fail until the TTL ran out.
+  const acao = (value: string) =>
+    `?h=${encodeURIComponent(`Access-Control-Allow-Origin: ${value}`)}&h=${encodeURIComponent('Access-Control-Allow-Credentials: true')}`;
+
+  it('is not stored: a request from another site gets its own answer, not the first one', async () => {
+    const url = `https://rcv.test/count/acao-one-${run}${acao('https://partner.example')}`;
+    expect((await router.fetch(url, { headers: { origin: 'https://partner.example' } })).status).toBe(200);
+    const other = await router.fetch(url, { headers: { origin: 'https://app.example' } });
+    await other.arrayBuffer();
+    expect(other.headers.get('x-cache')).toBe('MISS');
+  });
+
+  it("'*' names no site: such an answer is stored as before", async () => {
+    const url = `https://rcv.test/count/acao-any-${run}${acao('*')}`;
+    await (await router.fetch(url, { headers: { origin: 'https://partner.example' } })).arrayBuffer();
+    const other = await router.fetch(url, { headers: { origin: 'https://app.example' } });
+    await other.arrayBuffer();
+    expect(other.headers.get('x-cache')).toBe('HIT');
+  });
+});
