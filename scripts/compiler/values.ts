@@ -6,7 +6,7 @@
  * bad value at once and `compile` can trust values that `check` accepted.
  */
 import { parseIp } from '../../src/pipeline/ip.ts';
-import { NOT_IN_A_HEADER } from '../../src/pipeline/template.ts';
+import { NOT_IN_A_HEADER, OUTSIDE_HEADER_TEXT } from '../../src/pipeline/template.ts';
 import type { CompiledCidr, Template } from '../../src/table/types.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -278,7 +278,7 @@ export function parseTemplate(text: string): Parsed<Template> {
  */
 export function headerValueProblem(text: string): string | null {
   if (NOT_IN_A_HEADER.test(text)) return 'holds a line break or NUL, which no header may carry';
-  const odd = /[^\t\x20-\x7e]/u.exec(text)?.[0];
+  const odd = OUTSIDE_HEADER_TEXT.exec(text)?.[0];
   if (odd === undefined) return null;
   return `holds ${describeCharacter(odd)}, which headers do not carry the same way everywhere: write printable ASCII (percent-encoded, or RFC 8187 for text)`;
 }

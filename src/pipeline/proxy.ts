@@ -11,7 +11,7 @@ import { guardedBody } from './idle-timeout.ts';
 import { upstreamHeaders } from './request-headers.ts';
 import { downstreamResponse } from './response-headers.ts';
 import type { Next, Platform } from './stage.ts';
-import { ConfigValueError, envValue } from './template.ts';
+import { ConfigValueError, envValue, INVALID } from './template.ts';
 import { fetchUpstream } from './upstream.ts';
 import { isWebSocketUpgrade } from './websocket.ts';
 
@@ -36,7 +36,7 @@ function forward(platform: Platform): Next {
       headers = upstreamHeaders(x, upgrade);
     } catch (error) {
       if (!(error instanceof ConfigValueError)) throw error;
-      const message = `Route ${route.id} needs ${error.variable}, which ${error.problem === 'missing' ? 'is not set' : 'holds CR, LF or NUL'}`;
+      const message = `Route ${route.id} needs ${error.variable}, which ${error.problem === 'missing' ? 'is not set' : INVALID}`;
       return jsonError(x, 'proxy', 500, 'config_error', message);
     }
     const result = await fetchUpstream(x, headers, platform);

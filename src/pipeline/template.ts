@@ -5,20 +5,31 @@ import type { Env } from '../exchange.ts';
 import type { Template } from '../table/types.ts';
 
 /**
- * Thrown when a referenced var or secret is not set, or holds a value no header may carry (CR,
- * LF, NUL): the request fails closed with 500 config_error and nothing is sent upstream.
+ * Thrown when a referenced var or secret is not set, or holds a value a header does not carry
+ * as written (OUTSIDE_HEADER_TEXT): the request fails closed with 500 config_error and nothing
+ * is sent upstream.
  */
 export class ConfigValueError extends Error {
   constructor(
     readonly variable: string,
     readonly problem: 'missing' | 'invalid',
   ) {
-    super(problem === 'missing' ? `${variable} is not set` : `${variable} holds CR, LF or NUL`);
+    super(`${variable} ${problem === 'missing' ? 'is not set' : INVALID}`);
   }
 }
 
+/** Why a value is refused, as messages say it. */
+export const INVALID = 'holds a character other than printable ASCII';
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
 export const NOT_IN_A_HEADER = /[\r\n\u0000]/;
+
+/**
+ * What a header value may not hold, in routes.yaml (scripts/compiler/values.ts) and in a
+ * `${env}` value alike: anything but printable ASCII and tab. CR, LF and NUL would split or end
+ * the header; the rest reaches the origin differently from runtime to runtime.
+ */
+export const OUTSIDE_HEADER_TEXT = /[^\t\x20-\x7e]/u;
 
 /**
  * Renders a template; throws ConfigValueError when a name has no usable value.
@@ -43,6 +54,6 @@ export function renderTemplate(template: Template, env: Env): string {
 export function envValue(env: Env, name: string): string {
   const value = env[name];
   if (typeof value !== 'string' || value === '') throw new ConfigValueError(name, 'missing');
-  if (NOT_IN_A_HEADER.test(value)) throw new ConfigValueError(name, 'invalid');
+  if (OUTSIDE_HEADER_TEXT.test(value)) throw new ConfigValueError(name, 'invalid');
   return value;
 }
