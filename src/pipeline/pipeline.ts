@@ -104,7 +104,7 @@ function pathProblem(resolver: Resolver, match: Resolution, x: Exchange): string
 }
 
 const READS_ELSEWHERE =
-  'The path reads as another route or an unsafe path to origins that decode it, normalise Unicode, cut ; parameters or drop trailing dots';
+  'The path reads as another route or an unsafe path to origins that decode it, normalise Unicode, cut ; parameters, trim dots and spaces or drop session tokens';
 const CASE_ELSEWHERE =
   'The path reads as another route to origins that ignore case (Express by default, ASP.NET, IIS)';
 

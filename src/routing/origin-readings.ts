@@ -9,7 +9,11 @@
  * - `;` parameters cut from each segment, as Tomcat, Jetty and Spring do, at `%3B` as well
  *   (an origin that decodes first): `/x/..;/admin` is `/admin`;
  * - trailing dots and spaces dropped from each segment, as Windows (IIS) does: `/admin./x` is
- *   `/admin/x`, and so is an NTFS stream name (`/admin::$INDEX_ALLOCATION/x`).
+ *   `/admin/x`, and so is an NTFS stream name (`/admin::$INDEX_ALLOCATION/x`);
+ * - leading spaces dropped from each segment, as Spring MVC before 4.3 trims every path token:
+ *   `/%20admin/x` is `/admin/x` (a no-break or ideographic space is one after NFKC);
+ * - ASP.NET's cookieless-session tokens removed, as the .NET Framework does before routing and
+ *   authorisation: `/(S(x))/admin/x` is `/admin/x`.
  *
  * Case is one more reading, of another kind: Express (by default), ASP.NET and IIS find `/ADMIN`
  * where `/admin` is. It is compared with route prefixes folded the same way
@@ -22,10 +26,17 @@
 import { canonicalPath, hasDotSegment } from './canonical-path.ts';
 
 /** Anything some reading could change. */
-const MAY_READ_OTHERWISE = /%[89A-F]|;|%3B|%2[146789ABC]|%3[AD]|%40|\.\/|\.$|%20|:\$/;
+const MAY_READ_OTHERWISE = /%[89A-F]|;|%3B|%2[146789ABC]|%3[AD]|%40|\.\/|\.$|%20|:\$|\(/;
 
 /** The single readings; an origin may apply several, in any order. */
-const READS = [subDelimitersDecoded, normalized, withoutParameters, windowsTrimmed];
+const READS = [
+  subDelimitersDecoded,
+  normalized,
+  withoutParameters,
+  windowsTrimmed,
+  spacesTrimmed,
+  cookielessRemoved,
+];
 
 /**
  * Every other reading of a canonical path (the path itself left out): each single reading, and
@@ -154,6 +165,44 @@ export function windowsTrimmed(path: string): string | null {
     .join('/')
     .replace(/\/{2,}/g, '/');
   return trimmed === path ? path : trimmed;
+}
+
+/** A segment's leading spaces (`%20` in a canonical path). */
+const LEADING_SPACES = /^(?:%20)+/;
+
+/**
+ * The Spring reading: leading spaces dropped from every segment (`trimTokens`, CVE-2016-5007;
+ * trailing ones are the Windows reading's), slashes merged; null when that leaves a dot segment.
+ * @example spacesTrimmed('/%20admin/x') // '/admin/x'
+ */
+export function spacesTrimmed(path: string): string | null {
+  if (!path.includes('/%20')) return path;
+  const trimmed = merged(path.split('/').map((segment) => segment.replace(LEADING_SPACES, '')));
+  return hasDotSegment(trimmed) ? null : trimmed;
+}
+
+/**
+ * An ASP.NET cookieless token: `(S(…))`, `(A(…))`, `(F(…))`, `(X(1)S(…))`... (any letters, any
+ * case: reading more of them only ever refuses more).
+ */
+const COOKIELESS = /\((?:[A-Za-z]\([^()/]*\))+\)/g;
+
+/**
+ * The ASP.NET reading: cookieless-session tokens removed wherever they stand (the .NET Framework
+ * strips `/(S(x))/` before routing and authorisation; some IIS versions also read `/ad(S(x))min`
+ * as `/admin`), slashes merged; null when that leaves a dot segment.
+ * @example cookielessRemoved('/(S(x))/admin/x') // '/admin/x'
+ */
+export function cookielessRemoved(path: string): string | null {
+  if (!path.includes('(')) return path;
+  const removed = merged(path.replace(COOKIELESS, '').split('/'));
+  if (removed === path) return path;
+  return hasDotSegment(removed) ? null : removed;
+}
+
+/** Segments joined again, repeated slashes merged, never empty. */
+function merged(segments: string[]): string {
+  return segments.join('/').replace(/\/{2,}/g, '/') || '/';
 }
 
 /** What folding may change: an upper-case letter (an escape of a byte outside ASCII has one too). */

@@ -240,6 +240,60 @@ describe('path attacks through the URL parser', () => {
     });
   });
 
+  it('refuses a segment starting with spaces when Spring (before 4.3, which trims each part) would read another route there', async () => {
+    // Found by a review: the trailing spaces were read, the leading ones were not.
+    for (const path of [
+      '/%20admin/x',
+      '/%20%20admin',
+      '/x/..%2F%20admin',
+      // No-break, ideographic and en-quad spaces are plain spaces after NFKC.
+      '/%C2%A0admin/x',
+      '/%E3%80%80admin/x',
+      '/%E2%80%80admin',
+      // Combined with the other readings.
+      '/%20ADMIN/x',
+      '/%20admin./x',
+      '/%20s/x',
+      // A dot segment once trimmed: refused whatever it reads as.
+      '/public/%20../admin',
+    ]) {
+      await refused(path);
+    }
+    expect(await served('/public/%20x')).toEqual({ status: 200, route: 'public', upstream: '/public/%20x' });
+    expect(await served('/%20x/admin')).toEqual({ status: 200, route: 'root', upstream: '/%20x/admin' });
+  });
+
+  it('refuses an ASP.NET cookieless-session token that the .NET Framework drops before routing another route there', async () => {
+    // Found by a review: `/(S(x))/admin/x` is `/admin/x` to ASP.NET, which strips the token
+    // before routing and authorisation (and some IIS versions read `/ad(S(x))min` as `/admin`).
+    for (const path of [
+      '/(S(x))/admin/x',
+      '/(X(1)S(abc))/admin',
+      '/(A(x))/admin/x',
+      '/(F(x))/admin/x',
+      '/(X(1)A(x)F(y)S(z))/admin/x',
+      '/(s(x))/admin/x',
+      '/ad(S(x))min/x',
+      '/%28S%28x%29%29/admin/x',
+      '/(S(x))/ADMIN/x',
+      '/(S(x))/%EF%BD%81dmin/x',
+      // A dot segment once the token is gone: refused whatever it reads as.
+      '/public/.(S(x)).(A(y))/admin',
+    ]) {
+      await refused(path);
+    }
+    expect(await served('/public/(S(x))/y')).toEqual({
+      status: 200,
+      route: 'public',
+      upstream: '/public/(S(x))/y',
+    });
+    expect(await served('/public/(draft)/y')).toEqual({
+      status: 200,
+      route: 'public',
+      upstream: '/public/(draft)/y',
+    });
+  });
+
   it('refuses an escaped @, !, $ ... that reads as another route once decoded; a prefix written escaped is served in the spelling browsers send', async () => {
     for (const path of ['/%40scope', '/%40scope/x', '/%40sc%6Fpe/x', '/%21bang', '/%21bang/y'])
       await refused(path);
