@@ -7,6 +7,8 @@
  */
 import { parseIp } from '../../src/pipeline/ip.ts';
 import { NOT_IN_A_HEADER, OUTSIDE_HEADER_TEXT } from '../../src/pipeline/template.ts';
+import { canonicalPath } from '../../src/routing/canonical-path.ts';
+import { otherReadings, subDelimitersDecoded } from '../../src/routing/origin-readings.ts';
 import type { CompiledCidr, Template } from '../../src/table/types.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -161,12 +163,33 @@ export function parseOriginUrl(written: string): Parsed<OriginUrl> {
     return fail(
       `origin "${text}" must be written scheme://host[:port][/base], as ${url.origin}${url.pathname.replace(/\/+$/, '')}`,
     );
+  const base = baseOf(url.pathname);
+  if (!base.ok) return fail(`origin "${text}": its base path ${base.error}`);
   return ok({
     scheme: url.protocol === 'https:' ? 'https' : 'http',
     origin: url.origin,
     hostname: url.hostname.replace(/^\[|\]$/g, ''),
-    basePath: url.pathname.replace(/\/+$/, ''),
+    basePath: base.value,
   });
+}
+
+/**
+ * An origin's base path in the canonical spelling requests get (`/%61dmin` is `/admin`), so
+ * the alias check compares it with other routes' paths as an origin would. Refused as request
+ * paths are: an encoded slash or dot segment (`/pub%2F..%2Fadmin`), and a spelling some origin
+ * reads otherwise (`/admin.`, `/admin;x`, `/%20admin`), where no check could tell which path
+ * the origin serves.
+ */
+function baseOf(pathname: string): Parsed<string> {
+  const written = pathname.replace(/\/+$/, '');
+  if (written === '') return ok('');
+  const canonical = canonicalPath(written);
+  if (!canonical.ok) return fail(canonical.reason.replace(/^The path holds/, 'holds'));
+  if (otherReadings(subDelimitersDecoded(canonical.path)).length > 0)
+    return fail(
+      `${written} reads otherwise to some origins (trailing dots or spaces, ; parameters, Unicode normalisation...): write the path the origin serves`,
+    );
+  return ok(canonical.path);
 }
 
 /** True for hosts that only this machine can reach (http to them needs no warning). */

@@ -39,6 +39,15 @@ describe('aliases on a shared origin', () => {
     expect(found[0]).toContain('with max_body and rate_limit that "www" does not apply');
   });
 
+  it('reads a base path in the spelling requests get: /%61dmin is /admin (found by a review)', () => {
+    const found = warnings(
+      ADMIN,
+      '{ id: files, hosts: [a.example.com], path: /files, strip_prefix: true, origin: "https://o.example.net/%61dmin" }',
+    );
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('route "files" forwards /files to /admin on https://o.example.net');
+  });
+
   it('says nothing where the alias path is routed elsewhere, or the rules are the same', () => {
     // The guarded path's public spelling on the same host is the guarded route's own.
     expect(warnings(ADMIN, '{ id: site, hosts: [a.example.com], origin: "https://o.example.net" }')).toEqual(
